@@ -1,0 +1,23 @@
+"""The base every later feature stands on: migrations, plan load, workspace init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.db.migrate import current_revision, head_revision
+
+
+def test_migrations_reach_head(engine) -> None:
+    assert current_revision(engine) == head_revision()
+
+
+def test_init_then_plan_load_twice_reports_no_changes(cli) -> None:
+    result = cli("plan", "load")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("no changes")
+
+
+def test_init_refuses_an_existing_workspace(sqlite_cli, tmp_path: Path) -> None:
+    result = sqlite_cli("init", str(sqlite_cli.workspace))
+    assert result.exit_code == 1
+    assert "already a workspace" in result.output

@@ -1,0 +1,78 @@
+"""Building an engine from settings, and transactions that are safe under concurrency.
+
+No engine exists at import time: commands call ``make_engine(settings.url)``
+and pass the engine (or sessions made from it) down. On SQLite the
+connection is set up for a command line and a scheduler writing at once: WAL
+journal, foreign keys enforced, a busy timeout, and every transaction opened
+with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
+
+from tracker.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, busy timeout and BEGIN IMMEDIATE."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"database URL '{url}' is not valid",
+            hint="give a SQLAlchemy URL such as sqlite:///tracker.db or "
+            "postgresql+psycopg://user@host/dbname",
+        ) from exc
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"no driver for database URL '{parsed.render_as_string(hide_password=True)}'",
+            hint="use sqlite:/// or postgresql+psycopg://",
+        ) from exc
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed together at the end, or not at all."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,218 @@
+"""The tables, grouped by purpose.
+
+* The plan in force: ``PlanVersion`` holds each loaded plan document whole (the
+  latest is the plan commands read); ``Owner``, ``Objective``, ``Action``,
+  ``Kpi`` and ``Meeting`` mirror its parts so that progress and values have
+  something to refer to, and so removed items are archived with their history
+  rather than deleted. ``PlanChange`` records what each load changed.
+* Progress: ``ProgressUpdate`` is append-only; the latest update of an action is
+  its current state. ``KpiValue`` holds values owners enter for manual KPIs.
+* Data: ``DataImport`` is one imported file; ``DataRecord`` one row of a
+  declared data set (no directly identifying fields are ever stored), with
+  ``DataRecordChange`` keeping the previous values whenever a re-import
+  changes a row.
+
+Table models skip pydantic validation, so nothing is written here without
+passing through the functions that validate it first (plan sync, updates,
+imports).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored datetime is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+
+
+# --- the plan in force ---------------------------------------------------------
+
+
+class PlanVersion(SQLModel, table=True):
+    __tablename__ = "plan_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    loaded_at: datetime = _ts(nullable=False)
+    source: str  # the file it was loaded from
+    sha256: str = Field(index=True)
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Owner(SQLModel, table=True):
+    __tablename__ = "owner"
+
+    id: str = Field(primary_key=True)
+    role: str
+    organisation: str
+    email: str = Field(index=True)
+    archived_at: datetime | None = _ts(nullable=True)
+
+
+class Objective(SQLModel, table=True):
+    __tablename__ = "objective"
+
+    id: str = Field(primary_key=True)
+    title: str
+    short_title: str
+    lead_owner_id: str = Field(foreign_key="owner.id")
+    position: int = 0
+    archived_at: datetime | None = _ts(nullable=True)
+
+
+class Action(SQLModel, table=True):
+    __tablename__ = "action"
+
+    id: str = Field(primary_key=True)
+    objective_id: str = Field(foreign_key="objective.id", index=True)
+    title: str
+    owner_id: str = Field(foreign_key="owner.id", index=True)
+    start: date
+    due: date
+    outcome: str = ""
+    milestones: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    position: int = 0
+    archived_at: datetime | None = _ts(nullable=True)
+
+
+class Kpi(SQLModel, table=True):
+    __tablename__ = "kpi"
+
+    id: str = Field(primary_key=True)
+    objective_id: str = Field(foreign_key="objective.id", index=True)
+    name: str
+    unit: str
+    target: float | None = None
+    direction: str  # "higher" or "lower" is better
+    frequency: str  # month | quarter | year
+    cumulative: bool = False
+    tolerance: float = 10.0
+    measure: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    position: int = 0
+    archived_at: datetime | None = _ts(nullable=True)
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meeting"
+
+    id: str = Field(primary_key=True)
+    date: date
+    kind: str  # steering_group | review
+    title: str
+    archived_at: datetime | None = _ts(nullable=True)
+
+
+class PlanChange(SQLModel, table=True):
+    """One field of one plan item changed by ``tracker plan load``."""
+
+    __tablename__ = "plan_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True)
+    changed_at: datetime = _ts(nullable=False)
+    entity: str  # owner | objective | action | kpi | meeting
+    entity_id: str = Field(index=True)
+    change: str  # added | updated | archived | restored
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+# --- progress -------------------------------------------------------------------
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """An owner's update on an action. Never edited or deleted once written."""
+
+    __tablename__ = "progress_update"
+    __table_args__ = (Index("ix_progress_update_action_on", "action_id", "on", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(foreign_key="action.id")
+    status: str
+    progress: int | None = None
+    rag: str | None = None
+    note: str | None = None
+    on: date  # the date the update speaks for
+    by: str  # email address of the person who gave it
+    source: str  # cli | spreadsheet | import | demo
+    recorded_at: datetime = _ts(nullable=False)
+
+
+class KpiValue(SQLModel, table=True):
+    """A value entered for a manual KPI; the latest for a period is the one in force."""
+
+    __tablename__ = "kpi_value"
+    __table_args__ = (Index("ix_kpi_value_kpi_period", "kpi_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: str = Field(foreign_key="kpi.id")
+    period: str  # e.g. "2020/21 Q1", "2020/21", "2020-05"
+    value: float
+    note: str | None = None
+    by: str
+    source: str
+    recorded_at: datetime = _ts(nullable=False)
+
+
+# --- data sets ------------------------------------------------------------------
+
+
+class DataImport(SQLModel, table=True):
+    __tablename__ = "data_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset: str = Field(index=True)
+    filename: str
+    sha256: str
+    imported_at: datetime = _ts(nullable=False)
+    by: str | None = None
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class DataRecord(SQLModel, table=True):
+    """One row of a declared data set, keyed by the data set's unique key.
+
+    ``values`` holds the canonical field values plus derived ones (financial
+    year, quarter, month, day number of each date, bands, roll-up groups) so
+    that KPIs and summaries group in SQL without recomputing anything.
+    """
+
+    __tablename__ = "data_record"
+    __table_args__ = (UniqueConstraint("dataset", "key", name="uq_data_record_dataset_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset: str = Field(index=True)
+    key: str
+    values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    import_id: int = Field(foreign_key="data_import.id")
+    updated_at: datetime = _ts(nullable=False)
+
+
+class DataRecordChange(SQLModel, table=True):
+    """The values a record had before a re-import changed them."""
+
+    __tablename__ = "data_record_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="data_record.id", index=True)
+    import_id: int = Field(foreign_key="data_import.id")
+    old_values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changed_at: datetime = _ts(nullable=False)

@@ -1,0 +1,221 @@
+"""Loading the plan file into the database, recording what changed.
+
+``sync_plan`` compares the plan with what the database holds and, in one
+transaction, adds new items, updates edited fields and archives items that
+were removed from the file (they keep their history and are never deleted;
+putting an item back restores it). Each change is written to ``plan_change``
+with when and what. Loading an unchanged plan writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from tracker.db import models as m
+from tracker.db.engine import transaction
+from tracker.plan.loader import ParsedPlan
+from tracker.plan.schema import Plan
+
+
+@dataclass(frozen=True)
+class Change:
+    entity: str
+    entity_id: str
+    change: str  # added | updated | archived | restored
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+    def __str__(self) -> str:
+        if self.change == "updated":
+            return (
+                f"{self.entity} {self.entity_id}: {self.field} "
+                f"'{self.old_value}' -> '{self.new_value}'"
+            )
+        return f"{self.entity} {self.entity_id}: {self.change}"
+
+
+@dataclass
+class SyncResult:
+    changes: list[Change] = field(default_factory=list)
+    plan_version: int | None = None
+
+    @property
+    def no_changes(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.changes:
+            out[c.change] = out.get(c.change, 0) + 1
+        return out
+
+
+# How each plan item becomes a row: (table, entity name, rows from the plan).
+def _desired(plan: Plan) -> list[tuple[type[SQLModel], str, dict[str, dict[str, Any]]]]:
+    owners = {
+        o.id: {"role": o.role, "organisation": o.organisation, "email": str(o.email)}
+        for o in plan.owners
+    }
+    objectives = {
+        o.id: {
+            "title": o.title,
+            "short_title": o.short_title,
+            "lead_owner_id": o.lead,
+            "position": i,
+        }
+        for i, o in enumerate(plan.objectives)
+    }
+    actions = {}
+    position = 0
+    for o in plan.objectives:
+        for a in o.actions:
+            actions[a.id] = {
+                "objective_id": o.id,
+                "title": a.title,
+                "owner_id": a.owner,
+                "start": a.start,
+                "due": a.due,
+                "outcome": a.outcome,
+                "milestones": [ms.model_dump(mode="json") for ms in a.milestones],
+                "position": position,
+            }
+            position += 1
+    kpis = {
+        k.id: {
+            "objective_id": k.objective,
+            "name": k.name,
+            "unit": k.unit,
+            "target": k.target,
+            "direction": k.direction,
+            "frequency": k.frequency,
+            "cumulative": k.cumulative,
+            "tolerance": k.tolerance,
+            "measure": k.measure.model_dump(mode="json"),
+            "position": i,
+        }
+        for i, k in enumerate(plan.kpis)
+    }
+    meetings = {
+        mt.id: {"date": mt.date, "kind": mt.kind, "title": mt.title} for mt in plan.meetings
+    }
+    return [
+        (m.Owner, "owner", owners),
+        (m.Objective, "objective", objectives),
+        (m.Action, "action", actions),
+        (m.Kpi, "kpi", kpis),
+        (m.Meeting, "meeting", meetings),
+    ]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _diff(
+    session: Session, plan: Plan, archive_time: Any
+) -> tuple[list[Change], list[Callable[[], None]]]:
+    """What would change, and the steps that make those changes (run in order)."""
+    changes: list[Change] = []
+    apply: list[Callable[[], None]] = []
+    for table, entity, wanted in _desired(plan):
+        rows: list[Any] = list(session.exec(select(table)).all())
+        existing = {row.id: row for row in rows}
+        for ident, values in wanted.items():
+            row = existing.get(ident)
+            if row is None:
+                changes.append(Change(entity, ident, "added"))
+                apply.append(partial(session.add, table(id=ident, **values)))
+                continue
+            if row.archived_at is not None:
+                changes.append(Change(entity, ident, "restored"))
+                apply.append(partial(setattr, row, "archived_at", None))
+            for name, new in values.items():
+                old = getattr(row, name)
+                if _text(old) != _text(new):
+                    if name != "position":
+                        changes.append(
+                            Change(entity, ident, "updated", name, _text(old), _text(new))
+                        )
+                    apply.append(partial(setattr, row, name, new))
+        for ident, row in existing.items():
+            if ident not in wanted and row.archived_at is None:
+                changes.append(Change(entity, ident, "archived"))
+                apply.append(partial(setattr, row, "archived_at", archive_time))
+    return changes, apply
+
+
+def sync_plan(
+    engine: Engine, parsed: ParsedPlan, *, source: str, dry_run: bool = False
+) -> SyncResult:
+    """Bring the database in line with ``parsed``; one transaction, nothing written if unchanged."""
+    now = m.utcnow()
+    document = parsed.plan.model_dump(mode="json")
+    with transaction(engine) as session:
+        latest = _latest_version(session)
+        changes, apply = _diff(session, parsed.plan, now)
+        if latest is not None and latest.document != document:
+            for section in document:
+                if document[section] != latest.document.get(section) and section in (
+                    "plan",
+                    "distribution",
+                    "datasets",
+                ):
+                    changes.append(Change("plan", section, "updated", section))
+        if latest is not None and not apply and latest.document == document:
+            session.rollback()
+            return SyncResult()
+        if dry_run:
+            session.rollback()
+            return SyncResult(changes=changes)
+        version = m.PlanVersion(
+            loaded_at=now, source=source, sha256=parsed.sha256, document=document
+        )
+        session.add(version)
+        session.flush()
+        # Insert in dependency order: owners, objectives, actions, KPIs, meetings.
+        for step in apply:
+            step()
+            session.flush()
+        for c in changes:
+            session.add(
+                m.PlanChange(
+                    plan_version_id=version.id or 0,
+                    changed_at=now,
+                    entity=c.entity,
+                    entity_id=c.entity_id,
+                    change=c.change,
+                    field=c.field,
+                    old_value=c.old_value,
+                    new_value=c.new_value,
+                )
+            )
+        return SyncResult(changes=changes, plan_version=version.id)
+
+
+def _latest_version(session: Session) -> m.PlanVersion | None:
+    stmt = select(m.PlanVersion).order_by(m.PlanVersion.id.desc()).limit(1)  # type: ignore[union-attr]
+    return session.exec(stmt).first()
+
+
+def current_plan(engine: Engine) -> Plan | None:
+    """The plan in force (the last loaded), or None before the first load."""
+    with Session(engine) as session:
+        latest = _latest_version(session)
+        if latest is None:
+            return None
+        return Plan.model_validate(latest.document)

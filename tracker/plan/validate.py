@@ -1,0 +1,315 @@
+"""Checks that need the whole plan: ids unique, references resolve, dates make sense.
+
+The schema checks each value on its own; this module checks values against
+each other (an action's owner exists, its due date follows its start and both
+fall inside the strategy period, a KPI's data set and fields are declared...).
+It returns every problem found, each pointing at the line to fix.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from datetime import date
+from typing import Any
+
+from tracker.errors import Problem
+from tracker.plan.loader import LineMap
+from tracker.plan.schema import Dataset, Filter, Kpi, Plan
+
+Loc = tuple[str | int, ...]
+
+
+# A plan that failed schema checks is still cross-checked, built without
+# validation, so every problem is reported in one pass; any check that meets a
+# value of the wrong shape (already reported) is skipped.
+_SKIP = (TypeError, AttributeError, KeyError, ValueError)
+
+
+def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
+    out: list[Problem] = []
+
+    def add(loc: Loc, message: str) -> None:
+        out.append(Problem(file, lines.line(loc), message))
+
+    s = plan.plan
+    with suppress(*_SKIP):
+        if s.end <= s.start:
+            add(
+                ("plan", "end"),
+                f"plan end {s.end} is not after its start {s.start}; correct one of them",
+            )
+    with suppress(*_SKIP):
+        if not s.start <= s.review <= s.end:
+            add(
+                ("plan", "review"),
+                f"review date {s.review} is outside the strategy period "
+                f"{s.start} to {s.end}; move it inside",
+            )
+
+    def ids(items: Iterable[Any], *path: str, attr: str = "id") -> list[tuple[Loc, Any]]:
+        return [((*path, i, attr), getattr(x, attr, None)) for i, x in enumerate(items or [])]
+
+    _duplicates(add, "owner", ids(plan.owners, "owners"))
+    _duplicates(add, "objective", ids(plan.objectives, "objectives"))
+    _duplicates(
+        add,
+        "action",
+        [
+            (("objectives", i, "actions", j, "id"), getattr(a, "id", None))
+            for i, o in enumerate(plan.objectives or [])
+            for j, a in enumerate(_list(o, "actions"))
+        ],
+    )
+    _duplicates(add, "KPI", ids(plan.kpis, "kpis"))
+    _duplicates(add, "meeting", ids(plan.meetings, "meetings"))
+    _duplicates(add, "data set", ids(plan.datasets, "datasets", attr="name"))
+
+    owner_ids = {getattr(o, "id", None) for o in plan.owners or []}
+    known_owners = ", ".join(sorted(str(o) for o in owner_ids if o))
+
+    def in_period(loc: Loc, what: str, day: date | None) -> None:
+        with suppress(*_SKIP):
+            if not s.start <= day <= s.end:
+                add(
+                    loc,
+                    f"{what} {day} is outside the strategy period {s.start} to {s.end}; "
+                    "move it inside or change plan.start/plan.end",
+                )
+
+    for i, objective in enumerate(plan.objectives or []):
+        with suppress(*_SKIP):
+            if objective.lead not in owner_ids:
+                add(
+                    ("objectives", i, "lead"),
+                    f"objective {objective.id} lead '{objective.lead}' "
+                    f"is not in the owners list; use one of {known_owners}",
+                )
+        for j, action in enumerate(_list(objective, "actions")):
+            at: Loc = ("objectives", i, "actions", j)
+            with suppress(*_SKIP):
+                if action.id.split(".")[0] != objective.id:
+                    add(
+                        (*at, "id"),
+                        f"action {action.id} sits under objective {objective.id}; "
+                        f"number it {objective.id}.N or move it",
+                    )
+            with suppress(*_SKIP):
+                if action.owner not in owner_ids:
+                    add(
+                        (*at, "owner"),
+                        f"action {action.id} owner '{action.owner}' is not in the "
+                        f"owners list; use one of {known_owners}",
+                    )
+            with suppress(*_SKIP):
+                if action.due < action.start:
+                    add(
+                        (*at, "due"),
+                        f"action {action.id} is due {action.due}, before it starts "
+                        f"{action.start}; correct one of the dates",
+                    )
+            in_period(
+                (*at, "start"),
+                f"action {getattr(action, 'id', '')} start",
+                getattr(action, "start", None),
+            )
+            in_period(
+                (*at, "due"),
+                f"action {getattr(action, 'id', '')} due date",
+                getattr(action, "due", None),
+            )
+            for k, milestone in enumerate(_list(action, "milestones")):
+                in_period(
+                    (*at, "milestones", k, "date"),
+                    f"action {getattr(action, 'id', '')} milestone",
+                    getattr(milestone, "date", None),
+                )
+
+    for i, meeting in enumerate(plan.meetings or []):
+        in_period(
+            ("meetings", i, "date"),
+            f"meeting {getattr(meeting, 'id', '')}",
+            getattr(meeting, "date", None),
+        )
+
+    datasets = {getattr(d, "name", None): d for d in plan.datasets or []}
+    for i, dataset in enumerate(plan.datasets or []):
+        with suppress(*_SKIP):
+            _check_dataset(add, ("datasets", i), dataset)
+
+    objective_ids = {getattr(o, "id", None) for o in plan.objectives or []}
+    for i, kpi in enumerate(plan.kpis or []):
+        at = ("kpis", i)
+        with suppress(*_SKIP):
+            if kpi.objective not in objective_ids:
+                add(
+                    (*at, "objective"),
+                    f"KPI {kpi.id} objective '{kpi.objective}' is not in the "
+                    f"plan; use one of {', '.join(sorted(str(o) for o in objective_ids if o))}",
+                )
+        with suppress(*_SKIP):
+            if kpi.owner is not None and kpi.owner not in owner_ids:
+                add(
+                    (*at, "owner"),
+                    f"KPI {kpi.id} owner '{kpi.owner}' is not in the owners list; "
+                    f"use one of {known_owners}",
+                )
+        with suppress(*_SKIP):
+            _check_measure(add, at, kpi, datasets)
+    return out
+
+
+def _list(obj: Any, attr: str) -> list[Any]:
+    value = getattr(obj, attr, None)
+    return value if isinstance(value, list) else []
+
+
+def _duplicates(add: Any, kind: str, items: Iterable[tuple[Loc, Any]]) -> None:
+    items = [(loc, ident) for loc, ident in items if isinstance(ident, str)]
+    counts = Counter(ident for _, ident in items)
+    seen: set[str] = set()
+    for loc, ident in items:
+        if counts[ident] > 1:
+            if ident in seen:
+                add(loc, f"duplicate {kind} id '{ident}'; give each {kind} its own id")
+            seen.add(ident)
+
+
+def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
+    names = [f.name for f in dataset.fields]
+    for dup, count in Counter(names).items():
+        if count > 1:
+            add(
+                (*at, "fields"),
+                f"data set {dataset.name} declares field '{dup}' {count} times; keep one",
+            )
+    by_name = {f.name: f for f in dataset.fields}
+    for k in dataset.key:
+        if k not in by_name:
+            add(
+                (*at, "key"),
+                f"data set {dataset.name} key field '{k}' is not declared; "
+                f"use one of {', '.join(names)}",
+            )
+    period = by_name.get(dataset.period_field)
+    if period is None or period.type != "date":
+        add(
+            (*at, "period_field"),
+            f"data set {dataset.name} period_field '{dataset.period_field}' "
+            "must name one of its date fields",
+        )
+    for j, f in enumerate(dataset.fields):
+        floc = (*at, "fields", j)
+        if f.type == "category" and not f.values:
+            add((*floc, "values"), f"category field {dataset.name}.{f.name} needs a list of values")
+        if f.type != "category" and f.values:
+            add(
+                (*floc, "values"),
+                f"field {dataset.name}.{f.name} is {f.type}: only category fields "
+                "take values; remove them or make it a category",
+            )
+        if f.values:
+            spellings = Counter(s.casefold() for v in f.values for s in (v.value, *v.aliases))
+            for spelling, n in spellings.items():
+                if n > 1:
+                    add(
+                        (*floc, "values"),
+                        f"field {dataset.name}.{f.name}: '{spelling}' names more "
+                        "than one value; make each value and alias unique",
+                    )
+        if f.bands is not None:
+            if f.type != "integer":
+                add(
+                    (*floc, "bands"),
+                    f"field {dataset.name}.{f.name}: only integer fields take bands",
+                )
+            elif f.band_field and f.band_field not in by_name:
+                add(
+                    (*floc, "band_field"),
+                    f"field {dataset.name}.{f.name}: band_field "
+                    f"'{f.band_field}' is not declared; declare it as a category field",
+                )
+
+
+def _filter_fields(flt: Filter) -> Iterator[tuple[str, list[str]]]:
+    for name, value in flt.items():
+        yield name, [value] if isinstance(value, str) else list(value)
+
+
+def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) -> None:
+    m = kpi.measure
+    mloc = (*at, "measure")
+    if m.kind == "manual":
+        if m.dataset:
+            add(
+                (*mloc, "dataset"),
+                f"KPI {kpi.id} is manual: remove its dataset or choose a computed measure kind",
+            )
+        return
+    if not m.dataset:
+        add((*mloc, "kind"), f"KPI {kpi.id} measure '{m.kind}' needs a dataset; add one")
+        return
+    dataset = datasets.get(m.dataset)
+    if dataset is None:
+        add(
+            (*mloc, "dataset"),
+            f"KPI {kpi.id} dataset '{m.dataset}' is not declared; use one of "
+            f"{', '.join(sorted(datasets)) or '(none declared)'}",
+        )
+        return
+    fields = {f.name: f for f in dataset.fields}
+    derived = _derived_names(dataset)
+    for part in ("where", "where_not", "numerator"):
+        for name, values in _filter_fields(getattr(m, part)):
+            field = fields.get(name)
+            if field is None and name not in derived:
+                add(
+                    (*mloc, part, name),
+                    f"KPI {kpi.id} filters on '{name}', which data set "
+                    f"{dataset.name} does not have; use one of {', '.join(fields)}",
+                )
+            elif field is not None and field.values:
+                allowed = {
+                    s.casefold(): v.value for v in field.values for s in (v.value, *v.aliases)
+                }
+                groups = {v.group.casefold() for v in field.values if v.group}
+                for value in values:
+                    if value.casefold() not in allowed and value.casefold() not in groups:
+                        add(
+                            (*mloc, part, name),
+                            f"KPI {kpi.id}: '{value}' is not a value of "
+                            f"{dataset.name}.{name}; use one of "
+                            f"{', '.join(v.value for v in field.values)}",
+                        )
+    if m.kind == "percentage" and not m.numerator:
+        add((*mloc, "kind"), f"KPI {kpi.id} is a percentage: add a numerator filter")
+    if m.kind == "sum":
+        f = fields.get(m.field or "")
+        if f is None or f.type != "integer":
+            add(
+                (*mloc, "field"),
+                f"KPI {kpi.id} sums '{m.field}', which must be an integer field of {dataset.name}",
+            )
+    if m.kind in ("mean_days", "median_days"):
+        for part in ("from_field", "to_field"):
+            name = getattr(m, part)
+            f = fields.get(name or "")
+            if f is None or f.type != "date":
+                add(
+                    (*mloc, part),
+                    f"KPI {kpi.id} {part} '{name}' must be a date field of {dataset.name}",
+                )
+
+
+def _derived_names(dataset: Dataset) -> set[str]:
+    """Fields the importer adds to every row (see tracker.data): periods, groups, bands."""
+    names: set[str] = set()
+    for f in dataset.fields:
+        if f.type == "date":
+            names |= {f"{f.name}_month", f"{f.name}_quarter", f"{f.name}_year", f"{f.name}_day"}
+        if f.type == "category" and f.values and any(v.group for v in f.values):
+            names.add(f"{f.name}_group")
+        if f.bands and f.band_field:
+            names.add(f.band_field)
+    return names

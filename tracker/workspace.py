@@ -1,0 +1,117 @@
+"""A workspace: the folder holding a partnership's plan, database and outputs.
+
+``init_workspace`` makes one (copying the shipped plan and loading it);
+``open_workspace`` is how every command gets at one: it checks the folder,
+builds the engine from settings, applies pending migrations and gives access
+to the plan in force (the last one loaded with ``tracker plan load``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from tracker.errors import WorkspaceError
+from tracker.plan.schema import Plan
+from tracker.settings import DATABASE_FILE, OUTPUT_DIR, PLAN_FILE, TEMPLATES_DIR, Settings
+
+TEMPLATES_README = """\
+Templates placed here override tracker's defaults of the same name
+(see the templates/ folder of the tracker source for the originals).
+Leave this folder empty to use the defaults.
+"""
+
+
+@dataclass
+class Workspace:
+    """An open workspace: its settings and a database engine with an up-to-date schema."""
+
+    settings: Settings
+    engine: Engine
+
+    def plan(self) -> Plan:
+        """The plan in force: the last one loaded into the database."""
+        from tracker.plan.sync import current_plan
+
+        plan = current_plan(self.engine)
+        if plan is None:
+            raise WorkspaceError(
+                "no plan has been loaded into this workspace's database",
+                hint="run 'tracker plan load' first",
+            )
+        return plan
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
+    """Open the workspace named by ``settings``, bringing its database schema up to date."""
+    from tracker.db.engine import make_engine
+    from tracker.db.migrate import upgrade
+
+    ws = settings.workspace
+    if not ws.is_dir():
+        raise WorkspaceError(
+            f"workspace folder {ws} does not exist",
+            hint="create one with 'tracker init DIR' or point --workspace at an existing one",
+        )
+    if not settings.database_url and not (
+        (ws / PLAN_FILE).exists() or (ws / DATABASE_FILE).exists()
+    ):
+        raise WorkspaceError(
+            f"{ws} is not a tracker workspace (it has no {PLAN_FILE})",
+            hint="run 'tracker init' here, or pass --workspace DIR or set TRACKER_WORKSPACE",
+        )
+    engine = make_engine(settings.url)
+    if migrate:
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    return Workspace(settings=settings, engine=engine)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    workspace: Path
+    plan_file: Path
+    database: str
+
+
+def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> InitResult:
+    """Create a workspace at ``settings.workspace`` with the shipped plan, and load it."""
+    from tracker import shipped
+    from tracker.plan.loader import load_plan
+    from tracker.plan.sync import sync_plan
+
+    ws = settings.workspace
+    if ws.exists() and not ws.is_dir():
+        raise WorkspaceError(f"{ws} is a file, not a folder", hint="choose another path")
+    if (ws / PLAN_FILE).exists():
+        raise WorkspaceError(
+            f"{ws} is already a workspace (it has a {PLAN_FILE})",
+            hint="use it as it is, or choose an empty folder",
+        )
+    source = plan_source or shipped.example_plan()
+    parsed = load_plan(source)  # validate before anything is written
+    ws.mkdir(parents=True, exist_ok=True)
+    (ws / TEMPLATES_DIR).mkdir(exist_ok=True)
+    readme = ws / TEMPLATES_DIR / "README.txt"
+    if not readme.exists():
+        readme.write_text(TEMPLATES_README, encoding="utf-8")
+    (ws / OUTPUT_DIR).mkdir(exist_ok=True)
+    shutil.copyfile(source, ws / PLAN_FILE)
+    with open_workspace(settings) as workspace:
+        sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
+    return InitResult(workspace=ws, plan_file=ws / PLAN_FILE, database=settings.url)
