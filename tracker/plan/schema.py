@@ -153,6 +153,13 @@ class Dataset(_Model):
     description: Text | None = None
     key: list[Slug] = Field(min_length=1, description="fields whose values identify a row")
     period_field: Slug = Field(description="the date field that places a row in a period")
+    count_field: Slug | None = Field(
+        default=None, description="integer field summed by summaries (training: attendees)"
+    )
+    small_number_suppression: bool = Field(
+        default=True,
+        description="counts about people (referrals) are suppressed below the plan's threshold",
+    )
     fields: list[DataField] = Field(min_length=1)
 
 

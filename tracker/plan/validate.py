@@ -71,7 +71,7 @@ def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
 
     def in_period(loc: Loc, what: str, day: date | None) -> None:
         with suppress(*_SKIP):
-            if not s.start <= day <= s.end:
+            if day is not None and not s.start <= day <= s.end:
                 add(
                     loc,
                     f"{what} {day} is outside the strategy period {s.start} to {s.end}; "
@@ -133,7 +133,7 @@ def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
             getattr(meeting, "date", None),
         )
 
-    datasets = {getattr(d, "name", None): d for d in plan.datasets or []}
+    datasets: dict[str, Dataset] = {d.name: d for d in plan.datasets or [] if hasattr(d, "name")}
     for i, dataset in enumerate(plan.datasets or []):
         with suppress(*_SKIP):
             _check_dataset(add, ("datasets", i), dataset)
