@@ -85,7 +85,12 @@ class _Composer:
                 self.lines[(*path, index)] = item.start_mark.line + 1
                 items.append(self.build(item, (*path, index)))
             return items
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.constructor.ConstructorError):
+            # e.g. 2019-13-01 looks like a date but is not one: keep the text so the
+            # schema check reports it against its field with the usual message.
+            return node.value
 
 
 def read_plan_text(path: Path) -> str:

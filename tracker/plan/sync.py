@@ -35,7 +35,7 @@ class Change:
     new_value: str | None = None
 
     def __str__(self) -> str:
-        if self.change == "updated":
+        if self.change == "updated" and self.field:
             return (
                 f"{self.entity} {self.entity_id}: {self.field} "
                 f"'{self.old_value}' -> '{self.new_value}'"
@@ -175,7 +175,7 @@ def sync_plan(
                     "distribution",
                     "datasets",
                 ):
-                    changes.append(Change("plan", section, "updated", section))
+                    changes.append(Change("plan section", section, "updated"))
         if latest is not None and not apply and latest.document == document:
             session.rollback()
             return SyncResult()

@@ -1,0 +1,169 @@
+"""``tracker demo``: a complete synthetic workspace, rebuilt safely, the same every time.
+
+The demo always keeps its database in a SQLite file inside its folder (it never
+touches the database named by TRACKER_DATABASE_URL), so these tests run on SQLite only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tracker import shipped
+from tracker.demo import DEMO_AS_OF, MARKER, synthetic_updates
+from tracker.plan.loader import load_plan
+from tracker.progress import action_history
+from tracker.settings import Settings
+from tracker.workspace import open_workspace
+
+HEADINGS = [
+    "SO1 Community cohesion - ",
+    "SO2 Hate and community tensions - ",
+    "SO3 Awareness and confidence in Prevent - ",
+    "SO4 Referral pathways - ",
+    "SO5 Support to disengage - ",
+]
+
+
+def demo(*args: str) -> Any:
+    from cli import app
+
+    env = {
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "TRACKER_USER": "",
+        "TRACKER_WORKSPACE": "",
+        # The demo must ignore a configured database: this one does not exist.
+        "TRACKER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    }
+    return CliRunner().invoke(app, ["demo", *args], env=env)
+
+
+def all_updates(folder: Path) -> list:
+    with open_workspace(Settings(workspace=folder)) as ws:
+        plan = ws.plan()
+        return [u for a in plan.actions() for u in action_history(ws.engine, plan, a.id)]
+
+
+def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    first = demo(str(folder))
+    assert first.exit_code == 0, first.output
+    out = first.output
+    lines = out.splitlines()
+    assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
+    assert lines[1] == (
+        "[1/2] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+    )
+    assert lines[2].startswith("[2/2] Record synthetic progress updates from action owners: ")
+    assert lines[2].endswith(" up to 2020-12-31")
+    assert "Northamptonshire Prevent Strategy 2019-2021: status as of 2020-12-31" in lines
+    for heading in HEADINGS:
+        assert any(line.startswith(heading) for line in lines), heading
+    counts = next(line for line in lines if line.startswith("22 actions by RAG: "))
+    for rating in ("RED", "AMBER", "GREEN", "COMPLETE"):
+        n = int(counts.split(f" {rating}")[0].split()[-1])
+        assert n > 0, f"the demo should show {rating} actions: {counts}"
+    assert "Everything in this workspace is synthetic. Commands to try next:" in lines
+    assert f"  tracker history SO3.2 -w {folder}" in lines
+    assert (folder / MARKER).is_file()
+
+    updates = all_updates(folder)
+    assert len(updates) > 100
+    with open_workspace(Settings(workspace=folder)) as ws:
+        plan = ws.plan()
+        for u in updates:
+            action = plan.action(u.action_id)
+            assert action is not None
+            owner = plan.owner(action.owner)
+            assert owner is not None
+            assert u.by == owner.email
+            assert u.source == "demo"
+            assert u.note and u.note.endswith("(synthetic)")
+            assert plan.plan.start <= u.on <= DEMO_AS_OF
+
+    (folder / "outputs" / "left-over.txt").write_text("from the first run")
+    second = demo(str(folder))
+    assert second.exit_code == 0, second.output
+    assert second.output == first.output  # deterministic
+    assert not (folder / "outputs" / "left-over.txt").exists()  # rebuilt from scratch
+    assert [(u.action_id, u.on, u.status, u.progress, u.note) for u in all_updates(folder)] == [
+        (u.action_id, u.on, u.status, u.progress, u.note) for u in updates
+    ]
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my own work")
+    result = demo(str(folder))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {folder} is not empty and was not made by 'tracker demo', so the demo will not "
+        "use it: choose a new folder, e.g. 'tracker demo demo-workspace'\n"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "my own work"
+
+
+def test_demo_refuses_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = demo(str(target))
+    assert result.exit_code == 1
+    assert result.output == f"error: {target} is a file, not a folder: choose another path\n"
+
+
+def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    result = demo(str(folder), "--as-of", "2020-06-30")
+    assert result.exit_code == 0, result.output
+    assert "Northamptonshire Prevent Strategy 2019-2021: status as of 2020-06-30" in result.output
+    assert max(u.on for u in all_updates(folder)) <= date(2020, 6, 30)
+
+
+def test_keep_reuses_the_demo_workspace(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    assert demo(str(folder)).exit_code == 0
+    before = len(all_updates(folder))
+    result = demo(str(folder), "--keep", "--as-of", "2020-09-30")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "Using the demo workspace already there (--keep): nothing rebuilt"
+    )
+    assert "status as of 2020-09-30" in result.output
+    assert len(all_updates(folder)) == before
+
+
+@pytest.mark.parametrize("as_of", ["2019-09-30", "2021-05-01"])
+def test_as_of_must_be_inside_the_strategy(tmp_path: Path, as_of: str) -> None:
+    folder = tmp_path / "demo"
+    result = demo(str(folder), "--as-of", as_of)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: --as-of {as_of} is outside the strategy period (2019-10-01 to 2021-04-30): "
+        "choose a date inside it, or leave it out for 2020-12-31\n"
+    )
+    assert not folder.exists()
+
+
+def test_synthetic_updates_are_deterministic_and_valid() -> None:
+    plan = load_plan(shipped.example_plan()).plan
+    first = synthetic_updates(plan, as_of=DEMO_AS_OF)
+    assert first == synthetic_updates(plan, as_of=DEMO_AS_OF)
+    assert first != synthetic_updates(plan, as_of=DEMO_AS_OF, seed=1)
+    statuses = {u.status for u in first}
+    assert {"in_progress", "complete", "on_hold"} <= statuses
+    for u in first:
+        assert u.source == "demo"
+        action = plan.action(u.action_id)
+        assert action is not None and u.on is not None
+        assert action.start <= u.on <= DEMO_AS_OF
+        assert u.note is not None and u.note.endswith(" (synthetic)")
+    early = synthetic_updates(plan, as_of=date(2019, 12, 31))
+    assert all(u.on is not None and u.on <= date(2019, 12, 31) for u in early)

@@ -1,0 +1,114 @@
+"""`tracker plan load`: sync the plan into the database, record changes, archive removals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from tracker.db import models as m
+from tracker.db.engine import make_engine
+
+
+def _engine(cli):
+    from tracker.settings import Settings
+
+    return make_engine(Settings.from_env(workspace=cli.workspace,
+                                         database_url=cli.database_url).url)
+
+
+def _count(engine, table) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(table)).one()
+
+
+def test_second_load_reports_no_changes_and_writes_nothing(cli) -> None:
+    engine = _engine(cli)
+    before = (_count(engine, m.PlanVersion), _count(engine, m.PlanChange))
+    result = cli("plan", "load")
+    assert result.exit_code == 0
+    assert result.output == f"{cli.workspace / 'objectives.yaml'}: no changes\n"
+    assert (_count(engine, m.PlanVersion), _count(engine, m.PlanChange)) == before
+    engine.dispose()
+
+
+def test_edit_is_recorded_and_removed_action_is_archived(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    text = plan_file.read_text(encoding="utf-8")
+    text = text.replace(
+        "title: Review Channel case outcomes with partners twice a year",
+        "title: Review Channel case outcomes with partners each quarter",
+    )
+    text = re.sub(r"      - id: SO1\.4\n.*?(?=\n  - id: SO2)", "", text, flags=re.S)
+    plan_file.write_text(text, encoding="utf-8")
+
+    dry = cli("plan", "load", "--dry-run")
+    assert dry.exit_code == 0
+    assert "would make 1 archived, 1 updated" in dry.output
+
+    result = cli("plan", "load")
+    assert result.exit_code == 0, result.output
+    assert ("action SO5.4: title 'Review Channel case outcomes with partners twice a year' -> "
+            "'Review Channel case outcomes with partners each quarter'") in result.output
+    assert "action SO1.4: archived" in result.output
+    assert result.output.strip().endswith("loaded 1 archived, 1 updated")
+
+    engine = _engine(cli)
+    with Session(engine) as session:
+        archived = session.get(m.Action, "SO1.4")
+        assert archived is not None and archived.archived_at is not None
+        changes = session.exec(select(m.PlanChange).where(m.PlanChange.entity_id == "SO5.4")).all()
+        assert [(c.change, c.field) for c in changes] == [("added", None), ("updated", "title")]
+        assert changes[-1].changed_at is not None
+
+    # status no longer lists the archived action
+    assert cli("plan", "load").output.endswith("no changes\n")
+    engine.dispose()
+
+
+def test_archived_action_comes_back_when_restored(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(
+        re.sub(r"      - id: SO1\.4\n.*?(?=\n  - id: SO2)", "", original, flags=re.S),
+        encoding="utf-8")
+    assert cli("plan", "load").exit_code == 0
+    plan_file.write_text(original, encoding="utf-8")
+    result = cli("plan", "load")
+    assert "action SO1.4: restored" in result.output
+    engine = _engine(cli)
+    with Session(engine) as session:
+        assert session.get(m.Action, "SO1.4").archived_at is None
+    engine.dispose()
+
+
+def test_invalid_plan_is_not_loaded(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    plan_file.write_text(plan_file.read_text().replace("lead: hate-crime", "lead: x"), "utf-8")
+    engine = _engine(cli)
+    before = _count(engine, m.PlanVersion)
+    result = cli("plan", "load")
+    assert result.exit_code == 1
+    assert "objective SO2 lead 'x' is not in the owners list" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: plan ")
+    assert _count(engine, m.PlanVersion) == before
+    engine.dispose()
+
+
+def test_plan_change_to_settings_is_a_change(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    plan_file.write_text(
+        plan_file.read_text().replace("suppression_threshold: 5", "suppression_threshold: 10"),
+        "utf-8")
+    result = cli("plan", "load")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "  plan section plan: updated"
+
+
+def test_load_an_explicit_file(cli, tmp_path: Path) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text((cli.workspace / "objectives.yaml").read_text(), "utf-8")
+    result = cli("plan", "load", str(other))
+    assert result.exit_code == 0
+    assert result.output == f"{other}: no changes\n"

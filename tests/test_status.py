@@ -1,0 +1,274 @@
+"""The provisional RAG rule, and the status report built from the database (table and JSON)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from tracker.progress import plan_today
+from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
+from tracker.settings import Settings
+from tracker.workspace import open_workspace
+
+COORDINATOR = "prevent.coordinator@example.org"
+ADMIN = "plan.administrator@example.org"
+MASH = "mash.manager@example.org"
+
+# --- the RAG rule, one row per case ------------------------------------------------------------
+
+S, D = date(2020, 1, 1), date(2020, 12, 31)  # a year-long action
+S100, D100 = date(2020, 1, 1), date(2020, 4, 10)  # a 100-day action: 1 day = 1 point of time
+RULES = [
+    # status, progress, start, due, as_of, self_rag, rating, reason
+    ("complete", 100, S, D, date(2021, 2, 1), None, "complete", "complete"),
+    ("complete", 100, S, D, date(2020, 6, 1), "red", "complete", "complete"),
+    ("cancelled", 30, S, D, date(2021, 2, 1), None, "grey", "cancelled"),
+    (None, None, S, D, date(2019, 12, 1), None, "grey", "not yet started (starts 2020-01-01)"),
+    ("not_started", 0, S, D, date(2019, 12, 1), None, "grey",
+     "not yet started (starts 2020-01-01)"),
+    ("in_progress", 10, S, D, date(2019, 12, 1), None, "green",
+     "on track: 10% complete with 0% of the time elapsed"),
+    ("in_progress", 90, S, D, date(2021, 1, 20), None, "red",
+     "due 2020-12-31, 20 days overdue and not complete"),
+    ("on_hold", 90, S, D, date(2021, 1, 1), None, "red",
+     "due 2020-12-31, 1 day overdue and not complete"),
+    (None, None, S, D, date(2021, 1, 20), None, "red",
+     "due 2020-12-31, 20 days overdue and not complete"),
+    (None, None, S, D, date(2020, 3, 1), None, "amber", "no update since start (2020-01-01)"),
+    ("on_hold", 50, S, D, date(2020, 6, 1), None, "amber", "on hold"),
+    ("in_progress", 80, S, D, date(2020, 12, 10), None, "amber",
+     "due 2020-12-31 (in 21 days), 80% complete with 94% of the time elapsed"),
+    ("in_progress", 60, S, D, date(2020, 12, 31), None, "amber",
+     "due 2020-12-31 (today), 60% complete with 100% of the time elapsed"),
+    ("in_progress", 90, S, D, date(2020, 12, 10), None, "green",
+     "on track: 90% complete with 94% of the time elapsed"),
+    ("in_progress", 20, S, D, date(2020, 7, 1), None, "amber",
+     "behind: 20% complete with 50% of the time elapsed"),
+    ("not_started", None, S, D, date(2020, 7, 1), None, "amber",
+     "behind: 0% complete with 50% of the time elapsed"),
+    ("in_progress", 35, S100, D100, date(2020, 3, 1), None, "green",
+     "on track: 35% complete with 60% of the time elapsed"),  # 25 points behind: not yet amber
+    ("in_progress", 34, S100, D100, date(2020, 3, 1), None, "amber",
+     "behind: 34% complete with 60% of the time elapsed"),
+    ("in_progress", None, S, D, date(2020, 7, 1), None, "green",
+     "in progress, no per cent complete given; due 2020-12-31"),
+    ("in_progress", 50, S, D, date(2020, 7, 1), "red", "red",
+     "rated red by its owner (by dates alone: on track: 50% complete with 50% of the time "
+     "elapsed)"),
+    ("in_progress", 20, S, D, date(2020, 7, 1), "green", "amber",
+     "behind: 20% complete with 50% of the time elapsed (its owner rates it green)"),
+    ("in_progress", 50, S, D, date(2020, 7, 1), "green", "green",
+     "on track: 50% complete with 50% of the time elapsed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("status", "progress", "start", "due", "as_of", "self_rag", "rating", "reason"), RULES
+)
+def test_action_rag(status, progress, start, due, as_of, self_rag, rating, reason) -> None:
+    result = action_rag(
+        status=status, progress=progress, start=start, due=due, as_of=as_of, self_rag=self_rag
+    )
+    assert result == RagResult(rating, reason)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "rating", "reason"),
+    [
+        ([], "grey", "no actions"),
+        (["red", "green", "red", "amber", "complete"], "red",
+         "2 of 5 actions red; 1 amber, 1 green, 1 complete"),
+        (["green", "complete", "grey"], "green", "1 of 3 actions green; 1 complete, 1 grey"),
+        (["amber"], "amber", "1 of 1 action amber"),
+        (["complete", "complete"], "complete", "all 2 actions complete"),
+        (["complete"], "complete", "complete"),
+        (["grey", "complete"], "grey", "1 of 2 actions cannot be rated yet; 1 complete"),
+    ],
+)  # fmt: skip
+def test_objective_rag(ratings: list[str], rating: str, reason: str) -> None:
+    assert objective_rag([RagResult(r, "") for r in ratings]) == RagResult(rating, reason)
+
+
+def test_counts_have_every_rating() -> None:
+    assert count_ratings(["red", "red", "complete"]) == {
+        "green": 0, "amber": 0, "red": 2, "grey": 0, "complete": 1,
+    }  # fmt: skip
+
+
+# --- the status report ---------------------------------------------------------------------------
+
+ACTION_KEYS = [
+    "id", "title", "owner", "owner_role", "start", "due", "status", "progress", "rag",
+    "rag_reason", "last_update",
+]  # fmt: skip
+OBJECTIVE_KEYS = ["id", "title", "short_title", "lead", "rag", "rag_reason", "actions"]
+
+
+def record(cli, *args: str) -> None:
+    result = cli("update", *args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def updated(cli):
+    """A workspace with a few updates on SO3.2 and SO4.5."""
+    record(cli, "SO3.2", "-s", "in_progress", "-p", "40", "-n", "Module live", "--on",
+           "2020-03-01", "--by", COORDINATOR)  # fmt: skip
+    record(cli, "SO3.2", "-s", "in_progress", "-n", "Comms drafted", "--on", "2020-05-01",
+           "--by", ADMIN)  # fmt: skip
+    record(cli, "SO3.2", "-s", "complete", "--on", "2020-07-15", "--by", COORDINATOR)
+    record(cli, "SO4.5", "-s", "on_hold", "-p", "30", "--rag", "amber", "--on", "2020-06-01",
+           "--by", MASH)  # fmt: skip
+    return cli
+
+
+def status_json(cli, *args: str) -> dict:
+    result = cli("status", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_status_json_shape(updated) -> None:
+    doc = status_json(updated, "--as-of", "2020-06-30")
+    assert list(doc) == ["as_of", "plan", "objectives", "counts"]
+    assert doc["as_of"] == "2020-06-30"
+    assert doc["plan"] == "Northamptonshire Prevent Strategy 2019-2021"
+    assert [o["id"] for o in doc["objectives"]] == ["SO1", "SO2", "SO3", "SO4", "SO5"]
+    for objective in doc["objectives"]:
+        assert list(objective) == OBJECTIVE_KEYS
+        assert objective["lead"].endswith("@example.org")
+        assert objective["rag"] in ("green", "amber", "red", "grey", "complete")
+        for action in objective["actions"]:
+            assert list(action) == ACTION_KEYS
+            assert action["id"].startswith(objective["id"] + ".")
+    assert list(doc["counts"]) == ["green", "amber", "red", "grey", "complete"]
+    assert sum(doc["counts"].values()) == 22
+
+    so3 = doc["objectives"][2]
+    assert so3["lead"] == COORDINATOR
+    so32 = so3["actions"][1]
+    assert so32 == {
+        "id": "SO3.2",
+        "title": "Make Prevent e-learning mandatory for council staff, with a two-year refresher",
+        "owner": COORDINATOR,
+        "owner_role": "Prevent Coordinator",
+        "start": "2019-11-01",
+        "due": "2020-09-30",
+        "status": "in_progress",
+        "progress": 40,  # the update of 1 May gave no figure: the one of 1 March stands
+        "rag": "amber",
+        "rag_reason": "behind: 40% complete with 72% of the time elapsed",
+        "last_update": {"on": "2020-05-01", "by": ADMIN, "note": "Comms drafted", "source": "cli"},
+    }
+    so45 = doc["objectives"][3]["actions"][4]
+    assert (so45["id"], so45["status"], so45["progress"], so45["rag"]) == (
+        "SO4.5", "on_hold", 30, "amber",
+    )  # fmt: skip
+    so31 = so3["actions"][0]
+    assert (so31["status"], so31["progress"], so31["last_update"]) == ("not_started", None, None)
+    assert so31["rag_reason"] == "no update since start (2019-10-01)"
+
+
+def test_as_of_chooses_the_updates_that_count(updated) -> None:
+    before = status_json(updated, "--as-of", "2020-02-01", "--objective", "SO3")
+    assert before["objectives"][0]["actions"][1]["last_update"] is None
+    after = status_json(updated, "--as-of", "31/07/2020", "--objective", "SO3")
+    so32 = after["objectives"][0]["actions"][1]
+    assert (so32["status"], so32["progress"], so32["rag"]) == ("complete", 100, "complete")
+    assert so32["last_update"]["on"] == "2020-07-15"
+
+
+def test_objective_filter(updated) -> None:
+    doc = status_json(updated, "--as-of", "2020-06-30", "--objective", "SO3")
+    assert [o["id"] for o in doc["objectives"]] == ["SO3"]
+    assert [a["id"] for a in doc["objectives"][0]["actions"]] == [f"SO3.{n}" for n in range(1, 6)]
+    assert sum(doc["counts"].values()) == 5
+    assert doc["objectives"][0]["rag_reason"] == "5 of 5 actions amber"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("SO9", "no objective 'SO9' in the plan: use one of SO1, SO2, SO3, SO4, SO5"),
+        ("so3", "no objective 'so3' in the plan: use one of SO3"),
+    ],
+)
+def test_unknown_objective(sqlite_cli, given: str, message: str) -> None:
+    result = sqlite_cli("status", "--objective", given)
+    assert result.exit_code == 1
+    assert result.output == f"error: {message}\n"
+
+
+def test_bad_as_of(sqlite_cli) -> None:
+    result = sqlite_cli("status", "--as-of", "June")
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: --as-of 'June' is not a date: write it as YYYY-MM-DD or DD/MM/YYYY\n"
+    )
+
+
+def test_as_of_defaults_to_today(sqlite_cli) -> None:
+    with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
+        today = plan_today(ws.plan())
+    assert status_json(sqlite_cli)["as_of"] == today.isoformat()
+
+
+def test_archived_actions_are_left_out(cli) -> None:
+    plan = cli.workspace / "objectives.yaml"
+    text = plan.read_text(encoding="utf-8")
+    start, end = text.index("      - id: SO1.4"), text.index("  - id: SO2\n")
+    plan.write_text(text[:start] + "\n" + text[end:], encoding="utf-8")
+    assert cli("plan", "load").exit_code == 0
+    doc = status_json(cli, "--objective", "SO1", "--as-of", "2020-06-30")
+    assert [a["id"] for a in doc["objectives"][0]["actions"]] == ["SO1.1", "SO1.2", "SO1.3"]
+
+
+def test_status_reads_in_a_fixed_number_of_queries(updated) -> None:
+    from sqlalchemy import event
+
+    from tracker.status import build_status
+
+    with open_workspace(
+        Settings(workspace=updated.workspace, database_url=updated.database_url)
+    ) as ws:
+        plan = ws.plan()
+        statements: list[str] = []
+        event.listen(ws.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        build_status(ws.engine, plan, as_of=date(2020, 6, 30))
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3  # objectives, actions, latest updates: never one per action
+
+
+def test_status_table_shows_every_objective_action_and_rag_word(updated) -> None:
+    result = updated("status", "--as-of", "2020-06-30")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "\x1b" not in out  # NO_COLOR: the words carry the meaning
+    lines = out.splitlines()
+    assert lines[0] == "Northamptonshire Prevent Strategy 2019-2021: status as of 2020-06-30"
+    for heading in (
+        "SO1 Community cohesion - RED",
+        "SO2 Hate and community tensions - ",
+        "SO3 Awareness and confidence in Prevent - AMBER (5 of 5 actions amber)",
+        "SO4 Referral pathways - ",
+        "SO5 Support to disengage - ",
+    ):
+        assert any(line.startswith(heading) for line in lines), heading
+    row = next(line for line in lines if "SO3.2" in line)
+    for word in ("2020-09-30", "in progress", "40%", "AMBER", "behind: 40% complete"):
+        assert word in row
+    assert "Latest, 2020-05-01: Comms drafted" in out
+    ids = [
+        f"SO{o}.{a}" for o, n in ((1, 4), (2, 4), (3, 5), (4, 5), (5, 4)) for a in range(1, n + 1)
+    ]
+    for ident in ids:
+        row = next(line for line in lines if line.lstrip().startswith(ident + " "))
+        assert any(word in row.split() for word in ("RED", "AMBER", "GREEN", "GREY", "COMPLETE"))
+    assert lines[-1].startswith("22 actions by RAG: ")
+    doc = status_json(updated, "--as-of", "2020-06-30")
+    expected = ", ".join(
+        f"{doc['counts'][r]} {r.upper()}" for r in ("red", "amber", "green", "complete", "grey")
+    )
+    assert lines[-1] == f"22 actions by RAG: {expected}"

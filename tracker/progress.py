@@ -1,0 +1,401 @@
+"""Progress updates on actions: checked, append-only, and their history.
+
+Owners say how their actions are going (``tracker update``; later from their
+returns spreadsheets). Each update is one new row in ``progress_update``:
+nothing is ever edited or deleted, so the history of an action is the record
+of who said what, for which date, and through which channel. The latest update
+on or before a date is the action's state on that date (see ``tracker.status``).
+
+Every value is checked before anything is written, and a batch of updates is
+written in one transaction, so a bad value stores nothing.
+
+Rules (documented in docs/json.md and the command help):
+
+* the action must be in the plan and not archived;
+* ``status`` is one of ``STATUSES`` (spaces, hyphens and capitals are forgiven:
+  "In progress" is in_progress);
+* ``progress`` is a whole number from 0 to 100. ``complete`` means 100: it is
+  filled in when not given, and any other figure is refused. ``not_started``
+  with progress above 0 is refused as contradictory. 100% with another status
+  is allowed (work done, awaiting sign-off);
+* ``rag`` (the owner's own rating) is red, amber, green or not given;
+* ``note`` is at most ``NOTE_MAX`` characters after control characters are removed;
+* ``on`` (the date the update speaks for) defaults to today in the plan's
+  timezone, is not in the future and not before the strategy starts;
+* ``by`` is a valid email address and is the action owner's or a plan administrator's.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from tracker.errors import (
+    InvalidValueError,
+    NotFoundError,
+    PermissionDeniedError,
+    TrackerError,
+)
+from tracker.plan.schema import RAGS, STATUSES, Plan, natural_key
+
+SOURCES = ("cli", "spreadsheet", "import", "demo")
+NOTE_MAX = 2000
+# Layout characters kept in notes; every other control or bidi-override character is removed.
+_KEEP = {"\n"}
+
+
+def plan_today(plan: Plan) -> date:
+    """Today's date where the partnership works (the plan's timezone), not the server's."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(plan.plan.timezone)).date()
+
+
+@dataclass(frozen=True)
+class UpdateInput:
+    """One update as given, before it is checked (a command line, a returns row, the demo)."""
+
+    action_id: str
+    status: str
+    progress: int | None = None
+    rag: str | None = None
+    note: str | None = None
+    on: date | None = None
+    by: str | None = None
+    source: str = "cli"
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """A stored progress update."""
+
+    id: int
+    action_id: str
+    on: date
+    status: str
+    progress: int | None
+    rag: str | None
+    note: str | None
+    by: str
+    source: str
+    recorded_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of the history document (docs/json.md)."""
+        return {
+            "on": self.on.isoformat(),
+            "status": self.status,
+            "progress": self.progress,
+            "rag": self.rag,
+            "note": self.note,
+            "by": self.by,
+            "source": self.source,
+            "recorded_at": self.recorded_at.isoformat(timespec="seconds"),
+        }
+
+
+def _record(row: Any) -> UpdateRecord:
+    from tracker.db.models import as_utc
+
+    return UpdateRecord(
+        id=row.id,
+        action_id=row.action_id,
+        on=row.on,
+        status=row.status,
+        progress=row.progress,
+        rag=row.rag,
+        note=row.note,
+        by=row.by,
+        source=row.source,
+        recorded_at=as_utc(row.recorded_at),
+    )
+
+
+# --- checking each value -------------------------------------------------------------------
+
+
+def clean_note(note: str | None) -> str | None:
+    """The note without control or bidi-override characters; tabs become spaces; None if empty."""
+    if note is None:
+        return None
+    text = note.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = text.strip()
+    if len(text) > NOTE_MAX:
+        raise InvalidValueError(
+            f"note is {len(text)} characters long, the limit is {NOTE_MAX}",
+            hint="shorten it (put long reports in the Steering Group pack)",
+        )
+    return text or None
+
+
+def _status(value: str) -> str:
+    code = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    if code not in STATUSES:
+        raise InvalidValueError(
+            f"status '{value}' is not one of {', '.join(STATUSES)}",
+            hint="pass --status with one of those",
+        )
+    return code
+
+
+def _progress(value: Any, status: str) -> int | None:
+    if value is None:
+        return 100 if status == "complete" else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise InvalidValueError(
+            f"progress '{value}' is not a whole number from 0 to 100",
+            hint="give the per cent complete, e.g. --progress 40",
+        )
+    if status == "complete" and value != 100:
+        raise InvalidValueError(
+            f"status complete with progress {value}% is contradictory",
+            hint="leave out --progress (complete means 100) or choose status in_progress",
+        )
+    if status == "not_started" and value > 0:
+        raise InvalidValueError(
+            f"status not_started with progress {value}% is contradictory",
+            hint="use status in_progress, or leave out --progress",
+        )
+    return value
+
+
+def _rag(value: str | None) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    code = str(value).strip().lower()
+    if code not in RAGS:
+        raise InvalidValueError(
+            f"RAG '{value}' is not one of {', '.join(RAGS)}",
+            hint="pass --rag red, amber or green, or leave it out",
+        )
+    return code
+
+
+def _on(value: date | None, plan: Plan, today: date) -> date:
+    if value is None:
+        return today
+    if isinstance(value, datetime):
+        value = value.date()
+    if value > today:
+        raise InvalidValueError(
+            f"update date {value.isoformat()} is in the future (today is {today.isoformat()})",
+            hint="give the date the update speaks for: today or earlier",
+        )
+    if value < plan.plan.start:
+        raise InvalidValueError(
+            f"update date {value.isoformat()} is before the strategy starts "
+            f"({plan.plan.start.isoformat()})",
+            hint="check the date",
+        )
+    return value
+
+
+def _by(value: str | None) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    if value is None or not value.strip():
+        raise InvalidValueError(
+            "who is giving this update is not known",
+            hint="pass --by YOUR_EMAIL or set TRACKER_USER to your email address",
+        )
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidValueError(
+            f"'{value.strip()}' is not a valid email address",
+            hint="pass --by with your email address as it appears in the plan",
+        ) from None
+    return str(checked.normalized).lower()
+
+
+def _source(value: str) -> str:
+    if value not in SOURCES:
+        raise InvalidValueError(
+            f"source '{value}' is not one of {', '.join(SOURCES)}",
+            hint="this is a bug in the caller: report it",
+        )
+    return value
+
+
+def _unknown_action(action_id: str, active: Sequence[str]) -> NotFoundError:
+    known = sorted(active, key=natural_key)
+    close = [a for a in known if a.lower() == action_id.strip().lower()]
+    return NotFoundError("action", action_id, known=close or known)
+
+
+def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> dict[str, Any]:
+    """The values to store for ``item``, or the first thing wrong with it (TrackerError)."""
+    row = rows.get(item.action_id)
+    if row is not None and row.archived_at is not None:
+        raise InvalidValueError(
+            f"action {item.action_id} was removed from the plan "
+            f"on {row.archived_at:%Y-%m-%d} and is archived; its history is kept but it "
+            "takes no new updates",
+            hint="put it back in objectives.yaml and run 'tracker plan load' to restore it",
+        )
+    action = plan.action(item.action_id)
+    if action is None or row is None:
+        raise _unknown_action(item.action_id, [i for i, r in rows.items() if r.archived_at is None])
+    by = _by(item.by)
+    owner = plan.owner(action.owner)
+    owner_email = str(owner.email).lower() if owner else ""
+    if by != owner_email and not plan.is_administrator(by):
+        raise PermissionDeniedError(
+            f"{by} may not update {action.id}: it is owned by {owner_email}"
+            + (f" ({owner.role})" if owner else ""),
+            hint="ask the owner to update it, or a plan administrator",
+        )
+    status = _status(item.status)
+    return {
+        "action_id": action.id,
+        "status": status,
+        "progress": _progress(item.progress, status),
+        "rag": _rag(item.rag),
+        "note": clean_note(item.note),
+        "on": _on(item.on, plan, today),
+        "by": by,
+        "source": _source(item.source),
+    }
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def record_updates(
+    engine: Engine, plan: Plan, updates: Iterable[UpdateInput]
+) -> list[UpdateRecord]:
+    """Check every update, then store them all in one transaction (or none, on any error).
+
+    An error about one of several updates names its position ("update 3 of 40").
+    """
+    from sqlmodel import select
+
+    from tracker.db import models as m
+    from tracker.db.engine import transaction
+
+    items = list(updates)
+    today = plan_today(plan)
+    now = m.utcnow()
+    with transaction(engine) as session:
+        rows = {a.id: a for a in session.exec(select(m.Action)).all()}
+        stored = []
+        for n, item in enumerate(items, 1):
+            try:
+                values = _check(item, plan, rows, today)
+            except TrackerError as exc:
+                if len(items) > 1:
+                    exc.message = f"update {n} of {len(items)} ({item.action_id}): {exc.message}"
+                    exc.args = (str(exc),)
+                raise
+            stored.append(m.ProgressUpdate(**values, recorded_at=now))
+        session.add_all(stored)
+        session.flush()
+        return [_record(row) for row in stored]
+
+
+def record_update(
+    engine: Engine,
+    plan: Plan,
+    *,
+    action_id: str,
+    status: str,
+    progress: int | None,
+    rag: str | None,
+    note: str | None,
+    on: date | None,
+    by: str | None,
+    source: str,
+) -> UpdateRecord:
+    """Check one progress update and append it (one INSERT, one transaction)."""
+    item = UpdateInput(
+        action_id=action_id.strip(),
+        status=status,
+        progress=progress,
+        rag=rag,
+        note=note,
+        on=on,
+        by=by,
+        source=source,
+    )
+    return record_updates(engine, plan, [item])[0]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def action_history(engine: Engine, plan: Plan, action_id: str) -> list[UpdateRecord]:
+    """Every update on an action, oldest first (by date, then as recorded).
+
+    Archived actions (removed from the plan) still have their history.
+    """
+    from sqlmodel import Session, col, select
+
+    from tracker.db import models as m
+
+    action_id = action_id.strip()
+    with Session(engine) as session:
+        row = session.get(m.Action, action_id)
+        if row is None:
+            active = session.exec(
+                select(m.Action.id).where(col(m.Action.archived_at).is_(None))
+            ).all()
+            raise _unknown_action(action_id, list(active) or [a.id for a in plan.actions()])
+        stmt = (
+            select(m.ProgressUpdate)
+            .where(m.ProgressUpdate.action_id == action_id)
+            .order_by(col(m.ProgressUpdate.on), col(m.ProgressUpdate.id))
+        )
+        return [_record(u) for u in session.exec(stmt).all()]
+
+
+def status_label(status: str) -> str:
+    """A status code as people read it: in_progress -> in progress."""
+    return status.replace("_", " ")
+
+
+def render_history(action_id: str, rows: Sequence[UpdateRecord]) -> None:
+    """Print an action's updates as a table; readable without colour (NO_COLOR is respected)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not rows:
+        console.print(
+            Text(
+                f"No updates recorded on {action_id} yet. Record one with: "
+                f"tracker update {action_id} --status in_progress --progress 10 --note TEXT"
+            )
+        )
+        return
+    table = Table(title=Text(f"Updates on {action_id}, oldest first"), title_justify="left")
+    table.add_column("On", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Progress", justify="right", no_wrap=True)
+    table.add_column("Own RAG", no_wrap=True)
+    table.add_column("By", no_wrap=True)
+    table.add_column("Source", no_wrap=True)
+    table.add_column("Note", ratio=1)
+    table.add_column("Recorded (UTC)", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r.on.isoformat(),
+            status_label(r.status),
+            "" if r.progress is None else f"{r.progress}%",
+            (r.rag or "").upper(),
+            Text(r.by),
+            r.source,
+            Text(r.note or ""),
+            f"{r.recorded_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+    n = len(rows)
+    console.print(Text(f"{n} update{'s' if n != 1 else ''}"))

@@ -1,0 +1,304 @@
+"""Where delivery stands on a date: each objective, its actions, their latest update and RAG.
+
+``build_status`` reads the plan in force from the database (objectives,
+actions and owners that are not archived) and, in one query, the latest
+progress update of every action on or before the date; ``tracker.rag`` rates
+each action and objective. The result is one ``StatusReport``: shown as tables
+by ``render_status`` and as the stable JSON document of docs/json.md by
+``StatusReport.to_json``. Steering Group packs and emails of later issues are
+built from the same report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from tracker.errors import NotFoundError
+from tracker.plan.schema import Plan, natural_key
+from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
+
+
+@dataclass(frozen=True)
+class LastUpdate:
+    on: date
+    by: str
+    note: str | None
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), "by": self.by, "note": self.note, "source": self.source}
+
+
+@dataclass(frozen=True)
+class ActionStatus:
+    id: str
+    title: str
+    owner: str  # the owner's email address
+    owner_role: str
+    start: date
+    due: date
+    status: str
+    progress: int | None
+    rag: RagResult
+    last_update: LastUpdate | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "owner": self.owner,
+            "owner_role": self.owner_role,
+            "start": self.start.isoformat(),
+            "due": self.due.isoformat(),
+            "status": self.status,
+            "progress": self.progress,
+            "rag": self.rag.rating,
+            "rag_reason": self.rag.reason,
+            "last_update": self.last_update.to_json() if self.last_update else None,
+        }
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    id: str
+    title: str
+    short_title: str
+    lead: str  # the lead owner's email address
+    lead_role: str
+    rag: RagResult
+    actions: list[ActionStatus] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "short_title": self.short_title,
+            "lead": self.lead,
+            "rag": self.rag.rating,
+            "rag_reason": self.rag.reason,
+            "actions": [a.to_json() for a in self.actions],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    as_of: date
+    plan: str
+    objectives: list[ObjectiveStatus]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Actions by RAG rating, every rating present (see ``tracker.rag.RATINGS``)."""
+        return count_ratings([a.rag.rating for o in self.objectives for a in o.actions])
+
+    def to_json(self) -> dict[str, Any]:
+        """The status document described in docs/json.md."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "plan": self.plan,
+            "objectives": [o.to_json() for o in self.objectives],
+            "counts": self.counts,
+        }
+
+
+def _latest_updates(session: Any, as_of: date) -> dict[str, Any]:
+    """The latest update of every action on or before ``as_of``, in one query.
+
+    Each row also carries ``known_progress``: the latest progress figure given
+    (an update that leaves out the per cent complete keeps the previous one).
+    """
+    from sqlalchemy import func, select
+
+    from tracker.db.models import ProgressUpdate
+
+    pu = ProgressUpdate.__table__.c  # type: ignore[attr-defined]
+    latest_first = (pu.on.desc(), pu.id.desc())
+    ranked = (
+        select(
+            pu.action_id,
+            pu.status,
+            pu.progress,
+            pu.rag,
+            pu.note,
+            pu.on,
+            pu.by,
+            pu.source,
+            func.row_number().over(partition_by=pu.action_id, order_by=latest_first).label("rank"),
+            func.first_value(pu.progress)
+            .over(partition_by=pu.action_id, order_by=(pu.progress.is_(None), *latest_first))
+            .label("known_progress"),
+        )
+        .where(pu.on <= as_of)
+        .subquery()
+    )
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
+    return {row.action_id: row for row in rows}
+
+
+def build_status(
+    engine: Engine, plan: Plan, *, as_of: date | None = None, objective: str | None = None
+) -> StatusReport:
+    """The status of every objective (or only ``objective``) as on ``as_of`` (default today)."""
+    from sqlmodel import Session, col, select
+
+    from tracker.db import models as m
+    from tracker.progress import plan_today
+
+    day = as_of or plan_today(plan)
+    with Session(engine) as session:
+        objectives = session.exec(
+            select(m.Objective, m.Owner)
+            .join(m.Owner, col(m.Objective.lead_owner_id) == col(m.Owner.id))
+            .where(col(m.Objective.archived_at).is_(None))
+            .order_by(col(m.Objective.position), col(m.Objective.id))
+        ).all()
+        if objective is not None:
+            wanted = objective.strip()
+            known = [o.id for o, _ in objectives]
+            if wanted not in known:
+                close = [k for k in known if k.lower() == wanted.lower()]
+                raise NotFoundError(
+                    "objective", wanted, known=close or sorted(known, key=natural_key)
+                )
+            objectives = [(o, lead) for o, lead in objectives if o.id == wanted]
+        actions = session.exec(
+            select(m.Action, m.Owner)
+            .join(m.Owner, col(m.Action.owner_id) == col(m.Owner.id))
+            .where(col(m.Action.archived_at).is_(None))
+            .order_by(col(m.Action.position), col(m.Action.id))
+        ).all()
+        latest = _latest_updates(session, day)
+
+    by_objective: dict[str, list[ActionStatus]] = {}
+    for action, owner in actions:
+        update = latest.get(action.id)
+        status = update.status if update else None
+        progress = None
+        if update is not None:
+            progress = update.progress if update.progress is not None else update.known_progress
+        rag = action_rag(
+            status=status,
+            progress=progress,
+            start=action.start,
+            due=action.due,
+            as_of=day,
+            self_rag=update.rag if update else None,
+        )
+        by_objective.setdefault(action.objective_id, []).append(
+            ActionStatus(
+                id=action.id,
+                title=action.title,
+                owner=owner.email,
+                owner_role=owner.role,
+                start=action.start,
+                due=action.due,
+                status=status or "not_started",
+                progress=progress,
+                rag=rag,
+                last_update=(
+                    LastUpdate(on=update.on, by=update.by, note=update.note, source=update.source)
+                    if update
+                    else None
+                ),
+            )
+        )
+    report = []
+    for obj, lead in objectives:
+        items = by_objective.get(obj.id, [])
+        report.append(
+            ObjectiveStatus(
+                id=obj.id,
+                title=obj.title,
+                short_title=obj.short_title,
+                lead=lead.email,
+                lead_role=lead.role,
+                rag=objective_rag([a.rag for a in items]),
+                actions=items,
+            )
+        )
+    return StatusReport(as_of=day, plan=plan.plan.name, objectives=report)
+
+
+# --- showing it to people ---------------------------------------------------------------------
+
+# Colour helps; the word is always printed, so nothing depends on colour alone.
+RAG_STYLES = {
+    "red": "bold red",
+    "amber": "bold yellow",
+    "green": "bold green",
+    "grey": "dim",
+    "complete": "bold blue",
+}
+
+
+def rag_text(rating: str) -> Any:
+    """The RAG word in capitals, coloured when the terminal allows."""
+    from rich.text import Text
+
+    return Text(rating.upper(), style=RAG_STYLES.get(rating, ""))
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_status(report: StatusReport) -> None:
+    """A table per objective, then one line counting actions by RAG. Respects NO_COLOR."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracker.progress import status_label
+
+    console = Console(highlight=False)
+    console.print(Text(f"{report.plan}: status as of {report.as_of.isoformat()}", style="bold"))
+    for obj in report.objectives:
+        title = Text.assemble(
+            (f"{obj.id} {obj.short_title}", "bold"),
+            " - ",
+            rag_text(obj.rag.rating),
+            f" ({obj.rag.reason}); lead: {obj.lead_role}",
+        )
+        table = Table(
+            title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True, expand=False
+        )
+        table.add_column("Action and owner", ratio=3, min_width=16)
+        table.add_column("Due", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Done", justify="right", no_wrap=True)
+        table.add_column("RAG", no_wrap=True)
+        table.add_column("Why, and the latest update", ratio=4, min_width=20)
+        for a in obj.actions:
+            action = Text.assemble((a.id, "bold"), " ", a.title, "\n", (a.owner_role, "dim"))
+            why = Text(a.rag.reason)
+            if a.last_update:
+                note = _shorten(a.last_update.note or "(no note)")
+                why.append(f"\nLatest, {a.last_update.on.isoformat()}: {note}", style="dim")
+            else:
+                why.append("\nNo update yet", style="dim")
+            table.add_row(
+                action,
+                a.due.isoformat(),
+                status_label(a.status),
+                "" if a.progress is None else f"{a.progress}%",
+                rag_text(a.rag.rating),
+                why,
+            )
+        console.print()
+        console.print(table)
+    counts = report.counts
+    total = sum(counts.values())
+    line = Text(f"{total} action{'s' if total != 1 else ''} by RAG: ")
+    for i, rating in enumerate(("red", "amber", "green", "complete", "grey")):
+        if i:
+            line.append(", ")
+        line.append(f"{counts[rating]} ")
+        line.append(rag_text(rating))
+    console.print()
+    console.print(line)
