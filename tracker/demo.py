@@ -184,17 +184,17 @@ def _check_as_of(plan: Plan, as_of: date) -> None:
 
 def run_demo(directory: Path, *, as_of: date | None = None, fresh: bool = True) -> None:
     """Build (or, with ``fresh=False``, reuse) a demo workspace in ``directory`` and show it."""
-    from rich.console import Console
     from rich.text import Text
 
     from tracker import shipped
+    from tracker.console import make_console
     from tracker.plan.loader import load_plan
     from tracker.settings import Settings
 
     day = as_of or DEMO_AS_OF
     _check_as_of(load_plan(shipped.example_plan()).plan, day)  # before touching any folder
     directory = directory.expanduser().resolve()
-    console = Console(highlight=False)
+    console = make_console()
     ctx = DemoContext(
         directory=directory,
         as_of=day,

@@ -363,11 +363,12 @@ def status_label(status: str) -> str:
 
 def render_history(action_id: str, rows: Sequence[UpdateRecord]) -> None:
     """Print an action's updates as a table; readable without colour (NO_COLOR is respected)."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from tracker.console import make_console
+
+    console = make_console()
     if not rows:
         console.print(
             Text(

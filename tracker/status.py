@@ -250,13 +250,13 @@ def _shorten(text: str, limit: int = 120) -> str:
 def render_status(report: StatusReport) -> None:
     """A table per objective, then one line counting actions by RAG. Respects NO_COLOR."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from tracker.console import make_console
     from tracker.progress import status_label
 
-    console = Console(highlight=False)
+    console = make_console()
     console.print(Text(f"{report.plan}: status as of {report.as_of.isoformat()}", style="bold"))
     for obj in report.objectives:
         title = Text.assemble(

@@ -1,0 +1,24 @@
+"""The Rich console every table and message is printed through.
+
+One place decides width and colour: in a terminal Rich measures it; when the
+output goes to a file, a pipe or CI log, tables are laid out 120 columns wide
+(or $COLUMNS) instead of Rich's 80, so wide tables are not cropped. NO_COLOR
+is honoured by Rich itself; meaning is never carried by colour alone.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+PIPE_WIDTH = 120
+
+
+def make_console(*, stderr: bool = False, **kwargs: Any) -> Any:
+    """A ``rich.console.Console`` for tracker's output (imported lazily: Rich is heavy)."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr, highlight=False, **kwargs)
+    if not console.is_terminal and "COLUMNS" not in os.environ and "width" not in kwargs:
+        console.width = PIPE_WIDTH
+    return console
