@@ -49,15 +49,16 @@ class Period:
     end: date
     grain: Grain
     label: str
+    start_month: int = 4  # the month the financial year starts in
 
     def next(self) -> Period:
-        return period_of(self.end + timedelta(days=1), self.grain)
+        return period_of(self.end + timedelta(days=1), self.grain, self.start_month)
 
     def previous(self) -> Period:
-        return period_of(self.start - timedelta(days=1), self.grain)
+        return period_of(self.start - timedelta(days=1), self.grain, self.start_month)
 
     def year_earlier(self) -> Period:
-        return period_of(_shift_years(self.start, -1), self.grain)
+        return period_of(_shift_years(self.start, -1), self.grain, self.start_month)
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -92,17 +93,17 @@ def period_of(day: date, grain: Grain, start_month: int = 4) -> Period:
     if grain == "month":
         start = date(day.year, day.month, 1)
         end = _month_start(day.year, day.month + 1) - timedelta(days=1)
-        return Period(start, end, "month", f"{day.year}-{day.month:02d}")
+        return Period(start, end, "month", f"{day.year}-{day.month:02d}", start_month)
     fy = financial_year_start(day, start_month)
     if grain == "year":
         start = date(fy, start_month, 1)
         end = _month_start(fy, start_month + 12) - timedelta(days=1)
-        return Period(start, end, "year", _fy_label(fy, start_month))
+        return Period(start, end, "year", _fy_label(fy, start_month), start_month)
     months_in = (day.year - fy) * 12 + day.month - start_month
     q = months_in // 3 + 1
     start = _month_start(fy, start_month + (q - 1) * 3)
     end = _month_start(fy, start_month + q * 3) - timedelta(days=1)
-    return Period(start, end, "quarter", f"{_fy_label(fy, start_month)} Q{q}")
+    return Period(start, end, "quarter", f"{_fy_label(fy, start_month)} Q{q}", start_month)
 
 
 def month_label(day: date) -> str:
