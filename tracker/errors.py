@@ -49,14 +49,21 @@ class Problem:
 class ProblemsError(TrackerError):
     """Many problems found at once (a plan or a data file), listed in full."""
 
-    def __init__(self, what: str, problems: Sequence[Problem], *, hint: str) -> None:
+    def __init__(
+        self, what: str, problems: Sequence[Problem], *, hint: str, total: int | None = None
+    ) -> None:
         self.problems = list(problems)
-        n = len(self.problems)
+        # ``total``: how many were found when only the first few are listed
+        self.total = max(total or 0, len(self.problems))
+        n = self.total
         noun = "problem" if n == 1 else "problems"
         super().__init__(f"{what}: {n} {noun} found, nothing was changed", hint=hint)
 
     def details(self) -> list[str]:
-        return [str(p) for p in self.problems]
+        lines = [str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"... and {self.total - len(self.problems)} more not listed")
+        return lines
 
 
 class PlanError(ProblemsError):
@@ -100,9 +107,17 @@ class PermissionDeniedError(TrackerError):
 class DataFileError(ProblemsError):
     """A data file cannot be imported; nothing from it was stored."""
 
-    def __init__(self, file: str, problems: Sequence[Problem], *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        problems: Sequence[Problem],
+        *,
+        hint: str | None = None,
+        total: int | None = None,
+    ) -> None:
         super().__init__(
             f"import of {file}",
             problems,
             hint=hint or "correct the rows listed and import the whole file again",
+            total=total,
         )

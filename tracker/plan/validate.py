@@ -230,6 +230,63 @@ def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
                     f"field {dataset.name}.{f.name}: band_field "
                     f"'{f.band_field}' is not declared; declare it as a category field",
                 )
+        _check_dataset_field(add, floc, dataset, f, by_name)
+    for k in dataset.key:
+        if k in by_name and not by_name[k].required:
+            add(
+                (*at, "key"),
+                f"data set {dataset.name} key field '{k}' is optional; "
+                "a key field must be required: remove 'required: false'",
+            )
+    if dataset.count_field is not None:
+        counted = by_name.get(dataset.count_field)
+        if counted is None or counted.type != "integer":
+            add(
+                (*at, "count_field"),
+                f"data set {dataset.name} count_field '{dataset.count_field}' "
+                "must name one of its integer fields",
+            )
+    band_fields = {f.band_field for f in dataset.fields if f.bands}
+    for name in sorted((_derived_names(dataset) & set(by_name)) - band_fields):
+        add(
+            (*at, "fields"),
+            f"data set {dataset.name} field '{name}' has the name of a field tracker "
+            "derives itself; rename it",
+        )
+
+
+def _check_dataset_field(add: Any, floc: Loc, dataset: Dataset, f: Any, by_name: Any) -> None:
+    """Checks of one data set field that the importer relies on (see tracker.data)."""
+    from tracker.data.privacy import identifying_kind
+
+    for text in (f.name, f.label):
+        kind = identifying_kind(text) if text else None
+        if kind:
+            add(
+                (*floc, "name"),
+                f"field {dataset.name}.{f.name} looks like directly identifying data "
+                f"({kind}), which tracker never stores; remove it from the data set",
+            )
+            break
+    if f.type == "integer" and f.min is not None and f.max is not None and f.min > f.max:
+        add((*floc, "min"), f"field {dataset.name}.{f.name}: min is above max; swap them")
+    if f.bands and f.band_field and f.band_field in by_name:
+        target = by_name[f.band_field]
+        allowed = {v.value for v in target.values or []}
+        if target.type != "category":
+            add(
+                (*floc, "band_field"),
+                f"field {dataset.name}.{f.name}: band_field '{f.band_field}' "
+                "must be a category field",
+            )
+        else:
+            for band in f.bands:
+                if band.label not in allowed:
+                    add(
+                        (*floc, "bands"),
+                        f"field {dataset.name}.{f.name}: band '{band.label}' is not a value "
+                        f"of {f.band_field}; add it to {f.band_field}'s values",
+                    )
 
 
 def _filter_fields(flt: Filter) -> Iterator[tuple[str, list[str]]]:
@@ -240,6 +297,27 @@ def _filter_fields(flt: Filter) -> Iterator[tuple[str, list[str]]]:
 def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) -> None:
     m = kpi.measure
     mloc = (*at, "measure")
+    if kpi.cumulative and m.kind not in ("count", "sum"):
+        add(
+            (*at, "cumulative"),
+            f"KPI {kpi.id} is cumulative, which only adds up count and sum measures, "
+            f"not '{m.kind}'; remove 'cumulative: true' or change the measure",
+        )
+    unused_parts = {
+        "field": m.kind != "sum",
+        "numerator": m.kind != "percentage",
+        "from_field": m.kind not in ("mean_days", "median_days"),
+        "to_field": m.kind not in ("mean_days", "median_days"),
+        "where": m.kind == "manual",
+        "where_not": m.kind == "manual",
+    }
+    for part, unused in unused_parts.items():
+        if unused and getattr(m, part):
+            add(
+                (*mloc, part),
+                f"KPI {kpi.id} measure '{m.kind}' does not use '{part}'; "
+                "remove it or choose the measure kind that uses it",
+            )
     if m.kind == "manual":
         if m.dataset:
             add(
@@ -263,6 +341,26 @@ def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) ->
     for part in ("where", "where_not", "numerator"):
         for name, values in _filter_fields(getattr(m, part)):
             field = fields.get(name)
+            base = fields.get(name.removesuffix("_group"))
+            if field is None and name.endswith("_group") and name in derived and base:
+                groups = {v.group.casefold() for v in base.values or [] if v.group}
+                spellings = {s.casefold() for v in base.values or [] for s in (v.value, *v.aliases)}
+                for value in values:
+                    if value.casefold() not in groups | spellings:
+                        add(
+                            (*mloc, part, name),
+                            f"KPI {kpi.id}: '{value}' is not a group or value of "
+                            f"{dataset.name}.{base.name}; use one of "
+                            f"{', '.join(sorted({v.group or v.value for v in base.values or []}))}",
+                        )
+            elif field is not None and field.type == "integer":
+                for value in values:
+                    if not value.lstrip("-").isdigit():
+                        add(
+                            (*mloc, part, name),
+                            f"KPI {kpi.id}: '{value}' is not a whole number, and "
+                            f"{dataset.name}.{name} is an integer field; write a whole number",
+                        )
             if field is None and name not in derived:
                 add(
                     (*mloc, part, name),

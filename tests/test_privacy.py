@@ -1,0 +1,158 @@
+"""The privacy guard: columns that look like directly identifying data are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.data.privacy import identifying_kind
+
+IDENTIFYING = {
+    "Name": "name",
+    "name": "name",
+    "First name": "name",
+    "first_name": "name",
+    "FirstName": "name",
+    "Forename": "name",
+    "Surname": "name",
+    "Last Name": "name",
+    "Full name": "name",
+    "Referrer name": "name",
+    "child_name": "name",
+    "Date of birth": "date of birth",
+    "DATE_OF_BIRTH": "date of birth",
+    "dateOfBirth": "date of birth",
+    "DOB": "date of birth",
+    "D.O.B.": "date of birth",
+    "Birth date": "date of birth",
+    "Address": "address",
+    "Home address line 1": "address",
+    "Street": "address",
+    "House": "address",
+    "House number": "address",
+    "Postcode": "postcode",
+    "Post code": "postcode",
+    "post_code": "postcode",
+    "ZIP": "postcode",
+    "Phone": "phone number",
+    "Telephone": "phone number",
+    "Tel": "phone number",
+    "Mobile": "phone number",
+    "Mobile number": "phone number",
+    "Email": "email address",
+    "E-mail": "email address",
+    "email_address": "email address",
+    "NHS number": "NHS number",
+    "NHS No.": "NHS number",
+    "nhs_no": "NHS number",
+    "National Insurance number": "national insurance number",
+    "NI number": "national insurance number",
+    "NINO": "national insurance number",
+    "UPN": "pupil number (UPN)",
+    "Unique Pupil Number": "pupil number (UPN)",
+    "ULN": "learner number (ULN)",
+}
+
+ALLOWED = [
+    "reference",
+    "Reference",
+    "organisation",
+    "Organisation",
+    "Organisation name",
+    "School name",
+    "Course name",
+    "received_on",
+    "sector",
+    "age",
+    "age_band",
+    "gender",
+    "district",
+    "concern",
+    "outcome",
+    "safeguarding_concern",
+    "decided_on",
+    "delivered_on",
+    "course",
+    "attendees",
+    "format",
+    "In-house training",
+    "Number of pupils",
+    "Notes",
+]
+
+
+@pytest.mark.parametrize(("header", "kind"), IDENTIFYING.items())
+def test_identifying_headers_are_caught(header: str, kind: str) -> None:
+    assert identifying_kind(header) == kind
+
+
+@pytest.mark.parametrize("header", ALLOWED)
+def test_ordinary_headers_pass(header: str) -> None:
+    assert identifying_kind(header) is None
+
+
+def test_every_field_of_the_shipped_data_sets_passes() -> None:
+    from tracker.plan.loader import load_plan
+
+    plan = load_plan(Path(__file__).resolve().parent.parent / "objectives.yaml").plan
+    names = [f.name for d in plan.datasets for f in d.fields]
+    assert "organisation" in names and "reference" in names
+    assert [n for n in names if identifying_kind(n)] == []
+
+
+def test_import_refuses_every_identifying_column_and_stores_nothing(cli, tmp_path: Path) -> None:
+    path = tmp_path / "referrals.csv"
+    path.write_text(
+        "reference,Postcode,received_on,sector,age,gender,district,concern,outcome,"
+        "safeguarding_concern,E-mail\n"
+        "R1,NN1 1AA,01/04/2020,Schools,16,Male,Northampton,ERW,NFA,No,someone@example.org\n",
+        encoding="utf-8",
+    )
+    result = cli("data", "import", "referrals", str(path), "--ignore-extra")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "referrals.csv:1: column 'Postcode' looks like directly identifying data (postcode); "
+        "tracker never stores identifying data: remove the column and export the file again",
+        "referrals.csv:1: column 'E-mail' looks like directly identifying data (email address); "
+        "tracker never stores identifying data: remove the column and export the file again",
+        "error: import of referrals.csv: 2 problems found, nothing was changed: remove the "
+        "identifying columns from the file, export it again and import that",
+    ]
+    summary = cli("data", "import", "referrals", str(path), "--dry-run", "--ignore-extra")
+    assert summary.exit_code == 1
+
+
+def test_identifying_values_in_text_fields_are_refused(sqlite_cli, tmp_path: Path) -> None:
+    path = tmp_path / "training.csv"
+    path.write_text(
+        "delivered_on,course,sector,organisation,district,attendees,format\n"
+        "01/04/2020,WRAP,Education,head@school.example.org,Corby,12,In person\n"
+        "02/04/2020,WRAP,Education,Example School NN1 1AA,Corby,12,In person\n"
+        "03/04/2020,WRAP,Education,Example School,Corby,12,In person\n",
+        encoding="utf-8",
+    )
+    result = sqlite_cli("data", "import", "training", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:2] == [
+        "training.csv:2: organisation 'head@school.example.org' looks like an email address; "
+        "identifying data must not be imported: remove it",
+        "training.csv:3: organisation 'Example School NN1 1AA' looks like a postcode; "
+        "identifying data must not be imported: remove it",
+    ]
+
+
+def test_plan_check_refuses_a_data_set_field_that_is_identifying(
+    sqlite_cli, plan_copy: Path
+) -> None:
+    text = plan_copy.read_text(encoding="utf-8")
+    marker = "      - {name: decided_on, type: date, required: false"
+    assert marker in text
+    text = text.replace(marker, "      - {name: postcode, type: text, required: false}\n" + marker)
+    plan_copy.write_text(text, encoding="utf-8")
+    result = sqlite_cli("plan", "check", str(plan_copy))
+    assert result.exit_code == 1
+    assert (
+        "field referrals.postcode looks like directly identifying data (postcode), which "
+        "tracker never stores; remove it from the data set"
+    ) in result.output

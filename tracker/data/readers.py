@@ -1,0 +1,457 @@
+"""Reading untrusted CSV and XLSX files into rows, with the row numbers people see.
+
+Data files arrive by email from partner organisations, so they are treated as
+untrusted input. Everything that can go wrong with the file itself (empty,
+not really a CSV or a workbook, macro-enabled, a zip bomb, corrupt XML) is an
+``UnreadableFileError``: one line saying what is wrong and what to do, never
+a traceback.
+
+CSV: the encoding is UTF-8 (with or without the byte-order mark Excel writes
+for "CSV UTF-8"), UTF-16 with a byte-order mark (Excel's "Unicode text"), or
+else Windows-1252 (Excel's plain "CSV" on a UK Windows PC); bytes that are
+neither are refused rather than guessed. The delimiter (comma, semicolon or
+tab) is the one that splits the header line into the most columns. Row
+numbers are physical line numbers with the header as line 1, so a quoted cell
+that spans lines does not throw them out.
+
+XLSX: ``.xls`` and every macro-enabled kind (``.xlsm``, ``.xltm``, ``.xlam``,
+a ``vbaProject.bin`` or Excel 4 macro sheet inside, or a ``macroEnabled``
+content type) are refused. Before any XML is parsed the zip is inspected: at
+most 200 MB uncompressed in all, no member over 1 MB that compresses more than
+100 times, and each member's real decompressed size is measured by streaming
+it (without keeping it) so a zip whose headers understate its sizes is caught
+too. The sheet is then read with python-calamine, a Rust reader whose XML
+parser (quick-xml) does not expand DTD entities: a workbook using them (the
+"billion laughs" and external-entity attacks) fails to parse rather than
+expanding. If calamine is missing or cannot read a file, openpyxl read-only is
+tried; openpyxl parses with defusedxml when it is installed (it is a
+dependency of tracker; ``openpyxl.DEFUSEDXML`` is then true), which forbids
+entity declarations. Both are tested in tests/test_data_readers.py. Row numbers
+are the worksheet's own, and blank rows are skipped wherever they are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import TrackerError
+
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members of a workbook together
+MAX_RATIO = 100  # uncompressed / compressed, for any member larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024  # members smaller than this cannot be a bomb, whatever their ratio
+MAX_MEMBERS = 10_000
+MAX_CSV_BYTES = 500 * 1024 * 1024
+
+MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+XLSX_SUFFIXES = {".xlsx", ".xltx"}
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableFileError(TrackerError):
+    """The file itself cannot be read as data (empty, wrong kind, macro-enabled, a zip bomb)."""
+
+    def __init__(self, file: str, problem: str, *, hint: str) -> None:
+        super().__init__(f"{file} {problem}", hint=hint)
+
+
+@dataclass
+class Table:
+    """A file's header and data rows, each row with the line or row number the user sees."""
+
+    file: str  # the file name as shown in messages
+    header_line: int
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_table(path: Path, *, sheet: str | None = None) -> Table:
+    """The header and non-blank rows of a .csv or .xlsx file."""
+    name = path.name
+    if not path.exists():
+        raise UnreadableFileError(name, "does not exist", hint=f"check the path {path}")
+    if not path.is_file():
+        raise UnreadableFileError(name, "is not a file", hint="give the path of a .csv or .xlsx")
+    suffix = path.suffix.lower()
+    if suffix in MACRO_SUFFIXES:
+        raise UnreadableFileError(
+            name,
+            "is a macro-enabled or binary workbook, which tracker refuses",
+            hint="open it in Excel and save it as 'Excel Workbook (*.xlsx)', then import that",
+        )
+    if suffix == ".xls":
+        raise UnreadableFileError(
+            name,
+            "is an old Excel 97-2003 workbook (.xls), which tracker does not read",
+            hint="open it in Excel and save it as 'Excel Workbook (*.xlsx)', then import that",
+        )
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path, sheet=sheet)
+    if suffix in CSV_SUFFIXES:
+        if sheet is not None:
+            raise UnreadableFileError(
+                name, "is a CSV file, which has no sheets", hint="leave out --sheet"
+            )
+        return read_csv(path)
+    raise UnreadableFileError(
+        name,
+        f"has the extension '{path.suffix or '(none)'}', which tracker does not import",
+        hint="save the data as .xlsx or .csv",
+    )
+
+
+def _is_blank_row(cells: list[Any]) -> bool:
+    for c in cells:
+        if c is None:
+            continue
+        if isinstance(c, str):
+            if c.strip():
+                return False
+        else:
+            return False
+    return True
+
+
+def _split_header(file: str, rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str]]:
+    for line, cells in rows:
+        if not _is_blank_row(cells):
+            headers = ["" if c is None else str(c).strip() for c in cells]
+            while headers and not headers[-1]:
+                headers.pop()
+            return line, headers
+    raise UnreadableFileError(
+        file, "has no header row", hint="put the column names in the first row and add the data"
+    )
+
+
+# --- CSV ------------------------------------------------------------------------
+
+
+def _decode(name: str, data: bytes) -> tuple[str, str]:
+    if data.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]
+    else:
+        if b"\x00" in data[:65536]:
+            raise UnreadableFileError(
+                name,
+                "does not look like a text CSV file (it contains binary data)",
+                hint="export the data from the spreadsheet as 'CSV UTF-8' and import that",
+            )
+        encodings = ["utf-8", "cp1252"]
+    for encoding in encodings:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFileError(
+        name,
+        "is not in a text encoding tracker recognises (UTF-8 or Windows-1252)",
+        hint="export the data from the spreadsheet as 'CSV UTF-8' and import that",
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: whichever splits the first non-blank line into most columns."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_count = ",", 0
+    for delimiter in (",", ";", "\t"):
+        try:
+            count = len(next(csv.reader([first], delimiter=delimiter)))
+        except (csv.Error, StopIteration):
+            continue
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def read_csv(path: Path) -> Table:
+    name = path.name
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise UnreadableFileError(
+            name,
+            f"is {size // (1024 * 1024)} MB, more than tracker imports in one file "
+            f"({MAX_CSV_BYTES // (1024 * 1024)} MB)",
+            hint="split it into smaller files and import each",
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise UnreadableFileError(
+            name, "is empty", hint="export the data again with its header row"
+        )
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+        raise UnreadableFileError(
+            name,
+            "is a spreadsheet workbook, not a CSV file",
+            hint="give it the extension .xlsx if it is one, or export it as CSV",
+        )
+    text, encoding = _decode(name, data)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        line = 1
+        try:
+            for cells in reader:
+                yield line, cells
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise UnreadableFileError(
+                f"{name}:{reader.line_num}",
+                f"cannot be read as CSV ({exc})",
+                hint="check the quotes on that line, or export the file again",
+            ) from None
+
+    rows = numbered()
+    header_line, headers = _split_header(name, rows)
+    table = Table(
+        file=name, header_line=header_line, headers=headers, encoding=encoding, delimiter=delimiter
+    )
+    append = table.rows.append
+    for line, cells in rows:
+        for c in cells:
+            if c and not c.isspace():
+                append((line, cells))
+                break
+    return table
+
+
+# --- XLSX -----------------------------------------------------------------------
+
+
+def _refuse_macros(name: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        name,
+        "contains macros, which tracker refuses",
+        hint="open it in Excel and save it as 'Excel Workbook (*.xlsx)' without macros, "
+        "then import that",
+    )
+
+
+def _not_a_workbook(name: str, why: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        name,
+        f"is not a valid .xlsx workbook ({why})",
+        hint="open it in Excel and save it as 'Excel Workbook (*.xlsx)', or export it as CSV",
+    )
+
+
+def _too_big(name: str, why: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        name,
+        f"was refused before reading: {why}, so it may be a 'zip bomb'",
+        hint="if the workbook is genuine, save its data as CSV and import that",
+    )
+
+
+def _member_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> int:
+    """The real decompressed size of one member, streamed: never more than ``budget`` is made."""
+    fp = archive.fp
+    assert fp is not None
+    fp.seek(info.header_offset)
+    local = fp.read(30)
+    if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+        raise _not_a_workbook(name, "a damaged zip archive")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        return remaining
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise _not_a_workbook(name, f"a member uses compression method {info.compress_type}")
+    inflater = zlib.decompressobj(-15)
+    total = 0
+    chunk = 1 << 16
+    while remaining > 0 or inflater.unconsumed_tail:
+        if inflater.unconsumed_tail:
+            data = inflater.unconsumed_tail
+        else:
+            data = fp.read(min(chunk, remaining))
+            if not data:
+                raise _not_a_workbook(name, "a damaged zip archive")
+            remaining -= len(data)
+        try:
+            out = inflater.decompress(data, chunk * 4)
+        except zlib.error:
+            raise _not_a_workbook(name, "a damaged zip archive") from None
+        total += len(out)
+        if total > info.file_size or total > budget:
+            raise _too_big(name, f"'{info.filename}' holds more data than its zip header declares")
+        if inflater.eof:
+            break
+    return total
+
+
+def inspect_workbook(path: Path) -> None:
+    """Refuse a workbook that is not a zip, carries macros, or is too big when unpacked.
+
+    Runs before any XML is parsed. Raises UnreadableFileError; returns None when safe.
+    """
+    name = path.name
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise UnreadableFileError(name, "is empty", hint="save the workbook again and import it")
+    if head.startswith(_OLE_MAGIC):
+        raise UnreadableFileError(
+            name,
+            "is an old .xls workbook or a password-protected one, which tracker cannot read",
+            hint="remove the password and save it as 'Excel Workbook (*.xlsx)', then import that",
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        raise _not_a_workbook(name, "it is not a zip archive")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _not_a_workbook(name, "a damaged zip archive") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise _too_big(name, f"it holds {len(infos)} files")
+        names = {i.filename.replace("\\", "/").lower(): i for i in infos}
+        for member in names:
+            if member.endswith("vbaproject.bin") or member.startswith("xl/macrosheets/"):
+                raise _refuse_macros(name)
+        if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+            raise _not_a_workbook(name, "it has no Excel workbook inside")
+        declared = 0
+        for info in infos:
+            declared += info.file_size
+            if declared > MAX_UNCOMPRESSED:
+                raise _too_big(
+                    name, f"it would unpack to more than {MAX_UNCOMPRESSED // (1024 * 1024)} MB"
+                )
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise _too_big(
+                    name,
+                    f"'{info.filename}' is compressed "
+                    f"{info.file_size // max(info.compress_size, 1)} times (the limit is "
+                    f"{MAX_RATIO})",
+                )
+        budget = MAX_UNCOMPRESSED
+        for info in infos:
+            budget -= _member_size(archive, info, name, budget)
+        content_types = names["[content_types].xml"]
+        if content_types.file_size > RATIO_FLOOR:
+            raise _not_a_workbook(name, "its content types are implausibly large")
+        try:
+            types = archive.read(content_types).lower()
+        except (zipfile.BadZipFile, zlib.error, OSError):
+            raise _not_a_workbook(name, "a damaged zip archive") from None
+        if b"macroenabled" in types:
+            raise _refuse_macros(name)
+
+
+def _choose_sheet(name: str, sheet_names: list[str], wanted: str | None, first: str) -> str:
+    if wanted is None:
+        return first
+    if wanted in sheet_names:
+        return wanted
+    folded = [s for s in sheet_names if s.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise UnreadableFileError(
+        name,
+        f"has no sheet '{wanted}'",
+        hint=f"use --sheet with one of {', '.join(repr(s) for s in sheet_names)}",
+    )
+
+
+def _table_from_rows(name: str, sheet: str, rows: Iterator[tuple[int, list[Any]]]) -> Table:
+    header_line, headers = _split_header(name, rows)
+    table = Table(file=name, header_line=header_line, headers=headers, sheet=sheet)
+    append = table.rows.append
+    for number, cells in rows:
+        if not _is_blank_row(cells):
+            append((number, cells))
+    return table
+
+
+def _read_calamine(path: Path, sheet: str | None) -> Table:
+    import python_calamine
+
+    name = path.name
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+        worksheets = [
+            m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        if any(m.typ == python_calamine.SheetTypeEnum.MacroSheet for m in book.sheets_metadata):
+            raise _refuse_macros(name)
+        if not worksheets:
+            raise _not_a_workbook(name, "it has no worksheets")
+        chosen = _choose_sheet(name, list(book.sheet_names), sheet, worksheets[0])
+        data = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    return _table_from_rows(name, chosen, iter(enumerate(data, start=1)))
+
+
+def _read_openpyxl(path: Path, sheet: str | None) -> Table:
+    import openpyxl
+
+    name = path.name
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        if not book.worksheets:
+            raise _not_a_workbook(name, "it has no worksheets")
+        chosen = _choose_sheet(name, book.sheetnames, sheet, book.worksheets[0].title)
+        ws = book[chosen]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # the stored dimensions may be wrong; read what is there
+        rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+        return _table_from_rows(name, chosen, rows)
+    finally:
+        book.close()
+
+
+def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
+    """The header and rows of one worksheet (default: the first), after the safety checks."""
+    inspect_workbook(path)
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return _read_with(_read_openpyxl, path, sheet)
+    try:
+        return _read_calamine(path, sheet)
+    except TrackerError:
+        raise
+    except Exception as exc:  # calamine could not read it: give openpyxl a chance
+        return _read_with(_read_openpyxl, path, sheet, reason=exc)
+
+
+def _read_with(
+    reader: Any, path: Path, sheet: str | None, *, reason: Exception | None = None
+) -> Table:
+    try:
+        table: Table = reader(path, sheet)
+    except TrackerError:
+        raise
+    except Exception as exc:
+        raise _not_a_workbook(
+            path.name, f"it cannot be read: {_why(reason or exc, path)}"
+        ) from None
+    return table
+
+
+def _why(exc: Exception, path: Path) -> str:
+    text = str(exc).strip().replace(str(path), path.name)
+    text = text.splitlines()[0] if text else type(exc).__name__
+    text = re.sub(r"^at \d+\.\.\d+: ", "", text)  # calamine's byte offsets
+    return text[:120]
