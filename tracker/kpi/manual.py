@@ -1,0 +1,158 @@
+"""Values of manual KPIs, entered by their owners with ``tracker kpi record``.
+
+Some KPIs (cohesion events held, tension assessments shared) are not in any
+data set: the owner reports a number each period. Values are append-only:
+recording again for the same period adds a new row, and the latest recorded
+is the one in force, so the earlier figure and who gave it are never lost.
+Only the KPI's owner or a plan administrator may record, and only a value
+that makes sense for the KPI (its period length, inside the strategy, not in
+the future, a finite non-negative number, at most 100 for a percentage).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import select
+
+from tracker.db import models as m
+from tracker.db.engine import transaction
+from tracker.errors import InvalidValueError, NotFoundError, PermissionDeniedError
+from tracker.periods import parse_period
+from tracker.plan.schema import Kpi, Plan, natural_key
+
+NOTE_MAX = 1000
+SOURCES = ("cli", "spreadsheet", "import", "demo")
+_GRAIN_WORDS = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
+_EXAMPLES = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
+
+
+def today_in(plan: Plan) -> date:
+    """Today's date where the partnership is (the plan's timezone)."""
+    return datetime.now(ZoneInfo(plan.plan.timezone)).date()
+
+
+def _kpi(plan: Plan, kpi_id: str) -> Kpi:
+    kpi = plan.kpi(kpi_id.strip())
+    if kpi is None:
+        raise NotFoundError("KPI", kpi_id, known=sorted((k.id for k in plan.kpis), key=natural_key))
+    return kpi
+
+
+def _email(by: str | None, kpi: Kpi) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    if by is None or not by.strip():
+        raise InvalidValueError(
+            f"who is recording {kpi.id} is not known",
+            hint="pass --by YOUR_EMAIL or set TRACKER_USER to your email address",
+        )
+    try:
+        checked = validate_email(by.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidValueError(
+            f"'{by.strip()}' is not a valid email address",
+            hint="pass --by with your email address as it appears in the plan",
+        ) from None
+    return str(checked.normalized).lower()
+
+
+def record_kpi_value(
+    engine: Engine,
+    plan: Plan,
+    *,
+    kpi_id: str,
+    period: str,
+    value: float,
+    note: str | None = None,
+    by: str | None,
+    source: str = "cli",
+    today: date | None = None,
+) -> m.KpiValue:
+    """Check and store one value of a manual KPI; return the saved row.
+
+    Raises a TrackerError (and writes nothing) if the KPI is computed, the
+    person may not record it, or the period, value or note is not acceptable.
+    """
+    kpi = _kpi(plan, kpi_id)
+    if kpi.measure.kind != "manual":
+        raise InvalidValueError(
+            f"{kpi.id} is computed from data set {kpi.measure.dataset}, not recorded by hand",
+            hint=f"import the data with 'tracker data import {kpi.measure.dataset} FILE' instead",
+        )
+    who = _email(by, kpi)
+    owner = plan.owner(kpi.owner) if kpi.owner else None
+    owner_email = str(owner.email).lower() if owner else ""
+    if who != owner_email and not plan.is_administrator(who):
+        held = f"it is owned by {owner_email} ({owner.role})" if owner else "it has no owner"
+        raise PermissionDeniedError(
+            f"{who} may not record {kpi.id}: {held}",
+            hint="ask the owner to record it, or a plan administrator",
+        )
+    fy = plan.plan.financial_year_start_month
+    p = parse_period(period, fy)
+    if p.grain != kpi.frequency:
+        raise InvalidValueError(
+            f"period '{period.strip()}' is a {p.grain} but {kpi.id} is "
+            f"{_GRAIN_WORDS[kpi.frequency]}",
+            hint=f"give a {kpi.frequency} such as {_EXAMPLES[kpi.frequency]}",
+        )
+    s = plan.plan
+    if p.end < s.start or p.start > s.end:
+        raise InvalidValueError(
+            f"period {p.label} is outside the strategy period {s.start} to {s.end}",
+            hint="give a period inside it",
+        )
+    now = today or today_in(plan)
+    if p.start > now:
+        raise InvalidValueError(
+            f"period {p.label} has not started yet (it starts on {p.start})",
+            hint="record it once the period has begun",
+        )
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise InvalidValueError(
+            f"value {value:g} for {kpi.id} is not allowed", hint="give a number of 0 or more"
+        )
+    if kpi.unit == "%" and number > 100:
+        raise InvalidValueError(
+            f"value {value:g} for {kpi.id} is over 100%", hint="give a percentage from 0 to 100"
+        )
+    text = " ".join(note.split()) if note else None
+    if text and len(text) > NOTE_MAX:
+        raise InvalidValueError(
+            f"the note is {len(text)} characters long",
+            hint=f"keep it to {NOTE_MAX} characters or fewer",
+        )
+    if source not in SOURCES:
+        raise InvalidValueError(
+            f"source '{source}' is not known", hint=f"use one of {', '.join(SOURCES)}"
+        )
+    row = m.KpiValue(
+        kpi_id=kpi.id,
+        period=p.label,
+        value=number,
+        note=text or None,
+        by=who,
+        source=source,
+        recorded_at=m.utcnow(),
+    )
+    with transaction(engine) as session:
+        session.add(row)
+    return row
+
+
+def recorded_values(conn: Connection, kpi_id: str) -> dict[str, float]:
+    """Period label -> the value in force (the latest recorded, by time then id)."""
+    stmt = (
+        select(m.KpiValue.period, m.KpiValue.value)
+        .where(m.KpiValue.kpi_id == kpi_id)
+        .order_by(m.KpiValue.recorded_at, m.KpiValue.id)  # type: ignore[arg-type]
+    )
+    out: dict[str, float] = {}
+    for period, value in conn.execute(stmt):
+        out[period] = float(value)  # later rows overwrite earlier: the latest wins
+    return out
