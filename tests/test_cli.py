@@ -31,9 +31,22 @@ ALL = list(_commands(app))
 
 def test_there_are_commands() -> None:
     names = {" ".join(p) for p, _ in ALL}
-    assert {"init", "demo", "status", "update", "history", "plan check", "plan load",
-            "db upgrade", "data import", "data summary", "data template", "kpi show",
-            "kpi history", "kpi record"} <= names
+    assert {
+        "init",
+        "demo",
+        "status",
+        "update",
+        "history",
+        "plan check",
+        "plan load",
+        "db upgrade",
+        "data import",
+        "data summary",
+        "data template",
+        "kpi show",
+        "kpi history",
+        "kpi record",
+    } <= names
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=[" ".join(p) for p, _ in ALL])
@@ -56,26 +69,35 @@ def test_help_lists_groups() -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    code = ("import sys, cli; cli.app(['--help'], standalone_mode=False); "
-            "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'openpyxl', 'jinja2', 'alembic', "
-            "'apscheduler', 'yaml', 'pydantic_core') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, cli; cli.app(['--help'], standalone_mode=False); "
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'openpyxl', 'jinja2', 'alembic', "
+        "'apscheduler', 'yaml', 'pydantic_core') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_missing_workspace_is_one_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["plan", "load", "--workspace", str(tmp_path / "nowhere")],
-                                env={"TRACKER_DATABASE_URL": ""})
+    result = CliRunner().invoke(
+        app,
+        ["plan", "load", "--workspace", str(tmp_path / "nowhere")],
+        env={"TRACKER_DATABASE_URL": ""},
+    )
     assert result.exit_code == 1
-    assert result.output == (f"error: workspace folder {tmp_path / 'nowhere'} does not exist: "
-                             "create one with 'tracker init DIR' or point --workspace at an "
-                             "existing one\n")
+    assert result.output == (
+        f"error: workspace folder {tmp_path / 'nowhere'} does not exist: "
+        "create one with 'tracker init DIR' or point --workspace at an "
+        "existing one\n"
+    )
 
 
 def test_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["plan", "load", "--workspace", str(tmp_path)],
-                                env={"TRACKER_DATABASE_URL": ""})
+    result = CliRunner().invoke(
+        app, ["plan", "load", "--workspace", str(tmp_path)], env={"TRACKER_DATABASE_URL": ""}
+    )
     assert result.exit_code == 1
     assert result.output.startswith(f"error: {tmp_path} is not a tracker workspace")
     assert len(result.output.splitlines()) == 1
@@ -89,8 +111,12 @@ def test_bad_database_url(sqlite_cli) -> None:
 
 
 def test_unreachable_postgres(sqlite_cli) -> None:
-    result = sqlite_cli("plan", "load", "--database",
-                        "postgresql+psycopg://tracker@127.0.0.1:1/none?connect_timeout=2")
+    result = sqlite_cli(
+        "plan",
+        "load",
+        "--database",
+        "postgresql+psycopg://tracker@127.0.0.1:1/none?connect_timeout=2",
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: cannot open the database")
     assert len(result.output.splitlines()) == 1
@@ -109,6 +135,7 @@ def test_init_creates_a_usable_workspace(tmp_path: Path) -> None:
     assert (target / "objectives.yaml").exists()
     assert (target / "tracker.db").exists()
     assert (target / "templates").is_dir() and (target / "outputs").is_dir()
-    again = CliRunner().invoke(app, ["plan", "load", "--workspace", str(target)],
-                               env={"TRACKER_DATABASE_URL": ""})
+    again = CliRunner().invoke(
+        app, ["plan", "load", "--workspace", str(target)], env={"TRACKER_DATABASE_URL": ""}
+    )
     assert again.output.endswith("no changes\n")

@@ -40,7 +40,7 @@ def test_shipped_plan_is_valid() -> None:
 
 
 def test_objectives_use_the_strategy_wording(plan_text: str) -> None:
-    seed = (Path(__file__).parents[2] / "shared/seed/prevent-strategy-2019-2021.txt")
+    seed = Path(__file__).parents[2] / "shared/seed/prevent-strategy-2019-2021.txt"
     plan = load_plan(Path(__file__).parent.parent / "objectives.yaml").plan
     if not seed.exists():
         pytest.skip("shared/seed is not beside the checkout")
@@ -51,13 +51,22 @@ def test_objectives_use_the_strategy_wording(plan_text: str) -> None:
 
 def test_broken_plan_lists_every_problem_with_its_line(tmp_path: Path, plan_text: str) -> None:
     text = plan_text
-    text = text.replace("owner: channel-chair\n        start: 2020-01-01",
-                        "owner: nobody-here\n        start: 2020-01-01", 1)
-    text = text.replace("due: 2020-06-30\n        outcome: Safeguarding concerns",
-                        "due: 2019-06-30\n        outcome: Safeguarding concerns", 1)
+    text = text.replace(
+        "owner: channel-chair\n        start: 2020-01-01",
+        "owner: nobody-here\n        start: 2020-01-01",
+        1,
+    )
+    text = text.replace(
+        "due: 2020-06-30\n        outcome: Safeguarding concerns",
+        "due: 2019-06-30\n        outcome: Safeguarding concerns",
+        1,
+    )
     text = text.replace("email: mash.manager@example.org", "email: not-an-email", 1)
-    text = text.replace("    short_title: Hate and community tensions",
-                        "    short_titel: Hate and community tensions", 1)
+    text = text.replace(
+        "    short_title: Hate and community tensions",
+        "    short_titel: Hate and community tensions",
+        1,
+    )
     text = text.replace("  - id: SO2.4\n", "  - id: SO2.3\n", 1)
     text = text.replace("{id: SG-2020-06, date: 2020-06-09", "{id: SG-2020-06, date: 2022-06-09", 1)
     path = _write(tmp_path, text)
@@ -74,7 +83,10 @@ def test_broken_plan_lists_every_problem_with_its_line(tmp_path: Path, plan_text
     ]
     for line, fragment in expect:
         assert any(line == got_line and fragment in got for got_line, got in found), (
-            line, fragment, sorted(found, key=lambda x: x[0] or 0))
+            line,
+            fragment,
+            sorted(found, key=lambda x: x[0] or 0),
+        )
     assert all(p.file == str(path) for p in problems)
     assert all(p.line is not None for p in problems)
 
@@ -88,8 +100,9 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 
 
 def test_duplicate_yaml_key_is_reported(tmp_path: Path, plan_text: str) -> None:
-    text = plan_text.replace("  timezone: Europe/London\n",
-                             "  timezone: Europe/London\n  timezone: Europe/Paris\n", 1)
+    text = plan_text.replace(
+        "  timezone: Europe/London\n", "  timezone: Europe/London\n  timezone: Europe/Paris\n", 1
+    )
     path = _write(tmp_path, text)
     (problem,) = check_plan(path)
     assert problem.line == _line_of(text, "timezone: Europe/Paris")
@@ -114,7 +127,9 @@ def test_cli_check_exit_codes(sqlite_cli, tmp_path: Path, plan_text: str) -> Non
     result = sqlite_cli("plan", "check", str(bad))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith(f"{bad}:{_line_of(plan_text, 'lead: hate-crime')}: objective SO2 lead")
+    assert lines[0].startswith(
+        f"{bad}:{_line_of(plan_text, 'lead: hate-crime')}: objective SO2 lead"
+    )
     assert lines[-1] == (f"error: {bad}: 1 problem found; fix each line listed and check again")
     assert "Traceback" not in result.output
 

@@ -14,8 +14,9 @@ from tracker.db.engine import make_engine
 def _engine(cli):
     from tracker.settings import Settings
 
-    return make_engine(Settings.from_env(workspace=cli.workspace,
-                                         database_url=cli.database_url).url)
+    return make_engine(
+        Settings.from_env(workspace=cli.workspace, database_url=cli.database_url).url
+    )
 
 
 def _count(engine, table) -> int:
@@ -49,8 +50,10 @@ def test_edit_is_recorded_and_removed_action_is_archived(cli) -> None:
 
     result = cli("plan", "load")
     assert result.exit_code == 0, result.output
-    assert ("action SO5.4: title 'Review Channel case outcomes with partners twice a year' -> "
-            "'Review Channel case outcomes with partners each quarter'") in result.output
+    assert (
+        "action SO5.4: title 'Review Channel case outcomes with partners twice a year' -> "
+        "'Review Channel case outcomes with partners each quarter'"
+    ) in result.output
     assert "action SO1.4: archived" in result.output
     assert result.output.strip().endswith("loaded 1 archived, 1 updated")
 
@@ -72,7 +75,8 @@ def test_archived_action_comes_back_when_restored(cli) -> None:
     original = plan_file.read_text(encoding="utf-8")
     plan_file.write_text(
         re.sub(r"      - id: SO1\.4\n.*?(?=\n  - id: SO2)", "", original, flags=re.S),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert cli("plan", "load").exit_code == 0
     plan_file.write_text(original, encoding="utf-8")
     result = cli("plan", "load")
@@ -100,7 +104,8 @@ def test_plan_change_to_settings_is_a_change(cli) -> None:
     plan_file = cli.workspace / "objectives.yaml"
     plan_file.write_text(
         plan_file.read_text().replace("suppression_threshold: 5", "suppression_threshold: 10"),
-        "utf-8")
+        "utf-8",
+    )
     result = cli("plan", "load")
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "  plan section plan: updated"

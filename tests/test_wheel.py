@@ -19,8 +19,10 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 
 def test_wheel_installs_and_runs_in_an_empty_folder(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
-         cwd=tmp_path)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+        cwd=tmp_path,
+    )
     (wheel,) = dist.glob("tracker-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "cli.py" in names
@@ -40,7 +42,8 @@ def test_wheel_installs_and_runs_in_an_empty_folder(tmp_path: Path) -> None:
     tracker = str(venv / "bin/tracker")
     out = _run([tracker, "init"], cwd=empty, env=env)
     assert "Created workspace" in out
-    status = _run([tracker, "status", "--format", "json", "--as-of", "2020-06-30"], cwd=empty,
-                  env=env)
+    status = _run(
+        [tracker, "status", "--format", "json", "--as-of", "2020-06-30"], cwd=empty, env=env
+    )
     assert '"SO5"' in status
     assert _run([tracker, "plan", "load"], cwd=empty, env=env).strip().endswith("no changes")
