@@ -57,10 +57,23 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     lines = out.splitlines()
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/2] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        "[1/5] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/2] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith("[2/5] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
+    assert lines[3] == (
+        "[3/5] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+    )
+    assert lines[4].startswith("[4/5] Import them as a plan administrator would: ")
+    assert lines[4].endswith(" training rows imported")
+    assert lines[5].startswith("[5/5] Record synthetic values of the manual KPIs: ")
+    assert any(
+        line.startswith("Northamptonshire Prevent Strategy 2019-2021: KPIs as of 2020-12-31")
+        for line in lines
+    )
+    kpi_counts = next(line for line in lines if line.startswith("11 KPIs by RAG: "))
+    for rating in ("RED", "AMBER", "GREEN"):
+        assert f" {rating}" in kpi_counts, kpi_counts
     assert "Northamptonshire Prevent Strategy 2019-2021: status as of 2020-12-31" in lines
     for heading in HEADINGS:
         assert any(line.startswith(heading) for line in lines), heading

@@ -47,6 +47,7 @@ MARKER_TEXT = (
 DEMO_AS_OF = date(2020, 12, 31)
 DEMO_SEED = 20191001  # the strategy's first day; any fixed number would do
 SYNTHETIC = " (synthetic)"
+DEMO_ADMINISTRATOR = "plan.administrator@example.org"  # in the shipped plan's administrators
 
 
 @dataclass
@@ -116,20 +117,76 @@ def step_progress_updates(ctx: DemoContext) -> str:
     return f"{len(stored)} updates on {actions} actions, up to {ctx.as_of.isoformat()}"
 
 
+def step_data_files(ctx: DemoContext) -> str:
+    from tracker.data.synthetic import write_synthetic_files
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+    files = write_synthetic_files(ctx.directory / "data", plan, ctx.seed, end=ctx.as_of)
+    ctx.results["data_files"] = files
+    return ", ".join(f"data/{path.name}" for path in files.values())
+
+
+def step_import_data(ctx: DemoContext) -> str:
+    from tracker.data.importer import import_file
+    from tracker.workspace import open_workspace
+
+    done = []
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+        for dataset, path in ctx.results["data_files"].items():
+            result = import_file(
+                ws.engine, plan, dataset, path, by=DEMO_ADMINISTRATOR, progress=False
+            )
+            done.append(f"{result.added} {dataset}")
+    return ", ".join(done) + " rows imported"
+
+
+def step_manual_kpis(ctx: DemoContext) -> str:
+    from tracker.kpi.manual import record_kpi_value
+    from tracker.periods import periods_between
+    from tracker.workspace import open_workspace
+
+    rng = random.Random(ctx.seed)
+    stored = 0
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+        for kpi in plan.kpis:
+            if kpi.measure.kind != "manual":
+                continue
+            owner = plan.owner(kpi.owner) if kpi.owner else None
+            by = owner.email if owner else DEMO_ADMINISTRATOR
+            target = kpi.target or 1
+            for period in periods_between(plan.plan.start, ctx.as_of, kpi.frequency):
+                if period.end > ctx.as_of:
+                    break  # only complete periods have values
+                value = round(target * rng.uniform(0.6, 1.3))
+                if kpi.unit == "%":
+                    value = min(value, 100)
+                record_kpi_value(
+                    ws.engine,
+                    plan,
+                    kpi_id=kpi.id,
+                    period=period.label,
+                    value=value,
+                    note="Synthetic value for the demo",
+                    by=by,
+                    source="demo",
+                    today=ctx.as_of,
+                )
+                stored += 1
+    return f"{stored} values"
+
+
 def demo_steps() -> list[DemoStep]:
     """The steps that build the demo, in order. Later issues insert theirs where marked."""
     return [
         DemoStep("Create the workspace from the shipped plan", step_workspace),
         DemoStep("Record synthetic progress updates from action owners", step_progress_updates),
-        # ---- DATA AND KPIs (issue 3) GO HERE ------------------------------------------------
-        # The lead adds, as steps of their own:
-        #   * "Write synthetic referral and training files":
-        #       tracker.data.synthetic.write_synthetic_files(ctx.directory / "data", plan, ctx.seed)
-        #       -> dict[str, Path], kept in ctx.results["data_files"];
-        #   * "Import them as a user would": tracker.data.importer.import_file(...) per file,
-        #       by a plan administrator, so the demo goes through the same checks as a user.
-        # and "kpi show" as a view in demo_views() below.
-        # -----------------------------------------------------------------------------------
+        DemoStep("Write synthetic referral and training files", step_data_files),
+        DemoStep("Import them as a plan administrator would", step_import_data),
+        DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
     ]
 
 
@@ -145,11 +202,22 @@ def view_status(ctx: DemoContext) -> None:
     render_status(report)
 
 
+def view_kpis(ctx: DemoContext) -> None:
+    from tracker.kpi.engine import evaluate_kpis
+    from tracker.kpi.render import render_kpis
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        report = evaluate_kpis(ws.engine, ws.plan(), as_of=ctx.as_of)
+    ctx.console.print()
+    render_kpis(report)
+
+
 def demo_views() -> list[Callable[[DemoContext], None]]:
     """What the demo shows once built, in order."""
     return [
         view_status,
-        # ---- KPIs (issue 3) GO HERE: kpi show as of ctx.as_of (tracker.kpi.render) ---------
+        view_kpis,
     ]
 
 
@@ -161,6 +229,9 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker status -w {ws} --as-of {day} --objective SO3",
         f"  tracker status -w {ws} --as-of 2020-06-30 --format json",
         f"  tracker history SO3.2 -w {ws}",
+        f"  tracker kpi show -w {ws} --as-of {day}",
+        f"  tracker kpi history KPI3.1 -w {ws} --as-of {day}",
+        f"  tracker data summary referrals -w {ws} --by sector_group --period quarter",
         f"  tracker update SO3.1 -w {ws} --status in_progress --progress 80 "
         '--note "Two more workshops booked" --by prevent.coordinator@example.org',
         f"  tracker plan check -w {ws}",

@@ -3,10 +3,88 @@
 Referral counts by district or month can be small enough to identify a child.
 In every output meant for distribution, counts from 1 to threshold-1 are shown
 as ``<threshold`` (``<5`` by default, set by ``plan.suppression_threshold``);
-zero is shown as 0.
+zero is shown as 0. Hiding the small counts is not enough on its own: a hidden
+count must not be recoverable from the totals published with it, so further
+counts are hidden too ("secondary suppression"). This module decides which,
+for any table of counts; summaries, KPIs, the Excel pack and emails all call
+it rather than deciding for themselves.
+
+The model (what a reader of the published figures is assumed to know)
+------------------------------------------------------------------------
+A table has one or more dimensions (``--by sector,gender --period quarter``
+is a three-way table). Besides its cells, every *margin* is published: the
+table summed over any dimensions is what the same summary run with fewer
+fields gives (anyone can run it), and the grand total is shown with the table.
+Each margin is itself a table, suppressed by these same rules (the function is
+deterministic, so that is exactly what the reader sees there). A reader
+therefore knows:
+
+* every visible cell and margin exactly, and which ones are zero;
+* that a count shown as ``<5`` (primary suppression) is between 1 and 4;
+* that a count shown as ``*`` (secondary suppression, hidden only to protect
+  others) is at least 5: it would be ``<5`` otherwise, and zero is never hidden.
+
+Secondary cells get their own mark because showing a count of 30 as ``<5``
+would mislead the people reading the figures; the two marks tell the reader
+only what the rules already imply.
+
+The guarantee
+-------------
+Every hidden count -- each primary cell of the table and each primary margin
+of the tables it is summed into -- has a *witness*: another table of counts
+that differs from the true one in that count, agrees with every visible figure
+of the table and of all its margins, and keeps every hidden figure within what
+its mark says. So no hidden count can be worked out exactly, however the
+published figures are combined. Witnesses are the classic "hypercube" moves
+(add 1 at one corner of a rectangle or box of cells and take 1 from the
+neighbouring corners, which leaves every total unchanged), plus moves that do
+change some totals when those totals are themselves hidden (a pair of cells,
+or a single cell when the grand total is small).
+
+For each primary count in turn (cells in table order, then margins), the
+cheapest witness is chosen: the one hiding the smallest sum of visible counts,
+then one that leaves every total unchanged, then the fewest cells, then the
+earliest cells in table order. In a single row with one hidden count this is
+"also hide the smallest non-zero count that can protect it" (a hidden 1 can
+only move up, so its partner must be able to move down and stay at 5 or more:
+``[1, 5, 12]`` hides the 12). For two-way tables (``--by FIELD --period``, or
+two fields) the search is complete: if no witness is found, none exists. The
+choice is deterministic and monotone: hiding more never undoes a witness.
+
+Rarely no witness exists (for example four districts with exactly one referral
+each and nothing else: every cell and the total are ``<5``, yet each must be
+1). Such counts are listed in ``TableSuppression.unprotected`` and callers must
+not distribute the table as it stands (``tracker data summary`` refuses it).
+
+Not covered: differencing between outputs that select different rows (other
+date ranges or ``--where`` filters), and two different cross-tabulations of the
+same data published together. Do not circulate overlapping tables of tiny
+counts.
 """
 
 from __future__ import annotations
+
+import heapq
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations, product
+from typing import Literal
+
+from tracker.errors import TrackerError
+
+Key = tuple[Hashable, ...]
+"""A cell's coordinates: one value per dimension (None is allowed, e.g. for "not known")."""
+Level = tuple[int, ...]
+"""The dimensions a margin keeps (sorted); () is the grand total, all of them the table itself."""
+Kind = Literal["primary", "secondary"]
+
+PRIMARY: Kind = "primary"
+SECONDARY: Kind = "secondary"
+SECONDARY_LABEL = "*"
+
+
+class DisclosureError(TrackerError):
+    """A table cannot be distributed without revealing a small count."""
 
 
 def is_small(count: float | int | None, threshold: int) -> bool:
@@ -17,3 +95,455 @@ def is_small(count: float | int | None, threshold: int) -> bool:
 def small_label(threshold: int) -> str:
     """How a hidden count is shown."""
     return f"<{threshold}"
+
+
+def secondary_label() -> str:
+    """How a count hidden only to protect small ones is shown."""
+    return SECONDARY_LABEL
+
+
+def shown_count(count: int, kind: Kind | None, threshold: int) -> int | str:
+    """The count itself, ``<5`` for a primary hidden count, ``*`` for a secondary one."""
+    if kind == PRIMARY:
+        return small_label(threshold)
+    if kind == SECONDARY:
+        return SECONDARY_LABEL
+    return count
+
+
+def footnote(threshold: int) -> str:
+    """The sentence that explains the marks, for footers of distributed outputs."""
+    return (
+        f"Counts from 1 to {threshold - 1} are shown as {small_label(threshold)}; "
+        f"counts shown as {SECONDARY_LABEL} are hidden so that those cannot be worked out "
+        "from the totals."
+    )
+
+
+@dataclass(frozen=True)
+class TableSuppression:
+    """Which cells of a table, and which of its margins, are hidden, and why."""
+
+    threshold: int
+    axes: tuple[tuple[Hashable, ...], ...]
+    cells: Mapping[Key, int]
+    """Every cell of the table (the cross product of the axes), zeros included."""
+    hidden: Mapping[Key, Kind]
+    """The hidden cells, each primary (small) or secondary (hidden to protect others)."""
+    margins: Mapping[Level, Mapping[Key, Kind]]
+    """The hidden margins of every lower level, as their own tables show them."""
+    unprotected: tuple[tuple[Level, Key], ...]
+    """Primary counts (level, coordinates) for which no witness exists: do not distribute."""
+
+    @property
+    def dims(self) -> int:
+        return len(self.axes)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    @property
+    def safe(self) -> bool:
+        """True when every hidden count is protected (nothing in ``unprotected``)."""
+        return not self.unprotected
+
+    def kind(self, key: Key) -> Kind | None:
+        return self.hidden.get(key)
+
+    def show(self, key: Key) -> int | str:
+        """What to print for a cell."""
+        return shown_count(self.cells.get(key, 0), self.hidden.get(key), self.threshold)
+
+    def margin_kind(self, kept: Sequence[int], coords: Key) -> Kind | None:
+        """How the margin keeping dimensions ``kept`` at ``coords`` is shown in its own table."""
+        level = tuple(sorted(kept))
+        if len(level) == self.dims:
+            return self.hidden.get(coords)
+        return self.margins.get(level, {}).get(coords)
+
+    def margin_value(self, kept: Sequence[int], coords: Key) -> int:
+        level = tuple(sorted(kept))
+        return sum(n for key, n in self.cells.items() if tuple(key[d] for d in level) == coords)
+
+    def show_margin(self, kept: Sequence[int], coords: Key) -> int | str:
+        return shown_count(
+            self.margin_value(kept, coords), self.margin_kind(kept, coords), self.threshold
+        )
+
+    def show_total(self) -> int | str:
+        return self.show_margin((), ())
+
+
+def suppress_table(cells: Mapping[Key, int], dims: int, threshold: int) -> TableSuppression:
+    """Primary and secondary suppression of a table of counts (see the module notes).
+
+    ``cells`` maps coordinates (tuples of length ``dims``) to counts; the table is
+    the cross product of the values seen along each dimension, in the order they
+    first appear, and missing combinations are zeros. That order is the "table
+    order" used to break ties, so pass the cells in the order they are shown.
+    """
+    solver = _Solver(cells, dims, threshold)
+    top = tuple(range(dims))
+    hidden = solver.status(top)
+    return TableSuppression(
+        threshold=threshold,
+        axes=solver.axes,
+        cells=solver.values(top),
+        hidden=hidden,
+        margins={level: solver.status(level) for level in _proper_subsets(top)},
+        unprotected=tuple(solver.unprotected),
+    )
+
+
+def suppress_cells(cells: Mapping[Key, int], dims: int, threshold: int) -> set[Key]:
+    """The keys of the cells to hide (primary and secondary) in a table of counts."""
+    return set(suppress_table(cells, dims, threshold).hidden)
+
+
+def suppress_series(counts: Sequence[int], threshold: int) -> list[int | str]:
+    """What to show for one line of counts published with its total (e.g. a KPI by district)."""
+    table = suppress_table({(i,): int(n) for i, n in enumerate(counts)}, 1, threshold)
+    return [table.show((i,)) for i in range(len(counts))]
+
+
+def show_total(total: int, threshold: int) -> int | str:
+    """A published total: hidden (``<5``) when it is small itself."""
+    return small_label(threshold) if is_small(total, threshold) else total
+
+
+# --- the search for witnesses ---------------------------------------------------------
+
+Corner = tuple[Key, int]  # a cell and the amount (+1 or -1) a witness moves it by
+
+
+def _replace(key: Key, i: int, value: Hashable) -> Key:
+    return (*key[:i], value, *key[i + 1 :])
+
+
+def _proper_subsets(level: Level) -> list[Level]:
+    """Every level below ``level``: the larger first, then in dimension order."""
+    return [s for r in range(len(level) - 1, -1, -1) for s in combinations(level, r)]
+
+
+class _Solver:
+    """Works out, level by level, which counts each table and margin hides."""
+
+    def __init__(self, cells: Mapping[Key, int], dims: int, threshold: int) -> None:
+        if threshold < 1:
+            raise ValueError("the suppression threshold must be at least 1")
+        self.t = threshold
+        self.dims = dims
+        axes: list[list[Hashable]] = [[] for _ in range(dims)]
+        seen: list[set[Hashable]] = [set() for _ in range(dims)]
+        for key, count in cells.items():
+            if len(key) != dims:
+                raise ValueError(f"cell {key!r} does not have {dims} coordinates")
+            if count < 0:
+                raise ValueError(f"cell {key!r} has a negative count")
+            for d, value in enumerate(key):
+                if value not in seen[d]:
+                    seen[d].add(value)
+                    axes[d].append(value)
+        self.axes = tuple(tuple(a) for a in axes)
+        self.index = [{v: i for i, v in enumerate(a)} for a in self.axes]
+        self._values: dict[Level, dict[Key, int]] = {
+            tuple(range(dims)): {k: int(cells.get(k, 0)) for k in product(*self.axes)}
+        }
+        self._status: dict[Level, dict[Key, Kind]] = {}
+        self.unprotected: list[tuple[Level, Key]] = []
+
+    def values(self, level: Level) -> dict[Key, int]:
+        if level not in self._values:
+            out = {k: 0 for k in product(*(self.axes[d] for d in level))}
+            for key, count in self._values[tuple(range(self.dims))].items():
+                out[tuple(key[d] for d in level)] += count
+            self._values[level] = out
+        return self._values[level]
+
+    def status(self, level: Level) -> dict[Key, Kind]:
+        if level not in self._status:
+            self._status[level] = self._solve(level)
+        return self._status[level]
+
+    def _solve(self, level: Level) -> dict[Key, Kind]:
+        values = self.values(level)
+        hidden: dict[Key, Kind] = {k: PRIMARY for k, n in values.items() if is_small(n, self.t)}
+        if not level:
+            return hidden
+        below = {s: self.status(s) for s in _proper_subsets(level)}
+        targets: list[tuple[Level, Key]] = [(level, k) for k, kind in hidden.items()]
+        for sub, sub_hidden in below.items():
+            targets += [(sub, k) for k, kind in sub_hidden.items() if kind == PRIMARY]
+        network = _Network(self, level, values, hidden, below) if len(level) == 2 else None
+        for target in targets:
+            if network is not None:
+                witness = network.witness(target)
+            else:
+                witness = self._witness(level, values, hidden, below, target)
+            if witness is None:
+                if target not in self.unprotected:
+                    self.unprotected.append(target)
+                continue
+            for key, _ in witness:
+                hidden.setdefault(key, SECONDARY)
+                if network is not None:
+                    network.hide(key)
+        return {k: hidden[k] for k in values if k in hidden}  # in table order
+
+    def _witness(
+        self,
+        level: Level,
+        values: dict[Key, int],
+        hidden: dict[Key, Kind],
+        below: dict[Level, dict[Key, Kind]],
+        target: tuple[Level, Key],
+    ) -> list[Corner] | None:
+        """The cheapest witness for ``target`` among boxes, pairs and single cells, or None."""
+        sub, coords = target
+        at = [level.index(d) for d in sub]  # where the target's dimensions sit in a key
+        is_cell = sub == level
+        if is_cell:
+            starts = [coords]
+        else:
+            starts = [
+                k
+                for k, kind in hidden.items()
+                if kind == PRIMARY and tuple(k[i] for i in at) == coords
+            ]
+        order = {k: i for i, k in enumerate(values)}  # table order, to break ties
+        # Witnesses among hidden cells cost nothing, and are the cheapest if any is valid:
+        # look there first, and through every cell only when none is.
+        for pool in (hidden, values):
+            found: list[tuple[tuple[int, int, int, tuple[int, ...]], list[Corner]]] = []
+            for q in starts:
+                for step in (1, -1):
+                    if not 1 <= values[q] + step <= self.t - 1:
+                        continue
+                    for corners, moves in self._shapes(level, values, pool, q, step, at, is_cell):
+                        cost = self._cost(values, hidden, corners)
+                        if cost is None or (pool is hidden and cost[1]):
+                            continue
+                        ranks = tuple(sorted(order[k] for k, _ in corners))
+                        found.append(((cost[0], int(moves), cost[1], ranks), corners))
+            found.sort(key=lambda item: item[0])
+            for _, corners in found:
+                if self._margins_allow(level, below, corners):
+                    return corners
+        return None
+
+    def _shapes(
+        self,
+        level: Level,
+        values: dict[Key, int],
+        pool: Mapping[Key, object],
+        q: Key,
+        step: int,
+        at: list[int],
+        is_cell: bool,
+    ) -> Iterator[tuple[list[Corner], bool]]:
+        """Candidate witnesses through ``q``: boxes, pairs and ``q`` alone.
+
+        Each is yielded with whether it changes some margin (only a full box does
+        not). For a margin target only moves that change that margin are useful:
+        boxes spanning dimensions the margin keeps, and pairs leaving it. Corners
+        next to ``q`` and pair partners are taken from ``pool`` (non-zero cells).
+        """
+        n = len(level)
+        axes = [self.axes[d] for d in level]
+        yield [(q, step)], True
+        free = list(range(n)) if is_cell else at
+        for r in range(1, len(free) + 1):
+            for dims in combinations(free, r):
+                # every corner must be non-zero, so first those next to q along one dimension
+                choices = [
+                    [a for a in axes[i] if a != q[i] and pool.get(_replace(q, i, a))] for i in dims
+                ]
+                for alts in product(*choices):
+                    corners: list[Corner] = []
+                    for mask in product((0, 1), repeat=r):
+                        key = list(q)
+                        sign = step
+                        for bit, i, a in zip(mask, dims, alts, strict=True):
+                            if bit:
+                                key[i] = a
+                                sign = -sign
+                        corners.append((tuple(key), sign))
+                    yield corners, r < n
+        for k in pool:
+            if not values[k] or sum(1 for i in range(n) if k[i] != q[i]) < 2:
+                continue
+            if not is_cell and tuple(k[i] for i in at) == tuple(q[i] for i in at):
+                continue
+            yield [(q, step), (k, -step)], True
+
+    def _cost(
+        self, values: dict[Key, int], hidden: dict[Key, Kind], corners: list[Corner]
+    ) -> tuple[int, int] | None:
+        """(sum of the counts it newly hides, how many), or None if a corner cannot move."""
+        cost = new = 0
+        for key, step in corners:
+            count = values[key]
+            if count == 0:
+                return None  # zero is always shown, so it cannot move
+            if hidden.get(key) == PRIMARY:
+                if not 1 <= count + step <= self.t - 1:
+                    return None
+            elif count + step < self.t:
+                return None
+            elif key not in hidden:
+                cost += count
+                new += 1
+        return cost, new
+
+    def _margins_allow(
+        self, level: Level, below: dict[Level, dict[Key, Kind]], corners: list[Corner]
+    ) -> bool:
+        """Every margin the move changes is hidden in its own table and stays within its mark."""
+        for sub, sub_hidden in below.items():
+            at = [level.index(d) for d in sub]
+            change: dict[Key, int] = {}
+            for key, step in corners:
+                m = tuple(key[i] for i in at)
+                change[m] = change.get(m, 0) + step
+            sub_values = self.values(sub)
+            for m, delta in change.items():
+                if delta == 0:
+                    continue
+                kind = sub_hidden.get(m)
+                if kind is None:
+                    return False
+                after = sub_values[m] + delta
+                if kind == PRIMARY and not 1 <= after <= self.t - 1:
+                    return False
+                if kind == SECONDARY and after < self.t:
+                    return False
+        return True
+
+
+class _Network:
+    """A two-way table as a network, where the search for witnesses is complete.
+
+    Each row and each column is a node; a cell (r, c) is an arc from row r to
+    column c, a hidden row total an arc into its row from a source ("in"), a
+    hidden column total an arc out of its column to a sink ("out"), and a small
+    grand total an arc from the sink back to the source. Changing counts while
+    every visible figure stays the same is then a circulation, so a witness for
+    a count is a cycle through its arc using only the moves each count allows
+    (the residual graph). The cheapest cycle is found with Dijkstra's algorithm,
+    a cell not yet hidden costing its count.
+    """
+
+    def __init__(
+        self,
+        solver: _Solver,
+        level: Level,
+        values: dict[Key, int],
+        hidden: dict[Key, Kind],
+        below: dict[Level, dict[Key, Kind]],
+    ) -> None:
+        a, b = level
+        self.t = solver.t
+        self.cells: dict[Key, _Arc] = {}
+        self.margins: dict[tuple[Level, Key], _Arc] = {}
+        for (r, c), count in values.items():
+            if count:
+                self.cells[(r, c)] = _Arc(("r", r), ("c", c), (r, c), count, hidden.get((r, c)))
+        for (r,), kind in below[(a,)].items():
+            count = solver.values((a,))[(r,)]
+            self.margins[((a,), (r,))] = _Arc("in", ("r", r), None, count, kind)
+        for (c,), kind in below[(b,)].items():
+            count = solver.values((b,))[(c,)]
+            self.margins[((b,), (c,))] = _Arc(("c", c), "out", None, count, kind)
+        for (), kind in below[()].items():
+            self.margins[((), ())] = _Arc("out", "in", None, solver.values(())[()], kind)
+        self.level = level
+        self.graph: dict[object, list[tuple[object, _Arc, int]]] = {}
+        for arc in [*self.cells.values(), *self.margins.values()]:
+            if arc.can_move(1, self.t):
+                self.graph.setdefault(arc.tail, []).append((arc.head, arc, 1))
+            if arc.can_move(-1, self.t):
+                self.graph.setdefault(arc.head, []).append((arc.tail, arc, -1))
+
+    def hide(self, key: Key) -> None:
+        arc = self.cells[key]
+        if arc.kind is None:
+            arc.kind = SECONDARY  # its moves are unchanged: a visible cell moves as secondary
+
+    def witness(self, target: tuple[Level, Key]) -> list[Corner] | None:
+        sub, coords = target
+        goal = self.cells[coords] if sub == self.level else self.margins[target]
+        best: tuple[tuple[int, int], list[Corner]] | None = None
+        for step in (1, -1):
+            if not goal.can_move(step, self.t):
+                continue
+            start, end = (goal.head, goal.tail) if step == 1 else (goal.tail, goal.head)
+            found = _cheapest_path(self.graph, start, end, skip=goal)
+            if found is None:
+                continue
+            cost, path = found
+            corners = [(x.key, s) for x, s in path if x.key is not None]
+            if goal.key is not None:
+                corners.insert(0, (goal.key, step))
+            if best is None or cost < best[0]:
+                best = (cost, corners)
+        return best[1] if best else None
+
+
+@dataclass(eq=False)
+class _Arc:
+    """A count as an arc of a ``_Network``."""
+
+    tail: object
+    head: object
+    key: Key | None  # the cell's key; None for a margin
+    count: int
+    kind: Kind | None
+
+    def can_move(self, step: int, t: int) -> bool:
+        """Whether the count can change by ``step`` and still fit its mark."""
+        after = self.count + step
+        if self.kind == PRIMARY:
+            return 1 <= after <= t - 1
+        if self.kind == SECONDARY or self.key is not None:
+            return after >= t  # a visible cell moves only once hidden, as secondary
+        return False  # a visible margin never moves
+
+    @property
+    def cost(self) -> tuple[int, int]:
+        """What using it costs: a visible cell's count, and one more hidden cell."""
+        return (self.count, 1) if self.key is not None and self.kind is None else (0, 0)
+
+
+def _cheapest_path(
+    graph: dict[object, list[tuple[object, _Arc, int]]], start: object, end: object, skip: _Arc
+) -> tuple[tuple[int, int], list[tuple[_Arc, int]]] | None:
+    """Dijkstra from ``start`` to ``end``; ties go to the arc met first (table order)."""
+    counter = 0
+    queue: list[tuple[tuple[int, int], int, object]] = [((0, 0), counter, start)]
+    done: set[object] = set()
+    came: dict[object, tuple[object, _Arc, int]] = {}
+    cost_to: dict[object, tuple[int, int]] = {start: (0, 0)}
+    while queue:
+        cost, _, node = heapq.heappop(queue)
+        if node in done:
+            continue
+        done.add(node)
+        if node == end:
+            path: list[tuple[_Arc, int]] = []
+            while node != start:
+                prev, arc, step = came[node]
+                path.append((arc, step))
+                node = prev
+            return cost, path[::-1]
+        for nxt, arc, step in graph.get(node, []):
+            if nxt in done or arc is skip:
+                continue
+            extra = arc.cost
+            new = (cost[0] + extra[0], cost[1] + extra[1])
+            if nxt not in cost_to or new < cost_to[nxt]:
+                cost_to[nxt] = new
+                came[nxt] = (node, arc, step)
+                counter += 1
+                heapq.heappush(queue, (new, counter, nxt))
+    return None

@@ -117,9 +117,9 @@ class _Progress:
         self._task: Any = None
         if not enabled:
             return
-        from rich.console import Console
+        from tracker.console import make_console
 
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         if not console.is_terminal:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

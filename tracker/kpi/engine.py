@@ -342,7 +342,7 @@ class _Series:
         self.source = dataset.name if dataset else "manual"
         self.suppress = suppress and dataset is not None and dataset.small_number_suppression
         self.periods = [
-            p for p in periods_between(self.start, as_of, kpi.frequency, self.fy) if p.end < as_of
+            p for p in periods_between(self.start, as_of, kpi.frequency, self.fy) if p.end <= as_of
         ]
         self.aggregates: dict[str, Aggregate] = {}
         self.manual: dict[str, float] = {}

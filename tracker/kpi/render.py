@@ -71,11 +71,12 @@ def _comparison(c: Comparison, unit: str) -> str:
 
 def render_kpis(report: KpiReport) -> None:
     """One table of KPIs, then the reason for each rating, then a count by RAG."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from tracker.console import make_console
+
+    console = make_console()
     console.print(
         Text(
             f"{report.plan_name}: KPIs as of {report.as_of.isoformat()} "
@@ -140,12 +141,13 @@ def render_kpis(report: KpiReport) -> None:
 
 def render_kpi_history(result: KpiHistory) -> None:
     """Every complete period of one KPI: value, target, RAG and why."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from tracker.console import make_console
+
     k = result.kpi
-    console = Console(highlight=False)
+    console = make_console()
     better = "higher" if k.direction == "higher" else "lower"
     how = f"{_FREQUENCY[k.frequency]}, {better} is better"
     if k.cumulative:

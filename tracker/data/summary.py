@@ -1,0 +1,681 @@
+"""``tracker data summary``: counts of a data set that people can read and safely pass on.
+
+A summary counts the rows of a data set (or, for a data set with a
+``count_field`` such as training, adds up that field) grouped by one or more
+fields and optionally by financial period, with percentages. The counting is
+one SQL ``GROUP BY`` over the stored JSON values, on SQLite and PostgreSQL
+alike; only the grouped counts come back to Python.
+
+Decisions, so that every output reads the same way:
+
+* **Fields.** ``--by`` and ``--where`` take the declared fields and the derived
+  ones: ``F_group`` for categories that roll up (``sector_group``), and
+  ``F_month`` / ``F_quarter`` / ``F_year`` for each date field. ``--where``
+  values match like imports do: any case, and through the aliases in the plan
+  (``sector=school`` is Schools); a period value must be a period of that kind.
+* **Unknowns.** A value is unknown when it is empty (null) or is a category value
+  meaning unknown: "Not known", "Not specified", "Unknown", "Not stated", "Not
+  recorded" or "Prefer not to say". The unknowns of a field are one row, last,
+  labelled with the field's own unknown value when it declares one (else null,
+  shown as "Not known"). With several fields, a row is unknown when any of its
+  fields is.
+* **Rows and order.** Every declared category value is listed, zeros included,
+  in the order the plan declares them; other fields list the values present in
+  order; with ``--period`` every period from the first to the last (``--from``
+  and ``--to`` when given) is listed, empty ones as 0. Rows run period first
+  (chronologically), then by the ``--by`` fields in the order given.
+* **Percentages** are whole numbers rounded half up (12.5 -> 13), of the rows
+  whose fields are all known, within each period when ``--period`` is given
+  with ``--by`` fields (with ``--period`` alone, each period's share of the
+  whole). Unknown rows have no percentage.
+* **JSON** is ``{"dataset", "by", "rows", "total", "suppressed", "threshold"}``.
+  ``by`` lists the keys of each row in order, ``"period"`` first when
+  ``--period`` is given. ``suppressed`` is true when disclosure control was
+  applied (the data set asks for it and ``--no-suppress`` was not given), even
+  if no count needed hiding; ``threshold`` is then the plan's threshold, else null.
+* **Disclosure control** (``tracker.disclosure``) hides counts of 1 to 4 as
+  ``<5`` and further counts as ``*`` so the hidden ones cannot be worked out from
+  the totals; hidden counts have a null percentage. Percentages of a period (or
+  of the whole) are also left out when its total or any of its unknown counts
+  is hidden, since they would give away the number of known rows. When no
+  arrangement of hidden counts can protect the table, the summary is refused
+  with advice rather than shown.
+* **CSV** has a header row and one line per row (no total line); a value that
+  starts with = + - @ (or a tab or carriage return) gets a leading apostrophe so
+  that spreadsheets do not run it as a formula.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from tracker.errors import InvalidValueError, NotFoundError
+from tracker.periods import Grain, parse_date, parse_period, periods_between
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.disclosure import TableSuppression
+    from tracker.plan.schema import DataField, Dataset, Plan
+
+UNKNOWN_VALUES = frozenset(
+    {"not known", "not specified", "unknown", "not stated", "not recorded", "prefer not to say"}
+)
+UNKNOWN_TEXT = "Not known"
+GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
+MAX_MULTIWAY_CELLS = 4000  # larger tables of three or more ways are too slow to protect
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Value = Hashable  # str, int or None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# --- what can be grouped and filtered on ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way of grouping rows: a stored (declared or derived) field, or the period."""
+
+    name: str  # the key in each row: a field name, or "period"
+    heading: str  # the column heading for people
+    source: str  # the key in DataRecord.values
+    kind: Literal["category", "group", "period", "date", "integer", "text"]
+    declared: tuple[str, ...] = ()  # category and group values, in the plan's order
+    unknown_value: str | None = None  # the declared value that means unknown, if any
+    aliases: dict[str, str] = field(default_factory=dict)  # normalised spelling -> canonical
+    grain: Grain | None = None  # for periods
+
+    def is_unknown(self, value: Value) -> bool:
+        return value is None or (
+            self.kind in ("category", "group")
+            and isinstance(value, str)
+            and _norm(value) in UNKNOWN_VALUES
+        )
+
+    def unknown_key(self) -> Value:
+        return self.unknown_value
+
+
+def _dimensions(ds: Dataset) -> dict[str, Dimension]:
+    """Every field a summary of ``ds`` may group or filter on, by name."""
+    dims: dict[str, Dimension] = {}
+    for f in ds.fields:
+        heading = f.label or f.name.replace("_", " ").capitalize()
+        if f.type == "category":
+            dims[f.name] = _category(f, heading)
+            if any(v.group for v in f.values or []):
+                dims[f"{f.name}_group"] = _group(f, heading)
+        elif f.type == "date":
+            dims[f.name] = Dimension(f.name, heading, f.name, "date")
+            for grain in GRAINS:
+                name = f"{f.name}_{grain}"
+                dims[name] = Dimension(name, f"{heading} ({grain})", name, "period", grain=grain)
+        elif f.type == "integer":
+            dims[f.name] = Dimension(f.name, heading, f.name, "integer")
+        else:
+            dims[f.name] = Dimension(f.name, heading, f.name, "text")
+    return dims
+
+
+def _category(f: DataField, heading: str) -> Dimension:
+    values = f.values or []
+    aliases: dict[str, str] = {}
+    for v in values:
+        for spelling in (v.value, *v.aliases):
+            aliases.setdefault(_norm(spelling), v.value)
+    unknown = next((v.value for v in values if _norm(v.value) in UNKNOWN_VALUES), None)
+    return Dimension(
+        f.name,
+        heading,
+        f.name,
+        "category",
+        declared=tuple(v.value for v in values),
+        unknown_value=unknown,
+        aliases=aliases,
+    )
+
+
+def _group(f: DataField, heading: str) -> Dimension:
+    values = f.values or []
+    groups = list(dict.fromkeys(v.group or v.value for v in values))
+    aliases = {_norm(g): g for g in groups}
+    for v in values:  # a group named like a value also answers to that value's aliases
+        if v.value in groups:
+            for spelling in v.aliases:
+                aliases.setdefault(_norm(spelling), v.value)
+    unknown = next((g for g in groups if _norm(g) in UNKNOWN_VALUES), None)
+    name = f"{f.name}_group"
+    return Dimension(
+        name,
+        f"{heading} (group)",
+        name,
+        "group",
+        declared=tuple(groups),
+        unknown_value=unknown,
+        aliases=aliases,
+    )
+
+
+def _period_dimension(ds: Dataset, grain: Grain) -> Dimension:
+    return Dimension("period", "Period", f"{ds.period_field}_{grain}", "period", grain=grain)
+
+
+# --- the summary ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    key: tuple[Value, ...]  # one value per entry of Summary.by
+    count: int
+    shown: int | str  # the count, or "<5" / "*" when hidden
+    percent: int | None
+    unknown: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    dataset: str
+    title: str
+    by: list[str]
+    headings: list[str]
+    rows: list[SummaryRow]
+    total: int
+    total_shown: int | str
+    suppressed: bool  # disclosure control applied
+    threshold: int | None
+    unsuppressed: bool  # small numbers shown on request (--no-suppress) for a protected data set
+    measure: str  # "rows" or the summed field's heading
+    filters: list[str]
+    known_fields: list[str]  # headings of the fields whose unknowns are excluded from percentages
+    percentages_withheld: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "by": list(self.by),
+            "rows": [
+                {
+                    **dict(zip(self.by, row.key, strict=True)),
+                    "count": row.shown,
+                    "percent": row.percent,
+                }
+                for row in self.rows
+            ],
+            "total": self.total_shown,
+            "suppressed": self.suppressed,
+            "threshold": self.threshold,
+        }
+
+
+def build_summary(
+    engine: Engine,
+    plan: Plan,
+    dataset: str,
+    *,
+    by: Sequence[str],
+    period: str | None,
+    start: date | None,
+    end: date | None,
+    where: Sequence[str],
+    suppress: bool,
+) -> Summary:
+    """Counts of ``dataset`` grouped by ``by`` (and ``period``), filtered, with percentages."""
+    ds = plan.dataset(dataset)
+    if ds is None:
+        raise NotFoundError("data set", dataset, known=[d.name for d in plan.datasets])
+    fields = _dimensions(ds)
+    dims: list[Dimension] = []
+    if period is not None:
+        grain = period.strip().lower()
+        if grain not in GRAINS:
+            raise InvalidValueError(
+                f"--period '{period}' is not a period",
+                hint="use --period month, --period quarter or --period year",
+            )
+        dims.append(_period_dimension(ds, next(g for g in GRAINS if g == grain)))
+    for name in by:
+        dim = _field(ds, fields, name, "--by")
+        if any(d.name == dim.name for d in dims):
+            raise InvalidValueError(
+                f"--by names '{dim.name}' twice (or also as the --period)",
+                hint="name each field once",
+            )
+        dims.append(dim)
+    if start and end and start > end:
+        raise InvalidValueError(
+            f"--from {start.isoformat()} is after --to {end.isoformat()}",
+            hint="give the earlier date as --from",
+        )
+    start_month = plan.plan.financial_year_start_month
+    conditions = [_condition(ds, fields, text, start_month) for text in where]
+    counts = _count(engine, ds, dims, conditions, start, end)
+    axes = _axes(dims, counts, start, end, start_month)
+    cells = {key: 0 for key in _product(axes)}
+    for key, n in counts.items():
+        cells[
+            tuple(d.unknown_key() if d.is_unknown(v) else v for d, v in zip(dims, key, strict=True))
+        ] += n
+
+    protect = suppress and ds.small_number_suppression
+    threshold = plan.plan.suppression_threshold
+    table = _protect(ds, dims, cells, threshold) if protect else None
+    rows = _rows(dims, cells, table, by_fields=len(by) > 0)
+    total = sum(cells.values())
+    measure = "rows"
+    if ds.count_field:
+        count_field = next((f for f in ds.fields if f.name == ds.count_field), None)
+        measure = (count_field.label if count_field and count_field.label else None) or (
+            ds.count_field.replace("_", " ").capitalize()
+        )
+    return Summary(
+        dataset=ds.name,
+        title=ds.title,
+        by=[d.name for d in dims],
+        headings=[d.heading for d in dims],
+        rows=rows,
+        total=total,
+        total_shown=table.show_total() if table else total,
+        suppressed=protect,
+        threshold=threshold if protect else None,
+        unsuppressed=not suppress and ds.small_number_suppression,
+        measure=measure,
+        filters=_describe_filters(ds, where, start, end),
+        known_fields=[d.heading for d in dims if d.name != "period"],
+        percentages_withheld=any(
+            r.percent is None and not r.unknown and isinstance(r.shown, int) for r in rows
+        ),
+    )
+
+
+def _field(ds: Dataset, fields: dict[str, Dimension], name: str, option: str) -> Dimension:
+    dim = fields.get(name.strip().lower())
+    if dim is None:
+        raise InvalidValueError(
+            f"{option} '{name.strip()}' is not a field of data set {ds.name}",
+            hint=f"use one of {', '.join(fields)}",
+        )
+    return dim
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Condition:
+    dim: Dimension
+    value: Value  # canonical
+
+
+def _condition(
+    ds: Dataset, fields: dict[str, Dimension], text: str, start_month: int
+) -> _Condition:
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip() or not raw.strip():
+        raise InvalidValueError(
+            f"--where '{text}' is not FIELD=VALUE", hint="write it as, for example, sector=Schools"
+        )
+    dim = _field(ds, fields, name, "--where")
+    return _Condition(dim, _canonical(dim, raw.strip(), start_month))
+
+
+def _canonical(dim: Dimension, raw: str, start_month: int) -> Value:
+    """The stored form of a --where value, or InvalidValueError naming what is allowed."""
+    if dim.kind in ("category", "group"):
+        value = dim.aliases.get(_norm(raw))
+        if value is None:
+            raise InvalidValueError(
+                f"--where {dim.name}: '{raw}' is not a value of {dim.name}",
+                hint=f"use one of {', '.join(dim.declared)}",
+            )
+        return value
+    if dim.kind == "period":
+        examples = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
+        assert dim.grain is not None
+        try:
+            found = parse_period(raw, start_month)
+        except InvalidValueError:
+            found = None
+        if found is None or found.grain != dim.grain:
+            raise InvalidValueError(
+                f"--where {dim.name}: '{raw}' is not a {dim.grain}",
+                hint=f"write it as, for example, {examples[dim.grain]}",
+            )
+        return found.label
+    if dim.kind == "date":
+        return parse_date(raw, what=f"--where {dim.name}").isoformat()
+    if dim.kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidValueError(
+                f"--where {dim.name}: '{raw}' is not a whole number",
+                hint="give a number such as 16",
+            ) from None
+    return raw
+
+
+def _describe_filters(
+    ds: Dataset, where: Sequence[str], start: date | None, end: date | None
+) -> list[str]:
+    out = []
+    if start or end:
+        since = f"from {start.isoformat()} " if start else ""
+        until = f"to {end.isoformat()}" if end else ""
+        out.append(f"{ds.period_field} {since}{until}".strip())
+    out += [w.strip() for w in where]
+    return out
+
+
+# --- counting in the database ---------------------------------------------------------
+
+
+def _count(
+    engine: Engine,
+    ds: Dataset,
+    dims: Sequence[Dimension],
+    conditions: Sequence[_Condition],
+    start: date | None,
+    end: date | None,
+) -> dict[tuple[Value, ...], int]:
+    """One GROUP BY over the stored JSON values: counts (or sums) by each combination."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from tracker.db.models import DataRecord
+
+    values: Any = DataRecord.values
+
+    def column(dim: Dimension) -> Any:
+        item = values[dim.source]
+        return item.as_integer() if dim.kind == "integer" else item.as_string()
+
+    groups = [column(d) for d in dims]
+    measure: Any
+    if ds.count_field:
+        measure = func.coalesce(func.sum(values[ds.count_field].as_integer()), 0)
+    else:
+        measure = func.count()
+    stmt: Any = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
+    for cond in conditions:
+        item = column(cond.dim)
+        if cond.dim.kind == "text":
+            stmt = stmt.where(func.lower(item) == str(cond.value).lower())
+        else:
+            stmt = stmt.where(item == cond.value)
+    when = values[ds.period_field].as_string()
+    if start:
+        stmt = stmt.where(when >= start.isoformat())
+    if end:
+        stmt = stmt.where(when <= end.isoformat())
+    if groups:
+        stmt = stmt.group_by(*groups)
+    out: dict[tuple[Value, ...], int] = {}
+    with Session(engine) as session:
+        for row in session.execute(stmt):
+            key = tuple(row[: len(dims)])
+            out[key] = out.get(key, 0) + int(row[len(dims)] or 0)
+    return out
+
+
+# --- laying out the table ---------------------------------------------------------------
+
+
+def _axes(
+    dims: Sequence[Dimension],
+    counts: dict[tuple[Value, ...], int],
+    start: date | None,
+    end: date | None,
+    start_month: int,
+) -> list[list[Value]]:
+    axes = []
+    for i, dim in enumerate(dims):
+        seen = {key[i] for key in counts}
+        known = [v for v in seen if not dim.is_unknown(v)]
+        if dim.kind in ("category", "group"):
+            declared = [v for v in dim.declared if v != dim.unknown_value]
+            extra = sorted((str(v) for v in known if v not in dim.declared), key=_norm)
+            axis: list[Value] = [*declared, *extra]
+            if dim.unknown_value is not None or len(known) < len(seen):
+                axis.append(dim.unknown_key())
+        else:
+            if dim.name == "period":
+                axis = _period_axis(dim, known, start, end, start_month)
+            elif dim.kind == "integer":
+                axis = sorted(known, key=lambda v: int(str(v)))
+            elif dim.kind == "text":
+                axis = sorted(known, key=lambda v: (_norm(str(v)), str(v)))
+            else:
+                axis = sorted(known, key=str)
+            if len(known) < len(seen):
+                axis.append(None)
+        axes.append(axis)
+    return axes
+
+
+def _period_axis(
+    dim: Dimension, seen: list[Value], start: date | None, end: date | None, start_month: int
+) -> list[Value]:
+    """Every period from the first to the last (or --from to --to), empty ones too."""
+    assert dim.grain is not None
+    labels = sorted(str(v) for v in seen)
+    try:
+        firsts = [parse_period(label, start_month) for label in labels]
+    except InvalidValueError:
+        return list(labels)
+    first = start or (min(p.start for p in firsts) if firsts else None)
+    last = end or (max(p.end for p in firsts) if firsts else None)
+    if first is None or last is None:
+        return list(labels)
+    axis: list[Value] = [p.label for p in periods_between(first, last, dim.grain, start_month)]
+    axis += [label for label in labels if label not in axis]
+    return axis
+
+
+def _product(axes: Sequence[Sequence[Value]]) -> list[tuple[Value, ...]]:
+    from itertools import product
+
+    return list(product(*axes))
+
+
+def _protect(
+    ds: Dataset, dims: Sequence[Dimension], cells: dict[tuple[Value, ...], int], threshold: int
+) -> TableSuppression:
+    from tracker.disclosure import DisclosureError, suppress_table
+
+    if len(dims) >= 3 and len(cells) > MAX_MULTIWAY_CELLS:
+        raise DisclosureError(
+            f"a {len(dims)}-way summary of {ds.name} with {len(cells)} rows is too detailed "
+            "to check for safe release",
+            hint="summarise by fewer fields or a longer period, or use --no-suppress for your "
+            "own screen only",
+        )
+    table = suppress_table(cells, len(dims), threshold)
+    if not table.safe:
+        level, coords = table.unprotected[0]
+        where = ", ".join(f"{dims[d].name} {_label(v)}" for d, v in zip(level, coords, strict=True))
+        raise DisclosureError(
+            f"this summary of {ds.name} cannot be shown safely: the count "
+            f"{'for ' + where if where else 'in total'} could be worked out exactly from the "
+            "totals published with it",
+            hint="summarise by fewer fields, a longer period or a wider date range, or use "
+            "--no-suppress for your own screen only",
+        )
+    return table
+
+
+def _rows(
+    dims: Sequence[Dimension],
+    cells: dict[tuple[Value, ...], int],
+    table: TableSuppression | None,
+    *,
+    by_fields: bool,
+) -> list[SummaryRow]:
+    # Percentages are within each period when there are --by fields as well; otherwise of all.
+    per_period = by_fields and bool(dims) and dims[0].name == "period"
+    group_of = (lambda key: key[:1]) if per_period else (lambda key: ())
+
+    def unknown(key: tuple[Value, ...]) -> bool:
+        return any(
+            d.is_unknown(v)
+            for d, v in zip(dims, key, strict=True)
+            if d.name != "period" or not by_fields
+        )
+
+    known_total: dict[tuple[Value, ...], int] = {}
+    blocked: set[tuple[Value, ...]] = set()
+    for key, n in cells.items():
+        g = group_of(key)
+        known_total.setdefault(g, 0)
+        if unknown(key):
+            if table is not None and table.kind(key) is not None:
+                blocked.add(g)  # a hidden unknown count: the known total would give it away
+        else:
+            known_total[g] += n
+    if table is not None:
+        for g in known_total:
+            kept = (0,) if per_period else ()
+            if table.margin_kind(kept, g) is not None:
+                blocked.add(g)  # the group's own total is hidden
+    rows = []
+    for key, n in cells.items():
+        g = group_of(key)
+        is_unknown = unknown(key)
+        hidden = table is not None and table.kind(key) is not None
+        percent = None
+        if not is_unknown and not hidden and g not in blocked and known_total[g] > 0:
+            percent = percent_half_up(n, known_total[g])
+        rows.append(
+            SummaryRow(
+                key=key,
+                count=n,
+                shown=table.show(key) if table is not None else n,
+                percent=percent,
+                unknown=is_unknown,
+            )
+        )
+    return rows
+
+
+def percent_half_up(part: int, whole: int) -> int:
+    """``part`` as a whole-number percentage of ``whole``, halves rounded up (12.5 -> 13)."""
+    exact = Decimal(part) * 100 / Decimal(whole)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def _label(value: Value) -> str:
+    return UNKNOWN_TEXT if value is None else str(value)
+
+
+def render_summary(summary: Summary, fmt: str) -> None:
+    """Print ``summary`` as a table for people, JSON or CSV; warnings go to stderr."""
+    if summary.unsuppressed:
+        sys.stderr.write(
+            "warning: small numbers are shown (--no-suppress): this output is for your own "
+            "screen only; do not share, print or copy it into reports\n"
+        )
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(summary_csv(summary))
+    else:
+        _render_table(summary)
+
+
+def summary_csv(summary: Summary) -> str:
+    """The rows as CSV text with a header line, safe to open in a spreadsheet."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*summary.by, "count", "percent"])
+    for row in summary.rows:
+        writer.writerow(
+            [
+                *(csv_safe(v) for v in row.key),
+                csv_safe(row.shown),
+                "" if row.percent is None else row.percent,
+            ]
+        )
+    return out.getvalue()
+
+
+def csv_safe(value: Value) -> Any:
+    """A value for a CSV cell: empty for null, and never something a spreadsheet runs."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _render_table(summary: Summary) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from tracker.console import make_console
+
+    console = make_console()
+    title = summary.title
+    fields = [h for name, h in zip(summary.by, summary.headings, strict=True) if name != "period"]
+    if fields:
+        title += " by " + ", ".join(f.lower() for f in fields)
+    if "period" in summary.by:
+        title += " and period" if fields else " by period"
+    console.print(title, markup=False)
+    table = Table(box=box.SIMPLE_HEAD)
+    for heading in summary.headings:
+        table.add_column(heading)
+    table.add_column("Count" if summary.measure == "rows" else summary.measure, justify="right")
+    table.add_column("%", justify="right")
+    for row in summary.rows:
+        table.add_row(
+            *(_label(v) for v in row.key),
+            str(row.shown),
+            "" if row.percent is None else str(row.percent),
+        )
+    table.add_section()
+    table.add_row(
+        *(["Total"] + [""] * (len(summary.by) - 1) if summary.by else []),
+        str(summary.total_shown),
+        "",
+    )
+    console.print(table)
+    notes = []
+    if summary.filters:
+        notes.append("Only rows with " + "; ".join(summary.filters) + ".")
+    if summary.known_fields:
+        within = " within each period" if "period" in summary.by else ""
+        noun = "rows" if summary.measure == "rows" else summary.measure.lower()
+        notes.append(
+            f"Percentages are of the {noun} "
+            f"where {' and '.join(f.lower() for f in summary.known_fields)} "
+            f"{'is' if len(summary.known_fields) == 1 else 'are'} known{within}, "
+            "rounded to whole numbers."
+        )
+    if summary.suppressed and summary.threshold is not None:
+        from tracker.disclosure import footnote
+
+        notes.append(footnote(summary.threshold))
+        if summary.percentages_withheld:
+            notes.append(
+                "Some percentages are left out because they would give away a hidden count."
+            )
+    if summary.unsuppressed:
+        notes.append("SMALL NUMBERS SHOWN (--no-suppress): NOT FOR SHARING.")
+    for note in notes:
+        console.print(note, markup=False)
