@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.db.migrate import current_revision, head_revision
+from tracker.db.migrate import HEAD, current_revision, head_revision, upgrade
 
 
 def test_migrations_reach_head(engine) -> None:
     assert current_revision(engine) == head_revision()
+
+
+def test_fast_path_head_matches_the_newest_migration(engine) -> None:
+    assert head_revision() == HEAD
+    assert upgrade(engine) == (HEAD, HEAD)
 
 
 def test_init_then_plan_load_twice_reports_no_changes(cli) -> None:
