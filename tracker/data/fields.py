@@ -11,8 +11,9 @@ category, the band of an integer -- so summaries and KPIs group in SQL.
 
 Dates (decided deliberately; ambiguous input is an error, never a guess):
 
-* accepted: ISO ``2020-04-01`` (a time after it is ignored), UK day-first
-  ``01/04/2020``, ``1/4/2020``, ``01.04.2020`` and ``01-04-2020``, the day and
+* accepted: ISO ``2020-04-01``, UK day-first ``01/04/2020``, ``1/4/2020``,
+  ``01.04.2020`` and ``01-04-2020`` (a time after either, as Excel writes a
+  date-time column to CSV -- ``01/04/2020 14:35`` -- is ignored), the day and
   month name ``1 April 2020`` / ``1-Apr-2020``, and date cells from Excel;
 * refused as ambiguous: any two-digit year (``04/01/20``: which century, and is
   it day or month first?) and year-first with slashes or dots (``2020/04/01``,
@@ -23,7 +24,10 @@ Dates (decided deliberately; ambiguous input is an error, never a guess):
 
 Integers: ``12``, ``'12'``, ``12.0``, ``'12.0'`` and ``'1,200'`` are accepted;
 ``12.5``, ``'twelve'`` and TRUE/FALSE are not. Categories match the value or
-any alias ignoring case and surrounding or repeated spaces.
+any alias ignoring case and surrounding or repeated spaces. An Excel error
+value (``#N/A``, ``#REF!``...) in any column is an error, never a value. A date
+field declaring ``not_before: F`` (decided_on, not before received_on) may not
+be earlier than field F in the same row.
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 _SPACES = re.compile(r"\s+")
 _HEADER_JUNK = re.compile(r"[^0-9a-z]+")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: 0{1,2}:00(?::00)?)?$")
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?)?"
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + "$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME + "$")
 _TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$|^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2}$")
 _YEAR_FIRST_SLASH = re.compile(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}$")
 _MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$")
@@ -77,6 +82,35 @@ _MONTHS = {
 }
 
 DATE_FORMS = "DD/MM/YYYY or YYYY-MM-DD"
+
+# Excel's error values, as a workbook holds them and as Excel writes them to CSV.
+EXCEL_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#DIV/0!",
+        "#REF!",
+        "#NAME?",
+        "#VALUE!",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#GETTING_DATA",
+        "#UNKNOWN!",
+    }
+)
+
+
+def _excel_error(name: str, raw: Any) -> CellError | None:
+    """A CellError when ``raw`` is an Excel error value (#N/A from a failed look-up...)."""
+    if isinstance(raw, str) and raw.strip().upper() in EXCEL_ERRORS:
+        return CellError(
+            f"{name} {shown(raw.strip())} is an Excel error from a formula, not a value; "
+            "correct the formula or type the value"
+        )
+    return None
 
 
 class CellError(Exception):
@@ -138,6 +172,9 @@ def parse_date_cell(name: str, raw: Any) -> date:
             f"in the spreadsheet or write it as {DATE_FORMS}"
         )
     text = str(raw).strip()
+    error = _excel_error(name, text)
+    if error:
+        raise error
     if _TWO_DIGIT_YEAR.match(text):
         raise CellError(
             f"{name} {shown(raw)} has a two-digit year, which is ambiguous; "
@@ -190,7 +227,7 @@ def parse_integer_cell(name: str, raw: Any) -> int:
         return int(text.split(".")[0])
     if _THOUSANDS.match(text):
         return int(text.replace(",", ""))
-    raise CellError(f"{name} {shown(raw)} is not a whole number")
+    raise _excel_error(name, text) or CellError(f"{name} {shown(raw)} is not a whole number")
 
 
 def text_of(raw: Any) -> str:
@@ -237,7 +274,9 @@ def _category_parser(field: DataField) -> Parser:
             key = normalise_value(text_of(raw))
         found = lookup.get(key)
         if found is None:
-            raise CellError(f"{name} {shown(raw)} is not one of {allowed}")
+            raise _excel_error(name, raw) or CellError(
+                f"{name} {shown(raw)} is not one of {allowed}"
+            )
         if raw.__class__ is str and len(seen) < 10_000:
             seen[raw] = found
         return found
@@ -287,6 +326,8 @@ def _text_parser(field: DataField) -> Parser:
         text = raw.strip() if isinstance(raw, str) else text_of(raw)
         if len(text) > MAX_TEXT:
             raise CellError(f"{name} is longer than {MAX_TEXT} characters; shorten it")
+        if text[:1] == "#" and text.upper() in EXCEL_ERRORS:
+            raise CellError(str(_excel_error(name, text)))
         if "@" in text and _EMAIL.search(text):
             raise CellError(
                 f"{name} {shown(raw)} looks like an email address; "
@@ -365,6 +406,11 @@ class RowBuilder:
             for f in self.fields
             if f.type == "integer" and f.bands and f.band_field
         ]
+        self._order = [
+            (f.name, f.not_before)
+            for f in self.fields
+            if f.type == "date" and f.not_before and f.not_before != f.name
+        ]
         self.key_fields = list(dataset.key)
         self._template: dict[str, Any] = dict.fromkeys(
             [*(f.name for f in self.fields), *self.derived_names()]
@@ -412,6 +458,7 @@ class RowBuilder:
             (n, f"{n}_day", f"{n}_month", f"{n}_quarter", f"{n}_year") for n in self._date_fields
         ]
         groups = [(n, f"{n}_group", g) for n, g in self._groups.items()]
+        order = self._order
         period_parts = self._period_parts
         periods = self._periods
 
@@ -444,6 +491,16 @@ class RowBuilder:
                             band_field,
                             f"{band_field} '{given}' does not match {name} {value}, which is "
                             f"in '{band}'; correct one of them or leave {band_field} empty",
+                        )
+                    )
+            for name, earliest in order:
+                later, earlier = values[name], values[earliest]
+                if later is not None and earlier is not None and later < earlier:
+                    problems.append(
+                        (
+                            name,
+                            f"{name} {later} is before {earliest} {earlier}; "
+                            "correct whichever date is wrong",
                         )
                     )
             if problems:

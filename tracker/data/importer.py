@@ -1,6 +1,7 @@
 """Importing a referral or training file: every row checked, then all stored or none.
 
-A file is read (``tracker.data.readers``), its headers checked -- identifying
+A file is read (``tracker.data.readers``), its headers checked -- headings
+under a title row refused with the row they are on, identifying
 columns refused (``tracker.data.privacy``), every declared required field
 present, no duplicate or unknown columns -- and every row turned into its
 stored values (``tracker.data.fields``). Every problem in the file is
@@ -35,7 +36,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tracker.data.fields import KEY_SEPARATOR, RowBuilder, RowErrors, normalise_header
+from tracker.data.fields import KEY_SEPARATOR, RowBuilder, RowErrors, normalise_header, shown
 from tracker.data.privacy import identifying_kind, refusal
 from tracker.data.readers import Table, UnreadableFileError, read_table
 from tracker.errors import DataFileError, NotFoundError, Problem, TrackerError
@@ -159,6 +160,45 @@ def _column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+HEADER_SEARCH = 10  # rows below the first looked at for headings put under a title
+
+
+def _refuse_title_rows(table: Table, dataset: Dataset) -> None:
+    """Refuse a file whose column headings sit below a title or notes, saying which row.
+
+    A report title ("Prevent referrals Q1 2020/21 - OFFICIAL") above the headings
+    is common in exported sheets. Guessing where the data starts could import
+    the notes as data, so the file is refused with the row the headings are on.
+    """
+    names: dict[str, str] = {}
+    for f in dataset.fields:
+        names[normalise_header(f.name)] = f.name
+        if f.label:
+            names.setdefault(normalise_header(f.label), f.name)
+    required = {f.name for f in dataset.fields if f.required}
+
+    def found(cells: list[Any]) -> set[str]:
+        return {
+            names[h]
+            for h in (normalise_header(c) for c in cells if isinstance(c, str))
+            if h in names
+        }
+
+    if required <= found(table.headers):
+        return
+    for line, cells in table.rows[:HEADER_SEARCH]:
+        if required <= found(cells):
+            first = " ".join(str(h) for h in table.headers if h)
+            raise UnreadableFileError(
+                table.file,
+                f"has its column headings on row {line}, not on row {table.header_line} "
+                f"(which reads {shown(first)})",
+                hint=f"delete the row{'s' if line - table.header_line > 1 else ''} above the "
+                "headings (a title or notes) so that the headings are the first row, "
+                "then import the file again",
+            )
 
 
 @dataclass
@@ -383,7 +423,17 @@ def import_file(
     path = Path(path)
     table = read_table(path, sheet=sheet)
     file = table.file
-    columns = _map_columns(file, table.header_line, table.headers, declared, ignore_extra)
+    try:
+        _refuse_title_rows(table, declared)
+        columns = _map_columns(file, table.header_line, table.headers, declared, ignore_extra)
+    except TrackerError as exc:
+        others = [s for s in table.sheets if s != table.sheet]
+        if sheet is None and others and exc.hint:
+            exc.hint += (
+                f" (this is sheet '{table.sheet}'; to read another, use --sheet with one of "
+                f"{', '.join(repr(s) for s in others)})"
+            )
+        raise
     if not table.rows:
         raise UnreadableFileError(
             file,

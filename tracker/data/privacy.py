@@ -3,7 +3,8 @@
 Referral data concern vulnerable people, many of them children. The data sets
 are pseudonymised at source and tracker must never hold a name, date of birth,
 address, postcode, phone number, email address or a national identifier (NHS
-number, national insurance number, pupil or learner number), even by
+number, national insurance number, pupil or learner number, PNC identifier,
+passport or driving licence number), even by
 accident, so a file carrying such a column is refused as a whole -- even with
 ``--ignore-extra``, because a file like that should not be circulating at all.
 The same test is applied to the fields a plan declares (``tracker plan
@@ -48,6 +49,13 @@ _WORDS: dict[str, str] = {
     "surname": "name",
     "surnames": "name",
     "initials": "name",
+    "landline": "phone number",
+    "fax": "phone number",
+    "alias": "name",
+    "aliases": "name",
+    "aka": "name",
+    "pnc": "police national computer (PNC) identifier",
+    "passport": "passport number",
 }
 
 # Runs of letters in the header with spaces removed (so 'e mail', 'post code' and
@@ -83,10 +91,33 @@ _SQUASHED: dict[str, str] = {
     "housenumber": "address",
     "housename": "address",
     "houseno": "address",
+    "contactnumber": "phone number",
+    "contactno": "phone number",
+    "knownas": "name",
+    "policenationalcomputer": "police national computer (PNC) identifier",
+    "drivinglicence": "driving licence number",
+    "drivinglicense": "driving licence number",
+    "chinumber": "CHI number",
+    "hospitalnumber": "hospital number",
+}
+
+# Checked before the words above, so that 'E-mail address' is reported as an
+# email address rather than an address.
+_FIRST: dict[str, str] = {
+    "email": "email address",
+    "dateofbirth": "date of birth",
+    "nhsnumber": "NHS number",
+    "nhsno": "NHS number",
 }
 
 # Whole headers that are identifying on their own ('D.O.B.', 'House').
-_WHOLE: dict[str, str] = {"dob": "date of birth", "house": "address", "name": "name"}
+_WHOLE: dict[str, str] = {
+    "dob": "date of birth",
+    "house": "address",
+    "name": "name",
+    "mob": "phone number",
+    "mobno": "phone number",
+}
 
 # 'name' on its own is a person's name, unless it is the name of one of these.
 _NOT_A_PERSON = frozenset(
@@ -160,10 +191,13 @@ def identifying_kind(header: str) -> str | None:
     words = header_words(header)
     if not words:
         return None
+    squashed = "".join(words)
+    for part, kind in _FIRST.items():
+        if part in squashed:
+            return kind
     for w in words:
         if w in _WORDS:
             return _WORDS[w]
-    squashed = "".join(words)
     if squashed in _WHOLE:
         return _WHOLE[squashed]
     for part, kind in _SQUASHED.items():

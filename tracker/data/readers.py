@@ -14,13 +14,20 @@ tab) is the one that splits the header line into the most columns. Row
 numbers are physical line numbers with the header as line 1, so a quoted cell
 that spans lines does not throw them out.
 
-XLSX: ``.xls`` and every macro-enabled kind (``.xlsm``, ``.xltm``, ``.xlam``,
+XLSX: without ``--sheet`` the first visible worksheet is read (a hidden sheet
+of look-up lists or workings is never taken for the data). ``.xls`` and
+every macro-enabled kind (``.xlsm``, ``.xltm``, ``.xlam``,
 a ``vbaProject.bin`` or Excel 4 macro sheet inside, or a ``macroEnabled``
 content type) are refused. Before any XML is parsed the zip is inspected: at
 most 200 MB uncompressed in all, no member over 1 MB that compresses more than
 100 times, and each member's real decompressed size is measured by streaming
 it (without keeping it) so a zip whose headers understate its sizes is caught
-too. The sheet is then read with python-calamine, a Rust reader whose XML
+too. The same streaming pass looks for formulas and error cells in the
+worksheets' XML: a formula with no saved result (a workbook written by a
+program and never opened in Excel) would read as empty, so it is refused; an
+error cell (#N/A from a failed look-up) is read as empty by calamine, so such
+a workbook is read with openpyxl, which gives the error's text for the row
+checks to report. The sheet is then read with python-calamine, a Rust reader whose XML
 parser (quick-xml) does not expand DTD entities: a workbook using them (the
 "billion laughs" and external-entity attacks) fails to parse rather than
 expanding. If calamine is missing or cannot read a file, openpyxl read-only is
@@ -76,6 +83,7 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)  # every worksheet of a workbook
     encoding: str | None = None
     delimiter: str | None = None
 
@@ -261,8 +269,37 @@ def _too_big(name: str, why: str) -> UnreadableFileError:
     )
 
 
-def _member_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> int:
-    """The real decompressed size of one member, streamed: never more than ``budget`` is made."""
+_SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_ERROR_CELL = b't="e"'  # a cell holding an Excel error (#N/A...): calamine reads it as empty
+_FORMULA_MARKS = (b"<f>", b"<f ")
+# A formula cell with no saved result (written by a program, never opened in Excel):
+# every reader sees it as empty.
+_UNCALCULATED = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f>[^<]*</f>|<f [^>]*/>|<f [^>]*>[^<]*</f>)'
+    rb"(?:<v\s*/>|<v></v>)?</c>"
+)
+
+
+@dataclass
+class _SheetMarks:
+    """What the streaming size check noticed in the worksheets' XML."""
+
+    error_cells: bool = False
+    formula_members: list[zipfile.ZipInfo] = field(default_factory=list)
+
+
+def _member_size(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    budget: int,
+    marks: _SheetMarks | None = None,
+) -> int:
+    """The real decompressed size of one member, streamed: never more than ``budget`` is made.
+
+    With ``marks``, the member is a worksheet and its XML is also searched, as it
+    streams past, for error cells and formulas.
+    """
     fp = archive.fp
     assert fp is not None
     fp.seek(info.header_offset)
@@ -273,10 +310,13 @@ def _member_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, bud
     fp.seek(info.header_offset + 30 + name_len + extra_len)
     remaining = info.compress_size
     if info.compress_type == zipfile.ZIP_STORED:
+        if marks is not None:
+            _mark(marks, info, fp.read(remaining))
         return remaining
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise _not_a_workbook(name, f"a member uses compression method {info.compress_type}")
     inflater = zlib.decompressobj(-15)
+    tail = b""
     total = 0
     chunk = 1 << 16
     while remaining > 0 or inflater.unconsumed_tail:
@@ -292,6 +332,9 @@ def _member_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, bud
         except zlib.error:
             raise _not_a_workbook(name, "a damaged zip archive") from None
         total += len(out)
+        if marks is not None and out:
+            _mark(marks, info, tail + out[:8])  # a mark split between two chunks
+            tail = _mark(marks, info, out)
         if total > info.file_size or total > budget:
             raise _too_big(name, f"'{info.filename}' holds more data than its zip header declares")
         if inflater.eof:
@@ -299,10 +342,67 @@ def _member_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, bud
     return total
 
 
-def inspect_workbook(path: Path) -> None:
+def _mark(marks: _SheetMarks, info: zipfile.ZipInfo, data: bytes) -> bytes:
+    """Note error cells and formulas in ``data``; returns its end, to prefix the next chunk."""
+    if not marks.error_cells and _ERROR_CELL in data:
+        marks.error_cells = True
+    if (not marks.formula_members or marks.formula_members[-1] is not info) and (
+        _FORMULA_MARKS[0] in data or _FORMULA_MARKS[1] in data
+    ):
+        marks.formula_members.append(info)
+    return data[-8:]
+
+
+def _uncalculated_cell(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """The first formula cell of a worksheet with no saved result, or None."""
+    carry = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            data = carry + chunk
+            found = _UNCALCULATED.search(data)
+            if found:
+                return found.group(1).decode("ascii")
+            carry = data[-4096:]
+    return None
+
+
+def _sheet_title(archive: zipfile.ZipFile, member: str) -> str:
+    """The sheet name Excel shows for worksheet ``member``, or the member's file name."""
+    fallback = member.rsplit("/", 1)[-1]
+    try:
+        from defusedxml import ElementTree
+
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    except Exception:
+        return fallback
+    target = member.removeprefix("xl/")
+    rid = next(
+        (
+            r.get("Id")
+            for r in rels
+            if (r.get("Target") or "").lstrip("/").removeprefix("xl/") == target
+        ),
+        None,
+    )
+    for element in book.iter():
+        if (
+            element.tag.endswith("}sheet")
+            and rid is not None
+            and any(k.endswith("}id") and v == rid for k, v in element.attrib.items())
+        ):
+            return f"sheet '{element.get('name')}'"
+    return fallback
+
+
+def inspect_workbook(path: Path) -> bool:
     """Refuse a workbook that is not a zip, carries macros, or is too big when unpacked.
 
-    Runs before any XML is parsed. Raises UnreadableFileError; returns None when safe.
+    Runs before any XML is parsed. Raises UnreadableFileError; returns whether a
+    worksheet holds Excel error cells (#N/A, #REF!...), which calamine would read as
+    empty, so that the caller reads the workbook with openpyxl instead. A formula
+    with no saved result (a workbook written by a program and never opened in
+    Excel) would read as empty with either, so it is refused.
     """
     name = path.name
     with path.open("rb") as fh:
@@ -348,8 +448,19 @@ def inspect_workbook(path: Path) -> None:
                     f"{MAX_RATIO})",
                 )
         budget = MAX_UNCOMPRESSED
+        marks = _SheetMarks()
         for info in infos:
-            budget -= _member_size(archive, info, name, budget)
+            sheet = _SHEET_MEMBER.match(info.filename.replace("\\", "/")) is not None
+            budget -= _member_size(archive, info, name, budget, marks if sheet else None)
+        for info in marks.formula_members:
+            cell = _uncalculated_cell(archive, info)
+            if cell is not None:
+                raise UnreadableFileError(
+                    name,
+                    f"has formulas whose results were never calculated (cell {cell} of "
+                    f"{_sheet_title(archive, info.filename)}), which would import as empty",
+                    hint="open the workbook in Excel, save it and import it again",
+                )
         content_types = names["[content_types].xml"]
         if content_types.file_size > RATIO_FLOOR:
             raise _not_a_workbook(name, "its content types are implausibly large")
@@ -359,6 +470,7 @@ def inspect_workbook(path: Path) -> None:
             raise _not_a_workbook(name, "a damaged zip archive") from None
         if b"macroenabled" in types:
             raise _refuse_macros(name)
+    return marks.error_cells
 
 
 def _choose_sheet(name: str, sheet_names: list[str], wanted: str | None, first: str) -> str:
@@ -391,16 +503,22 @@ def _read_calamine(path: Path, sheet: str | None) -> Table:
 
     name = path.name
     with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
-        worksheets = [
-            m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        metadata = [
+            m for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
         if any(m.typ == python_calamine.SheetTypeEnum.MacroSheet for m in book.sheets_metadata):
             raise _refuse_macros(name)
-        if not worksheets:
+        if not metadata:
             raise _not_a_workbook(name, "it has no worksheets")
-        chosen = _choose_sheet(name, list(book.sheet_names), sheet, worksheets[0])
+        visible = [
+            m.name for m in metadata if m.visible == python_calamine.SheetVisibleEnum.Visible
+        ]
+        worksheets = [m.name for m in metadata]
+        chosen = _choose_sheet(name, list(book.sheet_names), sheet, (visible or worksheets)[0])
         data = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    return _table_from_rows(name, chosen, iter(enumerate(data, start=1)))
+    table = _table_from_rows(name, chosen, iter(enumerate(data, start=1)))
+    table.sheets = visible or worksheets
+    return table
 
 
 def _read_openpyxl(path: Path, sheet: str | None) -> Table:
@@ -411,22 +529,28 @@ def _read_openpyxl(path: Path, sheet: str | None) -> Table:
     try:
         if not book.worksheets:
             raise _not_a_workbook(name, "it has no worksheets")
-        chosen = _choose_sheet(name, book.sheetnames, sheet, book.worksheets[0].title)
+        visible = [w.title for w in book.worksheets if w.sheet_state == "visible"]
+        worksheets = visible or [w.title for w in book.worksheets]
+        chosen = _choose_sheet(name, book.sheetnames, sheet, worksheets[0])
         ws = book[chosen]
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # the stored dimensions may be wrong; read what is there
         rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
-        return _table_from_rows(name, chosen, rows)
+        table = _table_from_rows(name, chosen, rows)
+        table.sheets = worksheets
+        return table
     finally:
         book.close()
 
 
 def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
     """The header and rows of one worksheet (default: the first), after the safety checks."""
-    inspect_workbook(path)
+    error_cells = inspect_workbook(path)
     try:
         import python_calamine  # noqa: F401
     except ImportError:
+        return _read_with(_read_openpyxl, path, sheet)
+    if error_cells:  # calamine reads #N/A as empty; openpyxl gives the error's text
         return _read_with(_read_openpyxl, path, sheet)
     try:
         return _read_calamine(path, sheet)
