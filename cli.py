@@ -43,10 +43,13 @@ class _Group(TyperGroup):
             from sqlalchemy.exc import OperationalError
 
             if isinstance(exc, OperationalError):
-                _fail(
-                    f"database error: {str(exc.orig).strip().splitlines()[0]}; "
-                    "check the database is reachable and try again"
-                )
+                first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+                if "database is locked" in first:
+                    _fail(
+                        "the database stayed busy for 30 seconds (another tracker command or the "
+                        "scheduler is writing); nothing was written: try again in a minute"
+                    )
+                _fail(f"database error: {first}; check the database is reachable and try again")
             _fail(
                 f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in tracker: "
                 "rerun with TRACKER_DEBUG=1 and report the traceback"
@@ -99,6 +102,7 @@ WorkspaceOpt = Annotated[
     typer.Option(
         "--workspace",
         "-w",
+        metavar="DIR",
         help="Workspace folder [default: TRACKER_WORKSPACE or the current folder]",
         show_default=False,
     ),
@@ -107,6 +111,7 @@ DatabaseOpt = Annotated[
     str | None,
     typer.Option(
         "--database",
+        metavar="URL",
         help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
         "[default: TRACKER_DATABASE_URL or tracker.db in the workspace]",
         show_default=False,
@@ -116,6 +121,7 @@ ByOpt = Annotated[
     str | None,
     typer.Option(
         "--by",
+        metavar="EMAIL",
         help="Your email address as it appears in the plan [default: TRACKER_USER]",
         show_default=False,
     ),
@@ -124,6 +130,7 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(
         "--as-of",
+        metavar="DATE",
         help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: today]",
         show_default=False,
     ),
@@ -176,13 +183,19 @@ def _print_json(document: Any) -> None:
 @app.command()
 def init(
     directory: Annotated[
-        Path, typer.Argument(help="Folder to create (or an empty one to use)")
+        Path,
+        typer.Argument(metavar="DIR", help="Folder to create (or an empty one to use)"),
     ] = Path("."),
     database: DatabaseOpt = None,
 ) -> None:
     """Create a workspace: the shipped plan (objectives.yaml), a database and an outputs folder.
 
     Then edit objectives.yaml to fit your partnership and run 'tracker plan load'.
+
+    \b
+    Examples:
+      tracker init my-partnership
+      tracker init my-partnership --database postgresql+psycopg://tracker@dbhost/prevent
     """
     from tracker.workspace import init_workspace
 
@@ -190,23 +203,38 @@ def init(
     typer.echo(f"Created workspace {result.workspace}")
     typer.echo(f"  plan:     {result.plan_file} (loaded)")
     typer.echo(f"  database: {result.database}")
+    if database:
+        typer.echo(
+            "Every command needs this database too: pass --database each time, or set "
+            "TRACKER_DATABASE_URL."
+        )
     typer.echo("Next: 'tracker status' in that folder, or edit the plan and 'tracker plan load'.")
 
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace")] = Path(
-        "demo-workspace"
-    ),
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder for the demo workspace")
+    ] = Path("demo-workspace"),
     as_of: AsOfOpt = None,
     fresh: Annotated[
-        bool, typer.Option("--fresh/--keep", help="Rebuild the folder from scratch")
+        bool,
+        typer.Option(
+            "--fresh/--keep",
+            help="Rebuild the folder from scratch, or keep what is in it and add to it",
+        ),
     ] = True,
 ) -> None:
     """Build a complete demonstration workspace with synthetic data, and show its status.
 
     Everything in it is synthetic and labelled so. Safe to run again: with --fresh
     (the default) the folder is rebuilt, and only a folder made by 'tracker demo' is replaced.
+
+    \b
+    Examples:
+      tracker demo                      # builds ./demo-workspace
+      tracker demo /tmp/demo --as-of 2020-12-31
+      tracker status -w demo-workspace --objective SO3
     """
     from tracker.demo import run_demo
 
@@ -217,7 +245,8 @@ def demo(
 def status(
     as_of: AsOfOpt = None,
     objective: Annotated[
-        str | None, typer.Option("--objective", "-o", help="Only this objective, e.g. SO3")
+        str | None,
+        typer.Option("--objective", "-o", metavar="ID", help="Only this objective, e.g. SO3"),
     ] = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
@@ -225,7 +254,14 @@ def status(
 ) -> None:
     """Each objective and its actions: status, progress, latest update and RAG.
 
-    JSON output (--format json) is one stable document, described in docs/json.md.
+    Only updates dated on or before the --as-of date count. JSON output
+    (--format json) is one stable document, described in docs/json.md.
+
+    \b
+    Examples:
+      tracker status
+      tracker status --as-of 2020-12-31 --objective SO3
+      tracker status --format json > status.json
     """
     from tracker.status import build_status, render_status
 
@@ -241,24 +277,45 @@ def status(
 
 @app.command()
 def update(
-    action_id: Annotated[str, typer.Argument(help="The action, e.g. SO3.2")],
+    action_id: Annotated[str, typer.Argument(metavar="ACTION_ID", help="The action, e.g. SO3.2")],
     status_: Annotated[
         str,
         typer.Option(
-            "--status", "-s", help="not_started, in_progress, complete, on_hold or cancelled"
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help="not_started, in_progress, complete, on_hold or cancelled",
         ),
     ],
     progress: Annotated[
-        int | None, typer.Option("--progress", "-p", help="Per cent complete, 0 to 100")
+        str | None,
+        typer.Option(
+            "--progress",
+            "-p",
+            metavar="0-100",
+            help="Per cent complete, a whole number [default: the last figure given; "
+            "100 when complete]",
+            show_default=False,
+        ),
     ] = None,
     rag: Annotated[
-        str | None, typer.Option("--rag", help="Your own rating: red, amber or green")
+        str | None,
+        typer.Option("--rag", metavar="RAG", help="Your own rating: red, amber or green"),
     ] = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="What happened and what is next")
+        str | None,
+        typer.Option(
+            "--note", "-n", metavar="TEXT", help="What happened and what is next (2000 characters)"
+        ),
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--on", help="The date the update speaks for [default: today]")
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DATE",
+            help="The date the update speaks for (YYYY-MM-DD or DD/MM/YYYY) [default: today]",
+            show_default=False,
+        ),
     ] = None,
     by: ByOpt = None,
     workspace: WorkspaceOpt = None,
@@ -266,9 +323,13 @@ def update(
 ) -> None:
     """Record a progress update on an action you own (administrators may update any).
 
-    Example:
+    Updates are never edited or deleted: to correct one, record another.
 
+    \b
+    Examples:
+      export TRACKER_USER=prevent.coordinator@example.org
       tracker update SO3.2 --status in_progress --progress 40 --note "Module live"
+      tracker update SO3.2 --status complete --on 30/09/2020
     """
     from tracker.progress import record_update
 
@@ -294,20 +355,28 @@ def update(
 
 @app.command()
 def history(
-    action_id: Annotated[str, typer.Argument(help="The action, e.g. SO3.2")],
+    action_id: Annotated[str, typer.Argument(metavar="ACTION_ID", help="The action, e.g. SO3.2")],
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Every update recorded on an action, oldest first: who, when, what and from where."""
-    from tracker.progress import action_history, render_history
+    """Every update recorded on an action, oldest first: who, when, what and from where.
+
+    Actions removed from the plan (archived) keep their history.
+
+    \b
+    Examples:
+      tracker history SO3.2
+      tracker history SO3.2 --format json
+    """
+    from tracker.progress import action_history_report, render_history
 
     with _open(workspace, database) as ws:
-        rows = action_history(ws.engine, ws.plan(), action_id)
+        found = action_history_report(ws.engine, ws.plan(), action_id)
     if fmt is Format.json:
-        _print_json({"action": action_id, "updates": [r.to_json() for r in rows]})
+        _print_json(found.to_json())
     else:
-        render_history(action_id, rows)
+        render_history(found.action_id, found.updates, archived_at=found.archived_at)
 
 
 # --- plan --------------------------------------------------------------------------------
@@ -315,7 +384,9 @@ def history(
 PlanFileArg = Annotated[
     Path | None,
     typer.Argument(
-        help="Plan file [default: objectives.yaml in the workspace]", show_default=False
+        metavar="FILE",
+        help="Plan file [default: objectives.yaml in the workspace]",
+        show_default=False,
     ),
 ]
 
@@ -326,7 +397,15 @@ def plan_check(
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Validate the plan file and list every problem as FILE:LINE: message."""
+    """Validate the plan file and list every problem as FILE:LINE: message.
+
+    Nothing is written: check as often as you like while editing, then 'tracker plan load'.
+
+    \b
+    Examples:
+      tracker plan check
+      tracker plan check draft-objectives.yaml --format json
+    """
     from tracker.plan.loader import check_plan
 
     path = file or _settings(workspace, None).plan_path
@@ -361,7 +440,13 @@ def plan_load(
 ) -> None:
     """Load the plan file into the database: add, update and archive items, recording each change.
 
-    Removed actions are archived with their history, never deleted.
+    Removed actions are archived with their history, never deleted; putting one back
+    restores it. Loading an unchanged plan writes nothing.
+
+    \b
+    Examples:
+      tracker plan load --dry-run
+      tracker plan load
     """
     from tracker.plan.loader import load_plan
     from tracker.plan.sync import sync_plan
@@ -384,7 +469,13 @@ def plan_load(
 
 @db_app.command("upgrade")
 def db_upgrade(workspace: WorkspaceOpt = None, database: DatabaseOpt = None) -> None:
-    """Apply pending schema migrations (commands also do this on start)."""
+    """Apply pending schema migrations (commands also do this on start).
+
+    \b
+    Examples:
+      tracker db upgrade
+      tracker db upgrade --database postgresql+psycopg://tracker@dbhost/prevent
+    """
     from tracker.db.engine import make_engine
     from tracker.db.migrate import upgrade
 

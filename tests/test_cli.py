@@ -139,3 +139,147 @@ def test_init_creates_a_usable_workspace(tmp_path: Path) -> None:
         app, ["plan", "load", "--workspace", str(target)], env={"TRACKER_DATABASE_URL": ""}
     )
     assert again.output.endswith("no changes\n")
+
+
+# --- workspaces and databases that are not what they should be ----------------------------------
+
+NO_DB_ENV = {"TRACKER_DATABASE_URL": "", "TRACKER_WORKSPACE": ""}
+
+
+def test_workspace_that_is_a_file(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("hello", "utf-8")
+    result = CliRunner().invoke(app, ["status", "--workspace", str(afile)], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: workspace {afile} is a file, not a folder: point --workspace "
+        "(or TRACKER_WORKSPACE) at the workspace folder\n"
+    )
+    result = CliRunner().invoke(app, ["init", str(afile / "sub")], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot create the workspace {afile / 'sub'} (Not a directory): choose a folder "
+        "you can write to, and check no file stands in the path\n"
+    )
+
+
+def test_workspace_from_the_environment(tmp_path: Path) -> None:
+    CliRunner().invoke(app, ["init", str(tmp_path / "ws")], env=NO_DB_ENV)
+    result = CliRunner().invoke(
+        app, ["plan", "load"], env={**NO_DB_ENV, "TRACKER_WORKSPACE": str(tmp_path / "ws")}
+    )
+    assert result.exit_code == 0
+    assert result.output == f"{tmp_path / 'ws' / 'objectives.yaml'}: no changes\n"
+
+
+def test_a_text_file_named_tracker_db(tmp_path: Path) -> None:
+    (tmp_path / "tracker.db").write_text("not a database\n", "utf-8")
+    result = CliRunner().invoke(app, ["status", "-w", str(tmp_path)], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {tmp_path / 'tracker.db'} is not a SQLite database: move the file away, "
+        "or point --database at tracker's database\n"
+    )
+    # init there fails the same way and leaves nothing of its own behind
+    result = CliRunner().invoke(app, ["init", str(tmp_path)], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tracker.db"]
+    assert (tmp_path / "tracker.db").read_text("utf-8") == "not a database\n"
+
+
+def test_a_database_holding_someone_elses_tables_is_left_alone(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    result = CliRunner().invoke(app, ["status", "-w", str(tmp_path)], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: the database sqlite:///{db} already holds tables tracker did not make "
+        "(invoices): give tracker an empty database of its own (--database or "
+        "TRACKER_DATABASE_URL)\n"
+    )
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["invoices"]
+
+
+def test_init_with_an_unreachable_database_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    result = CliRunner().invoke(
+        app,
+        [
+            "init",
+            str(target),
+            "--database",
+            "postgresql+psycopg://t@127.0.0.1:1/x?connect_timeout=2",
+        ],
+        env=NO_DB_ENV,
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: cannot open the database (")
+    assert len(result.output.splitlines()) == 1
+    assert not target.exists()
+
+
+def test_init_into_an_existing_workspace(tmp_path: Path) -> None:
+    CliRunner().invoke(app, ["init", str(tmp_path)], env=NO_DB_ENV)
+    result = CliRunner().invoke(app, ["init", str(tmp_path)], env=NO_DB_ENV)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {tmp_path} is already a workspace (it has objectives.yaml): use it as it is, "
+        "or choose an empty folder\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("init",), ("demo",), ("status",), ("update",), ("history",), ("plan", "check"),
+     ("plan", "load"), ("db", "upgrade")],
+    ids=" ".join,
+)  # fmt: skip
+def test_help_of_the_core_commands_teaches_by_example(path) -> None:
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    examples = result.output.split("Examples:\n")[1].split("\n\n")[0]
+    assert f"    tracker {' '.join(path)} " in examples
+    assert "<str>" not in result.output.split("Options:")[1]  # values are named: DATE, URL...
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "postgresql+psycopg://u:pw@host:notaport/db",
+            "database URL 'postgresql+psycopg://u:***@host:notaport/db' is not valid: give a "
+            "SQLAlchemy URL such as sqlite:///tracker.db or postgresql+psycopg://user@host/dbname",
+        ),
+        (
+            "sqlite://",
+            "database URL 'sqlite://' names no file: an in-memory database forgets everything "
+            "when the command ends: give a file, e.g. sqlite:///tracker.db, "
+            "or leave --database out",
+        ),
+        (
+            "mysql://u@h/db",
+            "no driver for database URL 'mysql://u@h/db': use sqlite:/// or postgresql+psycopg://",
+        ),
+    ],
+)
+def test_database_urls_that_cannot_work(sqlite_cli, url: str, message: str) -> None:
+    result = sqlite_cli("status", "--database", url)
+    assert result.exit_code == 1
+    assert result.output == f"error: {message}\n"
+
+
+def test_init_never_prints_a_password(tmp_path: Path, pg_server) -> None:
+    url = pg_server.create_database("init_password")
+    with_password = url.replace("tracker@", "tracker:s3cret@")
+    result = CliRunner().invoke(
+        app, ["init", str(tmp_path / "ws"), "--database", with_password], env=NO_DB_ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    assert f"  database: {url.replace('tracker@', 'tracker:***@')}\n" in result.output
+    assert "pass --database each time, or set TRACKER_DATABASE_URL" in result.output

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from tracker.plan.loader import check_plan, load_plan
 
 
@@ -147,3 +149,133 @@ def test_cli_check_missing_file(sqlite_cli, tmp_path: Path) -> None:
     result = sqlite_cli("plan", "check", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 1
     assert "file not found" in result.output
+
+
+# --- files that are not plans at all: one clear problem, never a traceback ---------------------
+
+LAUGHS = "a: &a [x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True)
+)
+TOP = "the top level: required key"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", ["1: the file is empty; start from the shipped plan ('tracker init DIR' writes one) "
+               "and edit it"]),
+        (b"# only a comment\n", ["1: the file is empty; start from the shipped plan "
+                                 "('tracker init DIR' writes one) and edit it"]),
+        (b"- plan\n- owners\n", ["1: the plan is a list; it must be sections 'plan:', 'owners:', "
+                                 "'distribution:', 'objectives:'..., each starting at the left "
+                                 "margin"]),
+        (b"\n\njust words\n", ["3: the plan is a single value; it must be sections 'plan:', "
+                               "'owners:', 'distribution:', 'objectives:'..., each starting at "
+                               "the left margin"]),
+        (b"plan:\n\tname: x\n", ["2: YAML syntax error: found character '\\t' that cannot start "
+                                 "any token; check indentation and quoting here"]),
+        (b"plan: &a [*a]\n", ["1: this alias refers to a block that contains it; remove the "
+                              "loop"]),
+        (LAUGHS.encode(), ["1: the plan has more than 200,000 values (aliases repeating one "
+                           "another?); write the plan out without multiplying aliases"]),
+        (b"plan:\n  name: Caf\xe9\n", ["2: byte 0xe9 is not UTF-8 text; save the file as UTF-8 "
+                                       "(in Excel or Notepad: Save As, encoding UTF-8)"]),
+        (b"\x00\x01\x02binary", [": is a binary file, not YAML text; give the path of the plan "
+                                 "file"]),
+        (b"\xef\xbb\xbfowners: 5\n", [
+            "1: owners: expected a list (lines starting with '- '), found '5'; make it a list",
+            f"1: {TOP} 'distribution' is missing; add it",
+            f"1: {TOP} 'objectives' is missing; add it",
+            f"1: {TOP} 'plan' is missing; add it",
+        ]),
+        (b"plan: {}\nfoo: 1\n", [
+            "1: plan: required key 'end' is missing; add it",
+            "1: plan: required key 'name' is missing; add it",
+            "1: plan: required key 'partnership' is missing; add it",
+            "1: plan: required key 'review' is missing; add it",
+            "1: plan: required key 'start' is missing; add it",
+            f"1: {TOP} 'distribution' is missing; add it",
+            f"1: {TOP} 'objectives' is missing; add it",
+            f"1: {TOP} 'owners' is missing; add it",
+            "2: unknown key 'foo'; remove it or correct its spelling (allowed here: plan, owners, "
+            "distribution, meetings, objectives, kpis, datasets)",
+        ]),
+        (b"plan: 5\nowners: [1]\nobjectives: {a: 1}\nmeetings: [null]\n", [
+            "1: plan: expected a block of 'key: value' lines, found '5'; indent the keys under it",
+            f"1: {TOP} 'distribution' is missing; add it",
+            "2: owners[0]: expected a block of 'key: value' lines, found '1'; indent the keys "
+            "under it",
+            "3: objectives: expected a list (lines starting with '- '), found a block of keys; "
+            "make it a list",
+            "4: meetings[0]: expected a block of 'key: value' lines, found nothing; indent the "
+            "keys under it",
+        ]),
+    ],
+    ids=["empty", "comments", "list", "scalar", "tab", "alias-loop", "billion-laughs", "latin-1",
+         "binary", "bom-and-wrong-types", "missing-keys", "wrong-shapes"],
+)  # fmt: skip
+def test_cli_check_on_files_that_are_not_plans(tmp_path: Path, content: bytes, expected) -> None:
+    path = tmp_path / "objectives.yaml"
+    path.write_bytes(content)
+    result = CliRunner().invoke(app, ["plan", "check", str(path)])
+    assert result.exit_code == 1
+    n = len(expected)
+    assert result.output.splitlines() == [
+        *(f"{path}{line}" if line.startswith(":") else f"{path}:{line}" for line in expected),
+        f"error: {path}: {n} problem{'s' if n > 1 else ''} found; fix each line listed and "
+        "check again",
+    ]
+
+
+def test_cli_check_on_a_folder_and_a_huge_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plan", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"{tmp_path}: is a folder, not a file; give the path of the plan file (objectives.yaml)\n"
+        f"error: {tmp_path}: 1 problem found; fix each line listed and check again\n"
+    )
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# padding\n" * 600_000)
+    result = CliRunner().invoke(app, ["plan", "check", str(huge)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"{huge}: is 6 MB, far too large for a plan (the shipped plan is about 30 KB); "
+        "check you named the right file"
+    )
+
+
+def test_type_problems_are_sentences_ending_with_what_to_do(tmp_path: Path, plan_text) -> None:
+    text = plan_text.replace("    target: 6\n", '    target: "ten"\n', 1)
+    text = text.replace("    tolerance: 20\n", "    tolerance: 200\n", 1)
+    text = text.replace("  suppression_threshold: 5", "  suppression_threshold: 0", 1)
+    text = text.replace("financial_year_start_month: 4", "financial_year_start_month: x", 1)
+    text = text.replace("measure: {kind: manual}", "measure: {kind: magic}", 1)
+    text = text.replace("timezone: Europe/London", "timezone: Mars/Base", 1)
+    problems = {(p.line, p.message) for p in check_plan(_write(tmp_path, text))}
+    assert problems == {
+        (_line_of(text, "timezone: Mars"),
+         "plan.timezone: unknown timezone 'Mars/Base'; use a name such as Europe/London"),
+        (_line_of(text, "start_month: x"), "plan.financial_year_start_month: 'x' is not a whole "
+         "number; write a whole number such as 4"),
+        (_line_of(text, "suppression_threshold: 0"),
+         "plan.suppression_threshold: must be at least 1 (found '0'); correct it"),
+        (_line_of(text, 'target: "ten"'),
+         "kpis[0].target: 'ten' is not a number; write a number such as 10 or 2.5"),
+        (_line_of(text, "tolerance: 200"),
+         "kpis[0].tolerance: must be at most 100 (found '200'); correct it"),
+        # the bad measure kind is reported once, not again as "needs a dataset"
+        (_line_of(text, "kind: magic"), "kpis[0].measure.kind: 'magic' is not allowed; use one "
+         "of 'count', 'sum', 'percentage', 'mean_days', 'median_days' or 'manual'"),
+    }  # fmt: skip
+
+
+def test_a_value_wrong_in_form_is_reported_once(tmp_path: Path, plan_text: str) -> None:
+    text = plan_text.replace("owner: community-cohesion", "owner: Community-Cohesion", 1)
+    problems = check_plan(_write(tmp_path, text))
+    assert [(p.line, p.message) for p in problems] == [
+        (
+            _line_of(text, "owner: Community-Cohesion"),
+            "objectives[0].actions[0].owner: 'Community-Cohesion' is not a valid owner id "
+            "(lower-case letters, digits and dashes, as in the owners list); correct it",
+        )
+    ]

@@ -117,3 +117,64 @@ def test_load_an_explicit_file(cli, tmp_path: Path) -> None:
     result = cli("plan", "load", str(other))
     assert result.exit_code == 0
     assert result.output == f"{other}: no changes\n"
+
+
+def _move_block(text: str, first: str, second: str, end: str) -> str:
+    """Swap the block starting at ``first`` with the one starting at ``second`` (up to ``end``)."""
+    a, b, c = text.index(first), text.index(second), text.index(end)
+    return text[:a] + text[b:c] + text[a:b] + text[c:]
+
+
+def test_reordering_is_reported_as_moves_and_recorded(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    text = plan_file.read_text(encoding="utf-8")
+    # SO1.1 moves below SO1.3; SO1.2 and SO1.3 keep their relative order and are not reported.
+    plan_file.write_text(
+        _move_block(text, "      - id: SO1.1", "      - id: SO1.2", "      - id: SO1.4"), "utf-8"
+    )
+    engine = _engine(cli)
+    before = _count(engine, m.PlanVersion)
+    dry = cli("plan", "load", "--dry-run")
+    assert dry.output == (f"  action SO1.1: moved after SO1.3\n{plan_file}: would make 1 moved\n")
+    result = cli("plan", "load")
+    assert result.exit_code == 0
+    assert result.output == f"  action SO1.1: moved after SO1.3\n{plan_file}: loaded 1 moved\n"
+    assert _count(engine, m.PlanVersion) == before + 1
+    with Session(engine) as session:
+        change = session.exec(select(m.PlanChange).where(m.PlanChange.change == "moved")).one()
+        assert (change.entity, change.entity_id, change.new_value) == (
+            "action",
+            "SO1.1",
+            "after SO1.3",
+        )
+    engine.dispose()
+    assert cli("plan", "load").output == f"{plan_file}: no changes\n"
+    status = cli("status", "--objective", "SO1", "--format", "json")
+    assert '"SO1.1"' in status.output
+    ids = re.findall(r'"id": "(SO1\.\d)"', status.output)
+    assert ids == ["SO1.2", "SO1.3", "SO1.1", "SO1.4"]
+
+
+def test_moving_an_objective_to_the_top(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    text = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(_move_block(text, "  - id: SO1\n", "  - id: SO5\n", "\nkpis:"), "utf-8")
+    result = cli("plan", "load")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "  objective SO5: moved to the start"
+
+
+def test_changes_are_told_in_the_plans_words(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    text = plan_file.read_text(encoding="utf-8")
+    text = text.replace("  - id: mash\n", "  - id: mash-team\n", 1)
+    text = text.replace("owner: mash\n", "owner: mash-team\n")
+    plan_file.write_text(text, "utf-8")
+    result = cli("plan", "load")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "  owner mash-team: added\n"
+        "  owner mash: archived\n"
+        "  action SO4.5: owner 'mash' -> 'mash-team'\n"
+        f"{plan_file}: loaded 1 added, 1 archived, 1 updated\n"
+    )

@@ -160,8 +160,14 @@ def test_every_invalid_value_is_one_line_and_stores_nothing(cli) -> None:
             "ask the owner to update it, or a plan administrator",
         ),
         (
-            ["so3.2", "-s", "in_progress", *ok],
-            "no action 'so3.2' in the plan: use one of SO3.2",
+            ["SO3.2", "-s", "in_progress", "-p", "4.5", *ok],
+            "progress '4.5' is not a whole number from 0 to 100: "
+            "give the per cent complete, e.g. --progress 40",
+        ),
+        (
+            ["SO3.2", "-s", "in_progress", "-p", "forty", *ok],
+            "progress 'forty' is not a whole number from 0 to 100: "
+            "give the per cent complete, e.g. --progress 40",
         ),
     ]
     for args, message in cases:
@@ -169,6 +175,20 @@ def test_every_invalid_value_is_one_line_and_stores_nothing(cli) -> None:
         assert result.exit_code == 1, (args, result.output)
         assert result.output == f"error: {message}\n", args
     assert history(cli, "SO3.2") == []
+
+
+def test_action_ids_and_progress_are_read_as_people_write_them(cli) -> None:
+    result = cli(
+        "update", "so3.2", "-s", "In progress", "-p", " 40% ", "--on", "01/03/2020",
+        "--by", f" {COORDINATOR.upper()} ",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Recorded: SO3.2 in_progress 40% on 2020-03-01 by {COORDINATOR}\n"
+    result = cli("history", "so3.2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["action"] == "SO3.2"
+    assert [u["progress"] for u in document["updates"]] == [40]
 
 
 def test_unknown_action_lists_the_ids(cli) -> None:
@@ -270,6 +290,14 @@ def test_archived_action_keeps_its_history_but_takes_no_updates(cli) -> None:
         "objectives.yaml and run 'tracker plan load' to restore it\n"
     )
     assert [u["status"] for u in history(cli, "SO1.4")] == ["in_progress"]
+    document = json.loads(cli("history", "SO1.4", "--format", "json").output)
+    assert document["archived"].endswith("+00:00")
+    table = cli("history", "SO1.4")
+    assert table.exit_code == 0, table.output
+    assert table.output.startswith(
+        f"SO1.4 was removed from the plan on {document['archived'][:10]} (archived); "
+        "its history is kept.\n"
+    )
 
 
 # --- the library ---------------------------------------------------------------------------

@@ -192,13 +192,32 @@ def test_objective_filter(updated) -> None:
     ("given", "message"),
     [
         ("SO9", "no objective 'SO9' in the plan: use one of SO1, SO2, SO3, SO4, SO5"),
-        ("so3", "no objective 'so3' in the plan: use one of SO3"),
+        ("S03", "no objective 'S03' in the plan: use one of SO1, SO2, SO3, SO4, SO5"),
     ],
 )
 def test_unknown_objective(sqlite_cli, given: str, message: str) -> None:
     result = sqlite_cli("status", "--objective", given)
     assert result.exit_code == 1
     assert result.output == f"error: {message}\n"
+
+
+def test_objective_is_found_whatever_its_case(sqlite_cli) -> None:
+    doc = status_json(sqlite_cli, "--objective", " so3 ", "--as-of", "2020-06-30")
+    assert [o["id"] for o in doc["objectives"]] == ["SO3"]
+
+
+def test_status_table_fits_80_columns_without_cropping(updated) -> None:
+    result = updated("status", "--as-of", "2020-06-30", COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.output  # no column cut short
+    header = next(line for line in lines if "Action and owner" in line)
+    assert "Due, status" in header and "RAG" in header
+    row = lines.index(next(line for line in lines if line.lstrip().startswith("SO3.2 ")))
+    block = "\n".join(lines[row : row + 4])
+    for word in ("2020-09-30", "in progress", "40%", "AMBER"):
+        assert word in block
 
 
 def test_bad_as_of(sqlite_cli) -> None:

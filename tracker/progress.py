@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -62,7 +62,7 @@ class UpdateInput:
 
     action_id: str
     status: str
-    progress: int | None = None
+    progress: int | str | None = None
     rag: str | None = None
     note: str | None = None
     on: date | None = None
@@ -145,6 +145,12 @@ def _status(value: str) -> str:
 
 
 def _progress(value: Any, status: str) -> int | None:
+    if isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        if not text:
+            value = None
+        elif text.lstrip("-").isdigit():
+            value = int(text)
     if value is None:
         return 100 if status == "complete" else None
     if isinstance(value, float) and value.is_integer():
@@ -231,8 +237,19 @@ def _unknown_action(action_id: str, active: Sequence[str]) -> NotFoundError:
     return NotFoundError("action", action_id, known=close or known)
 
 
+def resolve_id(ident: str, known: Iterable[str]) -> str:
+    """``ident`` as the plan spells it: so3.2 is SO3.2 (ids differ by more than case)."""
+    ident = ident.strip()
+    known = list(known)
+    if ident in known:
+        return ident
+    same = [k for k in known if k.casefold() == ident.casefold()]
+    return same[0] if len(same) == 1 else ident
+
+
 def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> dict[str, Any]:
     """The values to store for ``item``, or the first thing wrong with it (TrackerError)."""
+    item = replace(item, action_id=resolve_id(item.action_id, rows))
     row = rows.get(item.action_id)
     if row is not None and row.archived_at is not None:
         raise InvalidValueError(
@@ -307,7 +324,7 @@ def record_update(
     *,
     action_id: str,
     status: str,
-    progress: int | None,
+    progress: int | str | None,
     rag: str | None,
     note: str | None,
     on: date | None,
@@ -331,17 +348,42 @@ def record_update(
 # --- reading ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ActionHistory:
+    """An action's updates, oldest first, and when it was archived (None: in the plan)."""
+
+    action_id: str
+    archived_at: datetime | None
+    updates: list[UpdateRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        """The history document (docs/json.md)."""
+        return {
+            "action": self.action_id,
+            "archived": self.archived_at.isoformat(timespec="seconds")
+            if self.archived_at
+            else None,
+            "updates": [u.to_json() for u in self.updates],
+        }
+
+
 def action_history(engine: Engine, plan: Plan, action_id: str) -> list[UpdateRecord]:
     """Every update on an action, oldest first (by date, then as recorded).
 
     Archived actions (removed from the plan) still have their history.
     """
+    return action_history_report(engine, plan, action_id).updates
+
+
+def action_history_report(engine: Engine, plan: Plan, action_id: str) -> ActionHistory:
+    """Like ``action_history``, with the action's id as the plan spells it and its archive date."""
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
+    from tracker.db.models import as_utc
 
-    action_id = action_id.strip()
     with Session(engine) as session:
+        action_id = resolve_id(action_id, session.exec(select(m.Action.id)).all())
         row = session.get(m.Action, action_id)
         if row is None:
             active = session.exec(
@@ -353,7 +395,11 @@ def action_history(engine: Engine, plan: Plan, action_id: str) -> list[UpdateRec
             .where(m.ProgressUpdate.action_id == action_id)
             .order_by(col(m.ProgressUpdate.on), col(m.ProgressUpdate.id))
         )
-        return [_record(u) for u in session.exec(stmt).all()]
+        return ActionHistory(
+            action_id=row.id,
+            archived_at=as_utc(row.archived_at) if row.archived_at else None,
+            updates=[_record(u) for u in session.exec(stmt).all()],
+        )
 
 
 def status_label(status: str) -> str:
@@ -361,7 +407,9 @@ def status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def render_history(action_id: str, rows: Sequence[UpdateRecord]) -> None:
+def render_history(
+    action_id: str, rows: Sequence[UpdateRecord], *, archived_at: datetime | None = None
+) -> None:
     """Print an action's updates as a table; readable without colour (NO_COLOR is respected)."""
     from rich.table import Table
     from rich.text import Text
@@ -369,6 +417,16 @@ def render_history(action_id: str, rows: Sequence[UpdateRecord]) -> None:
     from tracker.console import make_console
 
     console = make_console()
+    if archived_at is not None:
+        console.print(
+            Text(
+                f"{action_id} was removed from the plan on {archived_at:%Y-%m-%d} (archived); "
+                "its history is kept."
+            )
+        )
+    if not rows and archived_at is not None:
+        console.print(Text(f"No updates were recorded on {action_id}."))
+        return
     if not rows:
         console.print(
             Text(

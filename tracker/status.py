@@ -146,7 +146,7 @@ def build_status(
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
-    from tracker.progress import plan_today
+    from tracker.progress import plan_today, resolve_id
 
     day = as_of or plan_today(plan)
     with Session(engine) as session:
@@ -157,8 +157,8 @@ def build_status(
             .order_by(col(m.Objective.position), col(m.Objective.id))
         ).all()
         if objective is not None:
-            wanted = objective.strip()
             known = [o.id for o, _ in objectives]
+            wanted = resolve_id(objective, known)
             if wanted not in known:
                 close = [k for k in known if k.lower() == wanted.lower()]
                 raise NotFoundError(
@@ -242,6 +242,11 @@ def rag_text(rating: str) -> Any:
     return Text(rating.upper(), style=RAG_STYLES.get(rating, ""))
 
 
+# Below this many columns (an 80-column terminal) the table stacks due date, status and
+# per cent complete in one column so that no column is cropped.
+NARROW_WIDTH = 100
+
+
 def _shorten(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -257,6 +262,7 @@ def render_status(report: StatusReport) -> None:
     from tracker.progress import status_label
 
     console = make_console()
+    narrow = console.width < NARROW_WIDTH
     console.print(Text(f"{report.plan}: status as of {report.as_of.isoformat()}", style="bold"))
     for obj in report.objectives:
         title = Text.assemble(
@@ -269,9 +275,12 @@ def render_status(report: StatusReport) -> None:
             title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True, expand=False
         )
         table.add_column("Action and owner", ratio=3, min_width=16)
-        table.add_column("Due", no_wrap=True)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("Done", justify="right", no_wrap=True)
+        if narrow:  # due, status and per cent stacked in one column, so nothing is cropped
+            table.add_column("Due, status", no_wrap=True)
+        else:
+            table.add_column("Due", no_wrap=True)
+            table.add_column("Status", no_wrap=True)
+            table.add_column("Done", justify="right", no_wrap=True)
         table.add_column("RAG", no_wrap=True)
         table.add_column("Why, and the latest update", ratio=4, min_width=20)
         for a in obj.actions:
@@ -282,14 +291,21 @@ def render_status(report: StatusReport) -> None:
                 why.append(f"\nLatest, {a.last_update.on.isoformat()}: {note}", style="dim")
             else:
                 why.append("\nNo update yet", style="dim")
-            table.add_row(
-                action,
-                a.due.isoformat(),
-                status_label(a.status),
-                "" if a.progress is None else f"{a.progress}%",
-                rag_text(a.rag.rating),
-                why,
-            )
+            done = "" if a.progress is None else f"{a.progress}%"
+            if narrow:
+                stacked = f"{a.due.isoformat()}\n{status_label(a.status)}" + (
+                    f"\n{done}" if done else ""
+                )
+                table.add_row(action, stacked, rag_text(a.rag.rating), why)
+            else:
+                table.add_row(
+                    action,
+                    a.due.isoformat(),
+                    status_label(a.status),
+                    done,
+                    rag_text(a.rag.rating),
+                    why,
+                )
         console.print()
         console.print(table)
     counts = report.counts

@@ -60,6 +60,11 @@ def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
     from tracker.db.migrate import upgrade
 
     ws = settings.workspace
+    if ws.exists() and not ws.is_dir():
+        raise WorkspaceError(
+            f"workspace {ws} is a file, not a folder",
+            hint="point --workspace (or TRACKER_WORKSPACE) at the workspace folder",
+        )
     if not ws.is_dir():
         raise WorkspaceError(
             f"workspace folder {ws} does not exist",
@@ -100,18 +105,50 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
         raise WorkspaceError(f"{ws} is a file, not a folder", hint="choose another path")
     if (ws / PLAN_FILE).exists():
         raise WorkspaceError(
-            f"{ws} is already a workspace (it has a {PLAN_FILE})",
+            f"{ws} is already a workspace (it has {PLAN_FILE})",
             hint="use it as it is, or choose an empty folder",
         )
     source = plan_source or shipped.example_plan()
     parsed = load_plan(source)  # validate before anything is written
-    ws.mkdir(parents=True, exist_ok=True)
-    (ws / TEMPLATES_DIR).mkdir(exist_ok=True)
-    readme = ws / TEMPLATES_DIR / "README.txt"
-    if not readme.exists():
-        readme.write_text(TEMPLATES_README, encoding="utf-8")
-    (ws / OUTPUT_DIR).mkdir(exist_ok=True)
-    shutil.copyfile(source, ws / PLAN_FILE)
-    with open_workspace(settings) as workspace:
-        sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
-    return InitResult(workspace=ws, plan_file=ws / PLAN_FILE, database=settings.url)
+    existed = ws.exists()
+    created: list[Path] = []
+    if not settings.database_url and not (ws / DATABASE_FILE).exists():
+        created += [ws / f"{DATABASE_FILE}{suffix}" for suffix in ("", "-wal", "-shm")]
+    try:
+        ws.mkdir(parents=True, exist_ok=True)
+        for folder in (ws / TEMPLATES_DIR, ws / OUTPUT_DIR):
+            if not folder.exists():
+                folder.mkdir()
+                created.append(folder)
+        readme = ws / TEMPLATES_DIR / "README.txt"
+        if not readme.exists():
+            readme.write_text(TEMPLATES_README, encoding="utf-8")
+        shutil.copyfile(source, ws / PLAN_FILE)
+        created.append(ws / PLAN_FILE)
+        with open_workspace(settings) as workspace:
+            sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
+    except OSError as exc:
+        _undo(ws, existed, created)
+        raise WorkspaceError(
+            f"cannot create the workspace {ws} ({exc.strerror or exc})",
+            hint="choose a folder you can write to, and check no file stands in the path",
+        ) from None
+    except BaseException:
+        _undo(ws, existed, created)
+        raise
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(settings.url).render_as_string(hide_password=True)  # never print a password
+    return InitResult(workspace=ws, plan_file=ws / PLAN_FILE, database=shown)
+
+
+def _undo(ws: Path, existed: bool, created: list[Path]) -> None:
+    """Remove what a failed ``init_workspace`` made, so it can simply be run again."""
+    if not existed:
+        shutil.rmtree(ws, ignore_errors=True)
+        return
+    for path in reversed(created):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

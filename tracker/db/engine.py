@@ -9,6 +9,7 @@ with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,12 +28,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, busy timeout and BEGIN IMMEDIATE."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        shown = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)  # never print a password
         raise DatabaseError(
-            f"database URL '{url}' is not valid",
+            f"database URL '{shown}' is not valid",
             hint="give a SQLAlchemy URL such as sqlite:///tracker.db or "
             "postgresql+psycopg://user@host/dbname",
         ) from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseError(
+            f"database URL '{url}' names no file: an in-memory database forgets everything "
+            "when the command ends",
+            hint="give a file, e.g. sqlite:///tracker.db, or leave --database out",
+        )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:

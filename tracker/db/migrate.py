@@ -20,6 +20,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps the two equal). When the
 # database is already there, commands skip loading Alembic at all: it costs ~0.1 s.
 HEAD = "0001"
+# Arbitrary, fixed: the PostgreSQL advisory lock taken while migrating.
+_LOCK_KEY = 7_231_019
 
 
 def _config(engine: Engine) -> Any:
@@ -52,24 +54,56 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     if revision == "head" and _stored_revision(engine) == HEAD:
         return HEAD, HEAD
     from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
 
     try:
-        before = current_revision(engine)
-        head = head_revision()
-        if before == head and revision == "head":
-            return before, before
-        command.upgrade(_config(engine), revision)
-        return before, current_revision(engine)
+        # One transaction holding the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
+        # advisory lock), so two commands starting on a new database at once migrate it once:
+        # the second waits, then finds the schema current.
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            before = MigrationContext.configure(conn).get_current_revision()
+            head = head_revision()
+            if before == head and revision == "head":
+                return before, before
+            if before is None:
+                _refuse_foreign(conn)
+            cfg = _config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            return before, MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
         raise DatabaseError(
             f"cannot open the database ({_first_line(exc)})",
             hint="check the --database URL or TRACKER_DATABASE_URL, and that the server is running",
         ) from exc
     except SQLAlchemyError as exc:
+        if "file is not a database" in _first_line(exc):
+            raise DatabaseError(
+                f"{engine.url.database} is not a SQLite database",
+                hint="move the file away, or point --database at tracker's database",
+            ) from exc
         raise DatabaseError(
             f"cannot bring the database schema up to date ({_first_line(exc)})",
             hint="run 'tracker db upgrade' and check the database is one made by tracker",
         ) from exc
+
+
+def _refuse_foreign(conn: Any) -> None:
+    """Refuse to add tracker's tables to a database that already holds someone else's."""
+    from sqlalchemy import inspect
+
+    engine = conn.engine
+    others = sorted(set(inspect(conn).get_table_names()) - {"alembic_version"})
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise DatabaseError(
+            f"the database {engine.url.render_as_string(hide_password=True)} already holds "
+            f"tables tracker did not make ({shown})",
+            hint="give tracker an empty database of its own (--database or TRACKER_DATABASE_URL)",
+        )
 
 
 def _stored_revision(engine: Engine) -> str | None:

@@ -50,6 +50,21 @@ class ParsedPlan:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+# A plan has a few thousand values; far more means aliases multiplying one another
+# (a "billion laughs" file), which would exhaust memory.
+MAX_NODES = 200_000
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Loop(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _Composer:
     """Turn a YAML node tree into plain data plus a line map, noting duplicate keys."""
 
@@ -58,9 +73,30 @@ class _Composer:
         self.lines: dict[Path_, int] = {}
         self.problems: list[Problem] = []
         self._constructor = yaml.SafeLoader("")
+        self._nodes = 0
+        self._open: set[int] = set()  # collections being built: an alias to one is a loop
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooBig(node.start_mark.line + 1)
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self._open:
+                raise _Loop(node.start_mark.line + 1)
+            self._open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.constructor.ConstructorError):
+            # e.g. 2019-13-01 looks like a date but is not one: keep the text so the
+            # schema check reports it against its field with the usual message.
+            return node.value
+
+    def _collection(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -85,26 +121,50 @@ class _Composer:
                 self.lines[(*path, index)] = item.start_mark.line + 1
                 items.append(self.build(item, (*path, index)))
             return items
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except (ValueError, yaml.constructor.ConstructorError):
-            # e.g. 2019-13-01 looks like a date but is not one: keep the text so the
-            # schema check reports it against its field with the usual message.
-            return node.value
+        return None
+
+
+# The shipped plan is about 30 KB; a plan file this large is not a plan.
+MAX_PLAN_BYTES = 5_000_000
 
 
 def read_plan_text(path: Path) -> str:
+    def fail(message: str) -> PlanError:
+        return PlanError(str(path), [Problem(str(path), None, message)])
+
     try:
-        return path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise fail("is a folder, not a file; give the path of the plan file (objectives.yaml)")
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise fail(
+                f"is {size / 1_000_000:.0f} MB, far too large for a plan (the shipped plan is "
+                "about 30 KB); check you named the right file"
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
+        raise fail("file not found; check the path, or run 'tracker init' to create one") from None
+    except PermissionError:
+        raise fail("cannot be read: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc}); check the path") from exc
+    if b"\0" in data:
+        raise fail("is a binary file, not YAML text; give the path of the plan file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise PlanError(
             str(path),
-            [Problem(str(path), None, "file not found; run 'tracker init' to create one")],
+            [
+                Problem(
+                    str(path),
+                    line,
+                    f"byte {data[exc.start]:#04x} is not UTF-8 text; save the file as UTF-8 "
+                    "(in Excel or Notepad: Save As, encoding UTF-8)",
+                )
+            ],
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(
-            str(path), [Problem(str(path), None, f"cannot be read ({exc}); save it as UTF-8 text")]
-        ) from exc
 
 
 def parse_plan(
@@ -126,25 +186,43 @@ def parse_plan(
         )
     except yaml.YAMLError as exc:
         return None, LineMap({}), [Problem(file, None, f"YAML syntax error: {exc}")]
-    if node is None or not isinstance(node, yaml.MappingNode):
-        return (
-            None,
-            LineMap({}),
-            [
-                Problem(
-                    file, 1, "the plan must be a YAML mapping with keys plan, owners, objectives..."
-                )
-            ],
+    if node is None:
+        message = (
+            "the file is empty; start from the shipped plan "
+            "('tracker init DIR' writes one) and edit it"
         )
+        return None, LineMap({}), [Problem(file, 1, message)]
+    if not isinstance(node, yaml.MappingNode):
+        found = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        message = (
+            f"the plan is {found}; it must be sections 'plan:', 'owners:', 'distribution:', "
+            "'objectives:'..., each starting at the left margin"
+        )
+        return None, LineMap({}), [Problem(file, node.start_mark.line + 1, message)]
     composer = _Composer(file)
-    data = composer.build(node, ())
+    try:
+        data = composer.build(node, ())
+    except _TooBig as exc:
+        message = (
+            f"the plan has more than {MAX_NODES:,} values (aliases repeating one another?); "
+            "write the plan out without multiplying aliases"
+        )
+        return None, LineMap({}), [Problem(file, exc.line, message)]
+    except _Loop as exc:
+        message = "this alias refers to a block that contains it; remove the loop"
+        return None, LineMap({}), [Problem(file, exc.line, message)]
     lines = LineMap(composer.lines)
     problems = list(composer.problems)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         problems.extend(_schema_problems(exc, lines, file))
-        problems.extend(cross_check(construct_unvalidated(Plan, data), lines, file))
+        try:
+            reported = [tuple(err["loc"]) for err in exc.errors(include_url=False)]
+            unvalidated = construct_unvalidated(Plan, data)
+            problems.extend(cross_check(unvalidated, lines, file, reported=reported))
+        except (TypeError, AttributeError, KeyError, ValueError):
+            pass  # a shape the cross-checks cannot follow; the schema problems say what to fix
         return None, lines, _sorted(problems)
     problems.extend(cross_check(plan, lines, file))
     return (plan if not problems else None), lines, _sorted(problems)
@@ -229,13 +307,14 @@ def _message(err: Any, loc: tuple[Any, ...]) -> str:
         hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
         return f"unknown key '{name}'; remove it or correct its spelling{hint}"
     if kind == "missing":
-        return f"{where}: required key '{name}' is missing; add it"
+        block = _where(loc[:-1]) if len(loc) > 1 else "the top level"
+        return f"{block}: required key '{name}' is missing; add it"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"{where}: '{value}' is not a date; write dates as YYYY-MM-DD"
     if kind == "value_error" and "email" in err["msg"].lower():
         return f"{where}: '{value}' is not a valid email address; correct it"
     if kind == "string_pattern_mismatch":
-        return f"{where}: '{value}' is not a valid {_pattern_name(name)}"
+        return f"{where}: '{value}' is not a valid {_pattern_name(name)}; correct it"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{where}: '{value}' is not allowed; use one of {expected}"
@@ -243,9 +322,52 @@ def _message(err: Any, loc: tuple[Any, ...]) -> str:
         return f"{where}: must not be empty; add at least one entry"
     if kind == "string_too_short":
         return f"{where}: must not be empty; write a value"
-    msg = err["msg"].removeprefix("Value error, ")
-    shown = "" if isinstance(value, dict | list) else f" (got '{value}')"
-    return f"{where}: {msg}{shown}; correct it"
+    ctx = err.get("ctx") or {}
+    shown = _shown(value)
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{where}: {shown} is not a whole number; write a whole number such as 4"
+    if kind in ("float_parsing", "float_type"):
+        return f"{where}: {shown} is not a number; write a number such as 10 or 2.5"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{where}: {shown} is not true or false; write true or false"
+    if kind in ("string_type", "str_type"):
+        return f"{where}: {shown} is not text; write text (put it in quotes if need be)"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return (
+            f"{where}: expected a block of 'key: value' lines, found {shown}; "
+            "indent the keys under it"
+        )
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return f"{where}: expected a list (lines starting with '- '), found {shown}; make it a list"
+    bounds = {
+        "greater_than_equal": ("ge", "at least"),
+        "greater_than": ("gt", "more than"),
+        "less_than_equal": ("le", "at most"),
+        "less_than": ("lt", "less than"),
+    }
+    if kind in bounds:
+        key, relation = bounds[kind]
+        limit = ctx.get(key)
+        limit_text = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        return f"{where}: must be {relation} {limit_text} (found {shown}); correct it"
+    if kind == "string_too_long":
+        return f"{where}: is longer than {ctx.get('max_length')} characters; shorten it"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if ";" in msg:  # our own validators already say what to do
+        return f"{where}: {msg}"
+    return f"{where}: {msg} (found {shown}); correct it"
+
+
+def _shown(value: Any) -> str:
+    """A value as quoted in a message: short, and 'nothing' for an empty value."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a block of keys"
+    if isinstance(value, list):
+        return "a list"
+    text = str(value)
+    return f"'{text if len(text) <= 60 else text[:57] + '...'}'"
 
 
 def _pattern_name(name: str) -> str:

@@ -143,6 +143,7 @@ class DataField(_Model):
     max: int | None = None
     bands: list[Band] | None = None  # integer fields: derive <band_field> from the value
     band_field: Slug | None = None
+    not_before: Slug | None = None  # date fields: never earlier than this other date field
 
 
 class Dataset(_Model):

@@ -29,7 +29,7 @@ from tracker.plan.schema import Plan
 class Change:
     entity: str
     entity_id: str
-    change: str  # added | updated | archived | restored
+    change: str  # added | updated | moved | archived | restored
     field: str | None = None
     old_value: str | None = None
     new_value: str | None = None
@@ -40,6 +40,8 @@ class Change:
                 f"{self.entity} {self.entity_id}: {self.field} "
                 f"'{self.old_value}' -> '{self.new_value}'"
             )
+        if self.change == "moved":
+            return f"{self.entity} {self.entity_id}: moved {self.new_value}"
         return f"{self.entity} {self.entity_id}: {self.change}"
 
 
@@ -116,6 +118,10 @@ def _desired(plan: Plan) -> list[tuple[type[SQLModel], str, dict[str, dict[str, 
     ]
 
 
+# Columns named differently from the plan's keys: changes are told in the plan's words.
+_PLAN_KEYS = {"owner_id": "owner", "lead_owner_id": "lead", "objective_id": "objective"}
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -148,15 +154,42 @@ def _diff(
                 old = getattr(row, name)
                 if _text(old) != _text(new):
                     if name != "position":
+                        key = _PLAN_KEYS.get(name, name)
                         changes.append(
-                            Change(entity, ident, "updated", name, _text(old), _text(new))
+                            Change(entity, ident, "updated", key, _text(old), _text(new))
                         )
                     apply.append(partial(setattr, row, name, new))
+        changes.extend(_moves(entity, existing, wanted))
         for ident, row in existing.items():
             if ident not in wanted and row.archived_at is None:
                 changes.append(Change(entity, ident, "archived"))
                 apply.append(partial(setattr, row, "archived_at", archive_time))
     return changes, apply
+
+
+def _moves(
+    entity: str, existing: dict[str, Any], wanted: dict[str, dict[str, Any]]
+) -> list[Change]:
+    """Items whose place in the plan order changed, fewest first: an item moved up
+    one place is reported once, not along with every item it jumped over."""
+    if not any("position" in values for values in wanted.values()):
+        return []
+    new_order = sorted((i for i in wanted if i in existing), key=lambda i: wanted[i]["position"])
+    old_rank = {i: existing[i].position for i in new_order}
+    # The longest run of items still in their old relative order stays put; the rest moved.
+    best: list[list[str]] = []
+    for i, ident in enumerate(new_order):
+        prior = [best[j] for j in range(i) if old_rank[new_order[j]] < old_rank[ident]]
+        longest: list[str] = max(prior, key=len) if prior else []
+        best.append([*longest, ident])
+    longest_run: list[str] = max(best, key=len) if best else []
+    kept = set(longest_run)
+    out = []
+    for i, ident in enumerate(new_order):
+        if ident not in kept:
+            where = f"after {new_order[i - 1]}" if i else "to the start"
+            out.append(Change(entity, ident, "moved", "position", str(old_rank[ident]), where))
+    return out
 
 
 def sync_plan(

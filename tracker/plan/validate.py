@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 from tracker.errors import Problem
 from tracker.plan.loader import LineMap
-from tracker.plan.schema import Dataset, Filter, Kpi, Plan
+from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
 Loc = tuple[str | int, ...]
+_MEASURE_KINDS = get_args(Measure.model_fields["kind"].annotation)
 
 
 # A plan that failed schema checks is still cross-checked, built without
@@ -27,13 +28,18 @@ Loc = tuple[str | int, ...]
 _SKIP = (TypeError, AttributeError, KeyError, ValueError)
 
 
-def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
+def cross_check(
+    plan: Plan, lines: LineMap, file: str, *, reported: Iterable[Loc] = ()
+) -> list[Problem]:
+    """Problems between values; ``reported``: places the schema check already faulted."""
     out: list[Problem] = []
+    already = {tuple(loc) for loc in reported}
 
     def add(loc: Loc, message: str) -> None:
-        out.append(Problem(file, lines.line(loc), message))
+        if tuple(loc) not in already:  # one problem per value: the schema's message stands
+            out.append(Problem(file, lines.line(loc), message))
 
-    s = plan.plan
+    s: Any = getattr(plan, "plan", None)
     with suppress(*_SKIP):
         if s.end <= s.start:
             add(
@@ -51,22 +57,22 @@ def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
     def ids(items: Iterable[Any], *path: str, attr: str = "id") -> list[tuple[Loc, Any]]:
         return [((*path, i, attr), getattr(x, attr, None)) for i, x in enumerate(items or [])]
 
-    _duplicates(add, "owner", ids(plan.owners, "owners"))
-    _duplicates(add, "objective", ids(plan.objectives, "objectives"))
+    _duplicates(add, "owner", ids(_list(plan, "owners"), "owners"))
+    _duplicates(add, "objective", ids(_list(plan, "objectives"), "objectives"))
     _duplicates(
         add,
         "action",
         [
             (("objectives", i, "actions", j, "id"), getattr(a, "id", None))
-            for i, o in enumerate(plan.objectives or [])
+            for i, o in enumerate(_list(plan, "objectives"))
             for j, a in enumerate(_list(o, "actions"))
         ],
     )
-    _duplicates(add, "KPI", ids(plan.kpis, "kpis"))
-    _duplicates(add, "meeting", ids(plan.meetings, "meetings"))
-    _duplicates(add, "data set", ids(plan.datasets, "datasets", attr="name"))
+    _duplicates(add, "KPI", ids(_list(plan, "kpis"), "kpis"))
+    _duplicates(add, "meeting", ids(_list(plan, "meetings"), "meetings"))
+    _duplicates(add, "data set", ids(_list(plan, "datasets"), "datasets", attr="name"))
 
-    owner_ids = {getattr(o, "id", None) for o in plan.owners or []}
+    owner_ids = {getattr(o, "id", None) for o in _list(plan, "owners")}
     known_owners = ", ".join(sorted(str(o) for o in owner_ids if o))
 
     def in_period(loc: Loc, what: str, day: date | None) -> None:
@@ -78,7 +84,7 @@ def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
                     "move it inside or change plan.start/plan.end",
                 )
 
-    for i, objective in enumerate(plan.objectives or []):
+    for i, objective in enumerate(_list(plan, "objectives")):
         with suppress(*_SKIP):
             if objective.lead not in owner_ids:
                 add(
@@ -126,20 +132,22 @@ def cross_check(plan: Plan, lines: LineMap, file: str) -> list[Problem]:
                     getattr(milestone, "date", None),
                 )
 
-    for i, meeting in enumerate(plan.meetings or []):
+    for i, meeting in enumerate(_list(plan, "meetings")):
         in_period(
             ("meetings", i, "date"),
             f"meeting {getattr(meeting, 'id', '')}",
             getattr(meeting, "date", None),
         )
 
-    datasets: dict[str, Dataset] = {d.name: d for d in plan.datasets or [] if hasattr(d, "name")}
-    for i, dataset in enumerate(plan.datasets or []):
+    datasets: dict[str, Dataset] = {
+        d.name: d for d in _list(plan, "datasets") if hasattr(d, "name")
+    }
+    for i, dataset in enumerate(_list(plan, "datasets")):
         with suppress(*_SKIP):
             _check_dataset(add, ("datasets", i), dataset)
 
-    objective_ids = {getattr(o, "id", None) for o in plan.objectives or []}
-    for i, kpi in enumerate(plan.kpis or []):
+    objective_ids = {getattr(o, "id", None) for o in _list(plan, "objectives")}
+    for i, kpi in enumerate(_list(plan, "kpis")):
         at = ("kpis", i)
         with suppress(*_SKIP):
             if kpi.objective not in objective_ids:
@@ -268,6 +276,14 @@ def _check_dataset_field(add: Any, floc: Loc, dataset: Dataset, f: Any, by_name:
                 f"({kind}), which tracker never stores; remove it from the data set",
             )
             break
+    if f.not_before is not None:
+        other = by_name.get(f.not_before)
+        if f.type != "date" or other is None or other.type != "date" or other is f:
+            add(
+                (*floc, "not_before"),
+                f"field {dataset.name}.{f.name}: not_before '{f.not_before}' must name "
+                "another date field of the data set, and only date fields take it",
+            )
     if f.type == "integer" and f.min is not None and f.max is not None and f.min > f.max:
         add((*floc, "min"), f"field {dataset.name}.{f.name}: min is above max; swap them")
     if f.bands and f.band_field and f.band_field in by_name:
@@ -297,6 +313,8 @@ def _filter_fields(flt: Filter) -> Iterator[tuple[str, list[str]]]:
 def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) -> None:
     m = kpi.measure
     mloc = (*at, "measure")
+    if m.kind not in _MEASURE_KINDS:
+        return  # already reported by the schema check
     if kpi.cumulative and m.kind not in ("count", "sum"):
         add(
             (*at, "cumulative"),

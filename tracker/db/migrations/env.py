@@ -20,6 +20,10 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:  # tracker.db.migrate: its transaction holds the migration lock
+        _run(given)
+        return
     engine = config.attributes.get("engine")
     if engine is None:
         url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get(
@@ -27,15 +31,19 @@ def run_migrations_online() -> None:
         )
         engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         connection.commit()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if context.is_offline_mode():
