@@ -648,7 +648,10 @@ def kpi_history(
 def kpi_record(
     kpi_id: Annotated[str, typer.Argument(help="A manual KPI, e.g. KPI1.1")],
     period: Annotated[str, typer.Option("--period", help='e.g. "2020/21 Q1", 2020/21 or 2020-05')],
-    value: Annotated[float, typer.Option("--value", help="The value for that period")],
+    value: Annotated[
+        str,
+        typer.Option("--value", metavar="NUMBER", help="The value for that period, e.g. 6 or 45%"),
+    ],
     note: Annotated[
         str | None, typer.Option("--note", "-n", help="Context for the Steering Group")
     ] = None,

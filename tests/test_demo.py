@@ -180,3 +180,19 @@ def test_synthetic_updates_are_deterministic_and_valid() -> None:
         assert u.note is not None and u.note.endswith(" (synthetic)")
     early = synthetic_updates(plan, as_of=date(2019, 12, 31))
     assert all(u.on is not None and u.on <= date(2019, 12, 31) for u in early)
+
+
+def test_demo_kpis_fit_80_columns(tmp_path: Path) -> None:
+    from cli import app
+
+    folder = tmp_path / "demo"
+    assert demo(str(folder)).exit_code == 0
+    env = {"NO_COLOR": "1", "COLUMNS": "80", "TRACKER_DATABASE_URL": "", "TRACKER_USER": ""}
+    result = CliRunner().invoke(
+        app, ["kpi", "show", "-w", str(folder), "--as-of", "2020-12-31"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "…" not in result.output  # nothing cropped
+    for kpi_id in ("KPI1.1", "KPI3.1", "KPI5.3"):
+        assert kpi_id in result.output

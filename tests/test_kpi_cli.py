@@ -289,6 +289,16 @@ def test_kpi_record_then_show(cli: Any) -> None:
             "value inf for KPI1.1 is not allowed: give a number of 0 or more",
         ),
         (
+            ["KPI1.1", "--period", "2020/21 Q1", "--value", "5%"],
+            OWNER,
+            "value '5%' for KPI1.1 is not a number: give a number such as 12 or 12.5",
+        ),
+        (
+            ["KPI1.1", "--period", "2020/21 Q1", "--value", "five"],
+            OWNER,
+            "value 'five' for KPI1.1 is not a number: give a number such as 12 or 12.5",
+        ),
+        (
             ["KPI5.3", "--period", "2020/21 Q1", "--value", "101"],
             "channel.panel.chair@example.org",
             "value 101 for KPI5.3 is over 100%: give a percentage from 0 to 100",
@@ -323,7 +333,7 @@ def test_percentage_of_a_manual_kpi_up_to_100_is_fine(cli: Any) -> None:
         "--period",
         "2020/21 Q1",
         "--value",
-        "100",
+        "100%",
         "--by",
         "channel.panel.chair@example.org",
     )

@@ -66,7 +66,7 @@ def record_kpi_value(
     *,
     kpi_id: str,
     period: str,
-    value: float,
+    value: float | str,
     note: str | None = None,
     by: str | None,
     source: str = "cli",
@@ -112,14 +112,14 @@ def record_kpi_value(
             f"period {p.label} has not started yet (it starts on {p.start})",
             hint="record it once the period has begun",
         )
-    number = float(value)
+    number = _number(value, kpi)
     if not math.isfinite(number) or number < 0:
         raise InvalidValueError(
-            f"value {value:g} for {kpi.id} is not allowed", hint="give a number of 0 or more"
+            f"value {number:g} for {kpi.id} is not allowed", hint="give a number of 0 or more"
         )
     if kpi.unit == "%" and number > 100:
         raise InvalidValueError(
-            f"value {value:g} for {kpi.id} is over 100%", hint="give a percentage from 0 to 100"
+            f"value {number:g} for {kpi.id} is over 100%", hint="give a percentage from 0 to 100"
         )
     text = " ".join(note.split()) if note else None
     if text and len(text) > NOTE_MAX:
@@ -143,6 +143,23 @@ def record_kpi_value(
     with transaction(engine) as session:
         session.add(row)
     return row
+
+
+def _number(value: float | str, kpi: Kpi) -> float:
+    """A value as people type it: 12, 12.5, 1,250 or 45% (for a KPI measured in %)."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = value.strip().replace(",", "")
+    if text.endswith("%") and kpi.unit == "%":
+        text = text[:-1].strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidValueError(
+            f"value '{value}' for {kpi.id} is not a number",
+            hint="give a number such as 12 or 12.5"
+            + (" (a percentage may end with %)" if kpi.unit == "%" else ""),
+        ) from None
 
 
 def recorded_values(conn: Connection, kpi_id: str) -> dict[str, float]:

@@ -69,8 +69,12 @@ def _comparison(c: Comparison, unit: str) -> str:
     return f"{c.direction} ({fmt_number(shown)}{'%' if unit == '%' else ''})"
 
 
+NARROW_WIDTH = 110  # below this many columns the KPI table uses its compact layout
+
+
 def render_kpis(report: KpiReport) -> None:
     """One table of KPIs, then the reason for each rating, then a count by RAG."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -91,32 +95,56 @@ def render_kpis(report: KpiReport) -> None:
     if not report.kpis:
         console.print("No KPIs to show.")
         return
-    table = Table(show_lines=False, expand=False)
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("Name", ratio=3)
-    table.add_column("Period", no_wrap=True)
-    table.add_column("Value", no_wrap=True, justify="right")
-    table.add_column("Target", ratio=2)
-    table.add_column("RAG", no_wrap=True)
-    table.add_column("vs previous", ratio=2)
-    table.add_column("vs year earlier", ratio=2)
-    table.add_column("Trend", no_wrap=True)
+    narrow = console.width < NARROW_WIDTH
+    if narrow:  # fewer, wrapped columns so nothing is cropped in an 80-column terminal
+        table = Table(show_lines=True, expand=True, box=box.SIMPLE_HEAD)
+        table.add_column("KPI", ratio=3, overflow="fold")
+        table.add_column("Period, value", ratio=2, overflow="fold")
+        table.add_column("Target", ratio=2, min_width=12, overflow="fold")
+        table.add_column("RAG", no_wrap=True)
+        table.add_column("Direction, trend", ratio=3, overflow="fold")
+    else:
+        table = Table(show_lines=False, expand=False)
+        table.add_column("KPI", no_wrap=True)
+        table.add_column("Name", ratio=3)
+        table.add_column("Period", no_wrap=True)
+        table.add_column("Value", no_wrap=True, justify="right")
+        table.add_column("Target", ratio=2)
+        table.add_column("RAG", no_wrap=True)
+        table.add_column("vs previous", ratio=2)
+        table.add_column("vs year earlier", ratio=2)
+        table.add_column("Trend", no_wrap=True)
     counts = dict.fromkeys(RAG_ORDER, 0)
     for r in report.kpis:
         k = r.kpi
         latest = r.latest
         counts[r.rating.rag] = counts.get(r.rating.rag, 0) + 1
-        table.add_row(
-            k.id,
-            Text(k.name),
-            latest.period.label if latest else "-",
-            figure_text(latest.figure, k.unit) if latest else "-",
-            target_text(k, latest.target if latest else None),
-            _rag(r.rating.rag),
-            _comparison(r.previous, k.unit),
-            _comparison(r.year_ago, k.unit),
-            r.trend_text or "-",
-        )
+        period = latest.period.label if latest else "-"
+        value = figure_text(latest.figure, k.unit) if latest else "-"
+        target = target_text(k, latest.target if latest else None)
+        previous = _comparison(r.previous, k.unit)
+        year_ago = _comparison(r.year_ago, k.unit)
+        trend = r.trend_text or "-"
+        if narrow:
+            table.add_row(
+                Text.assemble((k.id, "bold"), " ", k.name),
+                f"{period}\n{value}",
+                target,
+                _rag(r.rating.rag),
+                f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}",
+            )
+        else:
+            table.add_row(
+                k.id,
+                Text(k.name),
+                period,
+                value,
+                target,
+                _rag(r.rating.rag),
+                previous,
+                year_ago,
+                trend,
+            )
     console.print(table)
     console.print(Text("Why each KPI has its rating:", style="bold"))
     for r in report.kpis:
