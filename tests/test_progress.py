@@ -13,7 +13,6 @@ from tracker.progress import (
     UpdateInput,
     action_history,
     clean_note,
-    plan_today,
     record_update,
     record_updates,
 )
@@ -78,7 +77,7 @@ def test_complete_means_100_and_date_defaults_to_today(cli) -> None:
     result = cli("update", "SO3.2", "--status", "complete", "--by", COORDINATOR)
     assert result.exit_code == 0, result.output
     with _open(cli) as ws:
-        today = plan_today(ws.plan())
+        today = ws.plan().today()
     assert result.output == f"Recorded: SO3.2 complete 100% on {today} by {COORDINATOR}\n"
     assert history(cli, "SO3.2")[0]["progress"] == 100
 
@@ -92,7 +91,7 @@ def test_progress_100_with_another_status_is_allowed(cli) -> None:
 
 def test_every_invalid_value_is_one_line_and_stores_nothing(cli) -> None:
     with _open(cli) as ws:
-        today = plan_today(ws.plan())
+        today = ws.plan().today()
     ok = ["--on", "2020-03-01", "--by", COORDINATOR]
     cases: list[tuple[list[str], str]] = [
         (

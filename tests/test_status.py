@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from tracker.progress import plan_today
 from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
 from tracker.settings import Settings
 from tracker.workspace import open_workspace
@@ -230,7 +229,7 @@ def test_bad_as_of(sqlite_cli) -> None:
 
 def test_as_of_defaults_to_today(sqlite_cli) -> None:
     with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
-        today = plan_today(ws.plan())
+        today = ws.plan().today()
     assert status_json(sqlite_cli)["as_of"] == today.isoformat()
 
 

@@ -242,9 +242,8 @@ def _hint(ctx: DemoContext) -> list[str]:
 
 
 def _check_as_of(plan: Plan, as_of: date) -> None:
-    from tracker.progress import plan_today
 
-    last = min(plan.plan.end, plan_today(plan))
+    last = min(plan.plan.end, plan.today())
     if not plan.plan.start <= as_of <= last:
         raise InvalidValueError(
             f"--as-of {as_of.isoformat()} is outside the strategy period "

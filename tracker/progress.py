@@ -38,22 +38,15 @@ from sqlalchemy.engine import Engine
 from tracker.errors import (
     InvalidValueError,
     NotFoundError,
-    PermissionDeniedError,
     TrackerError,
 )
+from tracker.people import acting_person, check_may_act
 from tracker.plan.schema import RAGS, STATUSES, Plan, natural_key
 
 SOURCES = ("cli", "spreadsheet", "import", "demo")
 NOTE_MAX = 2000
 # Layout characters kept in notes; every other control or bidi-override character is removed.
 _KEEP = {"\n"}
-
-
-def plan_today(plan: Plan) -> date:
-    """Today's date where the partnership works (the plan's timezone), not the server's."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(plan.plan.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -204,24 +197,6 @@ def _on(value: date | None, plan: Plan, today: date) -> date:
     return value
 
 
-def _by(value: str | None) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
-    if value is None or not value.strip():
-        raise InvalidValueError(
-            "who is giving this update is not known",
-            hint="pass --by YOUR_EMAIL or set TRACKER_USER to your email address",
-        )
-    try:
-        checked = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        raise InvalidValueError(
-            f"'{value.strip()}' is not a valid email address",
-            hint="pass --by with your email address as it appears in the plan",
-        ) from None
-    return str(checked.normalized).lower()
-
-
 def _source(value: str) -> str:
     if value not in SOURCES:
         raise InvalidValueError(
@@ -261,15 +236,8 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
     action = plan.action(item.action_id)
     if action is None or row is None:
         raise _unknown_action(item.action_id, [i for i, r in rows.items() if r.archived_at is None])
-    by = _by(item.by)
-    owner = plan.owner(action.owner)
-    owner_email = str(owner.email).lower() if owner else ""
-    if by != owner_email and not plan.is_administrator(by):
-        raise PermissionDeniedError(
-            f"{by} may not update {action.id}: it is owned by {owner_email}"
-            + (f" ({owner.role})" if owner else ""),
-            hint="ask the owner to update it, or a plan administrator",
-        )
+    by = acting_person(item.by, doing="giving this update")
+    check_may_act(plan, by, plan.owner(action.owner), act="update", item=action.id)
     status = _status(item.status)
     return {
         "action_id": action.id,
@@ -299,7 +267,7 @@ def record_updates(
     from tracker.db.engine import transaction
 
     items = list(updates)
-    today = plan_today(plan)
+    today = plan.today()
     now = m.utcnow()
     with transaction(engine) as session:
         rows = {a.id: a for a in session.exec(select(m.Action)).all()}

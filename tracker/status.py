@@ -146,9 +146,9 @@ def build_status(
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
-    from tracker.progress import plan_today, resolve_id
+    from tracker.progress import resolve_id
 
-    day = as_of or plan_today(plan)
+    day = as_of or plan.today()
     with Session(engine) as session:
         objectives = session.exec(
             select(m.Objective, m.Owner)

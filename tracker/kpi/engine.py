@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tracker.disclosure import is_small, small_label
 from tracker.errors import NotFoundError
-from tracker.kpi.manual import recorded_values, today_in
+from tracker.kpi.manual import recorded_values
 from tracker.kpi.measures import Aggregate, Request, kpi_aggregates
 from tracker.kpi.rag import (
     CONTEXTUAL,
@@ -228,7 +228,7 @@ def evaluate_kpis(
     ``unsuppressed=True`` shows small numbers: for an analyst's own screen,
     never for anything distributed.
     """
-    day = as_of or today_in(plan)
+    day = as_of or plan.today()
     kpis = list(plan.kpis)
     if objective is not None:
         wanted = objective.strip().upper()
@@ -262,7 +262,7 @@ def kpi_history(
 ) -> KpiHistory:
     """Every complete period of one KPI from the strategy start to ``as_of``."""
     kpi = find_kpi(plan, kpi_id)
-    day = as_of or today_in(plan)
+    day = as_of or plan.today()
     with engine.connect() as conn:
         (series,) = _load(conn, plan, [kpi], day, suppress=not unsuppressed)
     periods = [series.result(p) for p in series.periods]

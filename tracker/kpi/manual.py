@@ -12,15 +12,15 @@ the future, a finite non-negative number, at most 100 for a percentage).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import select
 
 from tracker.db import models as m
 from tracker.db.engine import transaction
-from tracker.errors import InvalidValueError, NotFoundError, PermissionDeniedError
+from tracker.errors import InvalidValueError, NotFoundError
+from tracker.people import acting_person, check_may_act
 from tracker.periods import parse_period
 from tracker.plan.schema import Kpi, Plan, natural_key
 
@@ -30,34 +30,11 @@ _GRAIN_WORDS = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
 _EXAMPLES = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
 
 
-def today_in(plan: Plan) -> date:
-    """Today's date where the partnership is (the plan's timezone)."""
-    return datetime.now(ZoneInfo(plan.plan.timezone)).date()
-
-
 def _kpi(plan: Plan, kpi_id: str) -> Kpi:
     kpi = plan.kpi(kpi_id.strip())
     if kpi is None:
         raise NotFoundError("KPI", kpi_id, known=sorted((k.id for k in plan.kpis), key=natural_key))
     return kpi
-
-
-def _email(by: str | None, kpi: Kpi) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
-    if by is None or not by.strip():
-        raise InvalidValueError(
-            f"who is recording {kpi.id} is not known",
-            hint="pass --by YOUR_EMAIL or set TRACKER_USER to your email address",
-        )
-    try:
-        checked = validate_email(by.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        raise InvalidValueError(
-            f"'{by.strip()}' is not a valid email address",
-            hint="pass --by with your email address as it appears in the plan",
-        ) from None
-    return str(checked.normalized).lower()
 
 
 def record_kpi_value(
@@ -83,15 +60,9 @@ def record_kpi_value(
             f"{kpi.id} is computed from data set {kpi.measure.dataset}, not recorded by hand",
             hint=f"import the data with 'tracker data import {kpi.measure.dataset} FILE' instead",
         )
-    who = _email(by, kpi)
+    who = acting_person(by, doing=f"recording {kpi.id}")
     owner = plan.owner(kpi.owner) if kpi.owner else None
-    owner_email = str(owner.email).lower() if owner else ""
-    if who != owner_email and not plan.is_administrator(who):
-        held = f"it is owned by {owner_email} ({owner.role})" if owner else "it has no owner"
-        raise PermissionDeniedError(
-            f"{who} may not record {kpi.id}: {held}",
-            hint="ask the owner to record it, or a plan administrator",
-        )
+    check_may_act(plan, who, owner, act="record", item=kpi.id)
     fy = plan.plan.financial_year_start_month
     p = parse_period(period, fy)
     if p.grain != kpi.frequency:
@@ -106,7 +77,7 @@ def record_kpi_value(
             f"period {p.label} is outside the strategy period {s.start} to {s.end}",
             hint="give a period inside it",
         )
-    now = today or today_in(plan)
+    now = today or plan.today()
     if p.start > now:
         raise InvalidValueError(
             f"period {p.label} has not started yet (it starts on {p.start})",
