@@ -203,10 +203,10 @@ def init(
     typer.echo(f"Created workspace {result.workspace}")
     typer.echo(f"  plan:     {result.plan_file} (loaded)")
     typer.echo(f"  database: {result.database}")
-    if database:
+    if result.settings_file:
         typer.echo(
-            "Every command needs this database too: pass --database each time, or set "
-            "TRACKER_DATABASE_URL."
+            f"  settings: {result.settings_file} (commands in this workspace use this database;"
+            " keep any password in PGPASSWORD or ~/.pgpass)"
         )
     typer.echo("Next: 'tracker status' in that folder, or edit the plan and 'tracker plan load'.")
 

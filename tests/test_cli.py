@@ -282,4 +282,32 @@ def test_init_never_prints_a_password(tmp_path: Path, pg_server) -> None:
     assert result.exit_code == 0, result.output
     assert "s3cret" not in result.output
     assert f"  database: {url.replace('tracker@', 'tracker:***@')}\n" in result.output
-    assert "pass --database each time, or set TRACKER_DATABASE_URL" in result.output
+    assert "(commands in this workspace use this database;" in result.output
+
+
+def test_a_postgresql_workspace_remembers_its_database(pg_server, tmp_path: Path) -> None:
+    url = pg_server.create_database("remember_me")
+    target = tmp_path / "pg-ws"
+    env = {"TRACKER_DATABASE_URL": "", "TRACKER_WORKSPACE": ""}
+    secret = url.replace("tracker@", "tracker:s3cret@")
+    result = CliRunner().invoke(app, ["init", str(target), "--database", secret], env=env)
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    stored = (target / "tracker.toml").read_text(encoding="utf-8")
+    assert f'database = "{url}"' in stored and "s3cret" not in stored
+    assert not (target / "tracker.db").exists()
+    # later commands use it without --database
+    again = CliRunner().invoke(app, ["plan", "load", "--workspace", str(target)], env=env)
+    assert again.exit_code == 0, again.output
+    assert again.output.endswith("no changes\n")
+    assert not (target / "tracker.db").exists()
+
+
+def test_a_broken_settings_file_is_one_line(sqlite_cli) -> None:
+    (sqlite_cli.workspace / "tracker.toml").write_text("database = [", encoding="utf-8")
+    result = sqlite_cli("plan", "load")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"error: {sqlite_cli.workspace / 'tracker.toml'} cannot be read"
+    )
+    assert len(result.output.splitlines()) == 1

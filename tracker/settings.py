@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLAN_FILE = "objectives.yaml"
+SETTINGS_FILE = "tracker.toml"  # the workspace's own settings (its database URL)
 DATABASE_FILE = "tracker.db"
 OUTPUT_DIR = "outputs"
 TEMPLATES_DIR = "templates"
@@ -59,11 +60,59 @@ class Settings:
         user: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Options win over environment variables; the workspace defaults to the current folder."""
+        """Options win over environment variables, which win over the workspace's tracker.toml.
+
+        The workspace defaults to the current folder; the database to the SQLite file in it.
+        """
         env = os.environ if environ is None else environ
-        ws = workspace or Path(env.get(ENV_WORKSPACE) or ".")
+        ws = (workspace or Path(env.get(ENV_WORKSPACE) or ".")).expanduser().resolve()
         return cls(
-            workspace=ws.expanduser().resolve(),
-            database_url=database_url or env.get(ENV_DATABASE) or None,
+            workspace=ws,
+            database_url=database_url or env.get(ENV_DATABASE) or stored_database_url(ws),
             user=user or env.get(ENV_USER) or None,
         )
+
+
+def stored_database_url(workspace: Path) -> str | None:
+    """The database URL saved in the workspace's tracker.toml by 'tracker init --database'."""
+    path = workspace / SETTINGS_FILE
+    if not path.is_file():
+        return None
+    import tomllib
+
+    from tracker.errors import WorkspaceError
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WorkspaceError(
+            f"{path} cannot be read ({exc})",
+            hint='correct it (it holds one line: database = "URL") or delete it',
+        ) from None
+    url = data.get("database")
+    if url is not None and not isinstance(url, str):
+        raise WorkspaceError(
+            f"{path}: database must be a URL in quotes",
+            hint='write it as database = "postgresql+psycopg://user@host/dbname"',
+        )
+    return url or None
+
+
+def write_database_url(workspace: Path, url: str) -> Path:
+    """Save ``url`` (without any password) as the workspace's database."""
+    from sqlalchemy.engine import URL, make_url
+
+    u = make_url(url)
+    safe = URL.create(
+        u.drivername, u.username, None, u.host, u.port, u.database, u.query
+    ).render_as_string(hide_password=False)
+    path = workspace / SETTINGS_FILE
+    quoted = safe.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(
+        "# Settings of this tracker workspace, written by 'tracker init'.\n"
+        "# The database every command uses unless --database or TRACKER_DATABASE_URL says\n"
+        "# otherwise. Passwords are never stored here: use PGPASSWORD or ~/.pgpass.\n"
+        f'database = "{quoted}"\n',
+        encoding="utf-8",
+    )
+    return path

@@ -16,7 +16,16 @@ from sqlalchemy.engine import Engine
 
 from tracker.errors import WorkspaceError
 from tracker.plan.schema import Plan
-from tracker.settings import DATABASE_FILE, OUTPUT_DIR, PLAN_FILE, TEMPLATES_DIR, Settings
+from tracker.settings import (
+    DATABASE_FILE,
+    OUTPUT_DIR,
+    PLAN_FILE,
+    SETTINGS_FILE,
+    TEMPLATES_DIR,
+    Settings,
+    stored_database_url,
+    write_database_url,
+)
 
 TEMPLATES_README = """\
 Templates placed here override tracker's defaults of the same name
@@ -92,6 +101,7 @@ class InitResult:
     workspace: Path
     plan_file: Path
     database: str
+    settings_file: Path | None = None  # tracker.toml, when the database is not the default
 
 
 def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> InitResult:
@@ -125,6 +135,8 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
             readme.write_text(TEMPLATES_README, encoding="utf-8")
         shutil.copyfile(source, ws / PLAN_FILE)
         created.append(ws / PLAN_FILE)
+        if settings.database_url and stored_database_url(ws) != settings.database_url:
+            created.append(write_database_url(ws, settings.database_url))
         with open_workspace(settings) as workspace:
             sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
     except OSError as exc:
@@ -139,7 +151,10 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
     from sqlalchemy.engine import make_url
 
     shown = make_url(settings.url).render_as_string(hide_password=True)  # never print a password
-    return InitResult(workspace=ws, plan_file=ws / PLAN_FILE, database=shown)
+    settings_file = ws / SETTINGS_FILE if settings.database_url else None
+    return InitResult(
+        workspace=ws, plan_file=ws / PLAN_FILE, database=shown, settings_file=settings_file
+    )
 
 
 def _undo(ws: Path, existed: bool, created: list[Path]) -> None:
