@@ -129,17 +129,8 @@ class KpiResult:
         k = self.kpi
         latest = self.latest
         return {
-            "id": k.id,
-            "name": k.name,
-            "objective": k.objective,
-            "source": self.source,
-            "unit": k.unit,
-            "direction": k.direction,
-            "frequency": k.frequency,
-            "cumulative": k.cumulative,
-            "target": plain_number(k.target),
+            **_definition_json(k, self.source),
             "target_for_period": plain_number(latest.target) if latest else None,
-            "tolerance": plain_number(k.tolerance),
             "period": latest.period.label if latest else None,
             "value": latest.figure.public() if latest else None,
             "rag": self.rating.rag,
@@ -196,18 +187,7 @@ class KpiHistory:
             "note": self.note,
             "suppression_threshold": self.threshold,
             "unsuppressed": self.unsuppressed,
-            "kpi": {
-                "id": k.id,
-                "name": k.name,
-                "objective": k.objective,
-                "source": self.source,
-                "unit": k.unit,
-                "direction": k.direction,
-                "frequency": k.frequency,
-                "cumulative": k.cumulative,
-                "target": plain_number(k.target),
-                "tolerance": plain_number(k.tolerance),
-            },
+            "kpi": _definition_json(k, self.source),
             "periods": [p.to_json() for p in self.periods],
         }
 
@@ -561,3 +541,19 @@ class _Series:
             year_ago=self.compare(latest, self.year_earlier(latest_period)),
             trend=trend,
         )
+
+
+def _definition_json(k: Kpi, source: str) -> dict[str, Any]:
+    """How a KPI is defined, as both JSON documents show it (tolerance last)."""
+    return {
+        "id": k.id,
+        "name": k.name,
+        "objective": k.objective,
+        "source": source,
+        "unit": k.unit,
+        "direction": k.direction,
+        "frequency": k.frequency,
+        "cumulative": k.cumulative,
+        "target": plain_number(k.target),
+        "tolerance": plain_number(k.tolerance),
+    }
