@@ -112,19 +112,18 @@ def test_cumulative_history_rates_each_period_against_its_pro_rata_target(engine
     assert history["periods"][0]["projection"]["value"] == 617
 
 
-def test_after_the_review_the_total_itself_is_rated_and_the_end_is_noted(engine: Any) -> None:
+def test_after_the_strategy_ends_kpis_stand_as_at_its_end_and_say_so(engine: Any) -> None:
     plan = cumulative_plan()
-    seed_training(engine, plan, training(date(2021, 5, 1), 800))
+    seed_training(engine, plan, training(date(2021, 3, 1), 700), training(date(2021, 5, 1), 800))
     report = evaluate_kpis(engine, plan, as_of=date(2021, 7, 1))
     kpi = by_id(report)["KPI3.1"]
-    assert (kpi["period"], kpi["value"], kpi["rag"]) == ("2021/22 Q1", 1400, "green")
-    assert kpi["projection"] is None
-    assert kpi["target_for_period"] == 1300
-    assert kpi["rag_reason"] == (
-        "1,400 people by 2021-06-30 against the target for the review on 2021-04-20 of "
-        "at least 1,300 (better than target)"
+    # the May 2021 session is after the strategy period: it does not count towards it
+    assert (kpi["period"], kpi["value"]) == ("2020/21 Q4", 1300)
+    assert report.note == (
+        "the strategy period ended on 2021-04-30: KPIs are shown as they stood then; "
+        "load the next plan to measure the period after it"
     )
-    assert report.note is not None and "ended on 2021-04-30" in report.note
+    assert report.to_json()["as_of"] == "2021-07-01"
     assert evaluate_kpis(engine, plan, as_of=AS_OF).note is None
 
 

@@ -220,7 +220,7 @@ def evaluate_kpis(
             )
         kpis = [k for k in kpis if k.objective == wanted]
     with engine.connect() as conn:
-        series = _load(conn, plan, kpis, day, suppress=not unsuppressed)
+        series = _load(conn, plan, kpis, _until(plan, day), suppress=not unsuppressed)
     results = [s.summary() for s in series]
     return KpiReport(
         plan_name=plan.plan.name,
@@ -244,7 +244,7 @@ def kpi_history(
     kpi = find_kpi(plan, kpi_id)
     day = as_of or plan.today()
     with engine.connect() as conn:
-        (series,) = _load(conn, plan, [kpi], day, suppress=not unsuppressed)
+        (series,) = _load(conn, plan, [kpi], _until(plan, day), suppress=not unsuppressed)
     periods = [series.result(p) for p in series.periods]
     return KpiHistory(
         kpi=kpi,
@@ -266,13 +266,17 @@ def find_kpi(plan: Plan, kpi_id: str) -> Kpi:
     return kpi
 
 
+def _until(plan: Plan, day: date) -> date:
+    """KPIs measure the strategy: after its end they stand as they were at the end."""
+    return min(day, plan.plan.end)
+
+
 def _note(plan: Plan, day: date) -> str | None:
     s = plan.plan
     if day > s.end:
         return (
-            f"the strategy period ended on {s.end.isoformat()} (review due "
-            f"{s.review.isoformat()}): figures since are still rated against its targets "
-            "until the plan is reviewed and reloaded"
+            f"the strategy period ended on {s.end.isoformat()}: KPIs are shown as they stood "
+            "then; load the next plan to measure the period after it"
         )
     if day < s.start:
         return f"the strategy starts on {s.start.isoformat()}: no period is complete yet"
