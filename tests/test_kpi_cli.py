@@ -221,6 +221,23 @@ def test_kpi_record_then_show(cli: Any) -> None:
     assert (kpi["value"], kpi["rag"]) == (6, "green")
 
 
+def test_kpi_ids_and_objectives_are_found_in_any_case(cli: Any) -> None:
+    # 'kpi history kpi1.1' always worked; 'kpi record' used to refuse the same id.
+    result = cli(
+        "kpi", "record", "kpi1.1", "--period", "2020/21 Q1", "--value", "5", TRACKER_USER=OWNER
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Recorded: KPI1.1 2020/21 Q1 = 5 by {OWNER}\n"
+    shown = json.loads(
+        cli("kpi", "show", "--as-of", "2020-07-01", "-f", "json", "-o", "so1").output
+    )
+    assert [k["id"] for k in shown["kpis"]] == ["KPI1.1"]
+    history = json.loads(
+        cli("kpi", "history", "kpi1.1", "--as-of", "2020-07-01", "-f", "json").output
+    )
+    assert history["kpi"]["id"] == "KPI1.1"
+
+
 @pytest.mark.parametrize(
     ("args", "user", "message"),
     [

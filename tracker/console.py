@@ -13,6 +13,17 @@ from typing import Any
 
 PIPE_WIDTH = 120
 
+# How each rating looks, for actions (complete) and KPIs (contextual) alike. Colour helps;
+# the word is always printed, so nothing depends on colour alone.
+RAG_STYLES = {
+    "red": "bold red",
+    "amber": "bold yellow",
+    "green": "bold green",
+    "grey": "dim",
+    "complete": "bold blue",
+    "contextual": "italic",
+}
+
 
 def make_console(*, stderr: bool = False, **kwargs: Any) -> Any:
     """A ``rich.console.Console`` for tracker's output (imported lazily: Rich is heavy)."""
@@ -22,3 +33,10 @@ def make_console(*, stderr: bool = False, **kwargs: Any) -> Any:
     if not console.is_terminal and "COLUMNS" not in os.environ and "width" not in kwargs:
         console.width = PIPE_WIDTH
     return console
+
+
+def rag_text(rating: str) -> Any:
+    """The RAG word in capitals, coloured when the terminal allows."""
+    from rich.text import Text
+
+    return Text(rating.upper(), style=RAG_STYLES.get(rating, ""))

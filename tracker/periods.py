@@ -16,6 +16,9 @@ from typing import Literal
 from tracker.errors import InvalidValueError
 
 Grain = Literal["month", "quarter", "year"]
+# How people read each grain, and a label of each kind for help and error messages.
+GRAIN_ADJECTIVES: dict[str, str] = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
+EXAMPLE_LABELS: dict[str, str] = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _UK = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
@@ -104,18 +107,6 @@ def period_of(day: date, grain: Grain, start_month: int = 4) -> Period:
     start = _month_start(fy, start_month + (q - 1) * 3)
     end = _month_start(fy, start_month + q * 3) - timedelta(days=1)
     return Period(start, end, "quarter", f"{_fy_label(fy, start_month)} Q{q}", start_month)
-
-
-def month_label(day: date) -> str:
-    return period_of(day, "month").label
-
-
-def quarter_label(day: date, start_month: int = 4) -> str:
-    return period_of(day, "quarter", start_month).label
-
-
-def year_label(day: date, start_month: int = 4) -> str:
-    return period_of(day, "year", start_month).label
 
 
 _Q = re.compile(r"^\s*(\d{4})(?:/(\d{2}))?\s*Q([1-4])\s*$", re.IGNORECASE)

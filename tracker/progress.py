@@ -35,15 +35,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tracker.errors import (
-    InvalidValueError,
-    NotFoundError,
-    TrackerError,
-)
+from tracker.errors import InvalidValueError, TrackerError
 from tracker.people import acting_person, check_may_act
-from tracker.plan.schema import RAGS, STATUSES, Plan, natural_key
+from tracker.plan.lookup import not_found, resolve_id
+from tracker.plan.schema import RAGS, STATUSES, Plan
 
-SOURCES = ("cli", "spreadsheet", "import", "demo")
+SOURCES = ("cli", "spreadsheet", "import", "demo")  # how an update or a KPI value arrived
 NOTE_MAX = 2000
 # Layout characters kept in notes; every other control or bidi-override character is removed.
 _KEEP = {"\n"}
@@ -206,22 +203,6 @@ def _source(value: str) -> str:
     return value
 
 
-def _unknown_action(action_id: str, active: Sequence[str]) -> NotFoundError:
-    known = sorted(active, key=natural_key)
-    close = [a for a in known if a.lower() == action_id.strip().lower()]
-    return NotFoundError("action", action_id, known=close or known)
-
-
-def resolve_id(ident: str, known: Iterable[str]) -> str:
-    """``ident`` as the plan spells it: so3.2 is SO3.2 (ids differ by more than case)."""
-    ident = ident.strip()
-    known = list(known)
-    if ident in known:
-        return ident
-    same = [k for k in known if k.casefold() == ident.casefold()]
-    return same[0] if len(same) == 1 else ident
-
-
 def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> dict[str, Any]:
     """The values to store for ``item``, or the first thing wrong with it (TrackerError)."""
     item = replace(item, action_id=resolve_id(item.action_id, rows))
@@ -235,7 +216,9 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
         )
     action = plan.action(item.action_id)
     if action is None or row is None:
-        raise _unknown_action(item.action_id, [i for i, r in rows.items() if r.archived_at is None])
+        raise not_found(
+            "action", item.action_id, [i for i, r in rows.items() if r.archived_at is None]
+        )
     by = acting_person(item.by, doing="giving this update")
     check_may_act(plan, by, plan.owner(action.owner), act="update", item=action.id)
     status = _status(item.status)
@@ -357,7 +340,7 @@ def action_history_report(engine: Engine, plan: Plan, action_id: str) -> ActionH
             active = session.exec(
                 select(m.Action.id).where(col(m.Action.archived_at).is_(None))
             ).all()
-            raise _unknown_action(action_id, list(active) or [a.id for a in plan.actions()])
+            raise not_found("action", action_id, list(active) or [a.id for a in plan.actions()])
         stmt = (
             select(m.ProgressUpdate)
             .where(m.ProgressUpdate.action_id == action_id)

@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tracker.errors import NotFoundError
-from tracker.plan.schema import Plan, natural_key
+from tracker.plan.schema import Plan
 from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
 
 
@@ -146,7 +145,7 @@ def build_status(
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
-    from tracker.progress import resolve_id
+    from tracker.plan.lookup import find_objective
 
     day = as_of or plan.today()
     with Session(engine) as session:
@@ -157,13 +156,7 @@ def build_status(
             .order_by(col(m.Objective.position), col(m.Objective.id))
         ).all()
         if objective is not None:
-            known = [o.id for o, _ in objectives]
-            wanted = resolve_id(objective, known)
-            if wanted not in known:
-                close = [k for k in known if k.lower() == wanted.lower()]
-                raise NotFoundError(
-                    "objective", wanted, known=close or sorted(known, key=natural_key)
-                )
+            wanted = find_objective(plan, objective).id
             objectives = [(o, lead) for o, lead in objectives if o.id == wanted]
         actions = session.exec(
             select(m.Action, m.Owner)
@@ -225,23 +218,6 @@ def build_status(
 
 # --- showing it to people ---------------------------------------------------------------------
 
-# Colour helps; the word is always printed, so nothing depends on colour alone.
-RAG_STYLES = {
-    "red": "bold red",
-    "amber": "bold yellow",
-    "green": "bold green",
-    "grey": "dim",
-    "complete": "bold blue",
-}
-
-
-def rag_text(rating: str) -> Any:
-    """The RAG word in capitals, coloured when the terminal allows."""
-    from rich.text import Text
-
-    return Text(rating.upper(), style=RAG_STYLES.get(rating, ""))
-
-
 # Below this many columns (an 80-column terminal) the table stacks due date, status and
 # per cent complete in one column so that no column is cropped.
 NARROW_WIDTH = 100
@@ -258,7 +234,7 @@ def render_status(report: StatusReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from tracker.console import make_console
+    from tracker.console import make_console, rag_text
     from tracker.progress import status_label
 
     console = make_console()

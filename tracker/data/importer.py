@@ -39,7 +39,8 @@ from sqlalchemy.engine import Engine
 from tracker.data.fields import KEY_SEPARATOR, RowBuilder, RowErrors, normalise_header, shown
 from tracker.data.privacy import identifying_kind, refusal
 from tracker.data.readers import Table, UnreadableFileError, read_table
-from tracker.errors import DataFileError, NotFoundError, Problem, TrackerError
+from tracker.errors import DataFileError, Problem, TrackerError
+from tracker.plan.lookup import find_dataset
 from tracker.plan.schema import Dataset, Plan
 
 MAX_LISTED = 200  # problems listed in full; the rest are counted
@@ -417,9 +418,7 @@ def import_file(
     is invalid, and UnreadableFileError when the file itself cannot be read.
     """
     started = time.perf_counter()
-    declared = plan.dataset(dataset)
-    if declared is None:
-        raise NotFoundError("data set", dataset, known=[d.name for d in plan.datasets])
+    declared = find_dataset(plan, dataset)
     path = Path(path)
     table = read_table(path, sheet=sheet)
     file = table.file

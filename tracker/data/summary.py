@@ -54,8 +54,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from tracker.errors import InvalidValueError, NotFoundError
-from tracker.periods import Grain, parse_date, parse_period, periods_between
+from tracker.errors import InvalidValueError
+from tracker.formulas import looks_like_formula
+from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period, periods_between
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -69,7 +70,6 @@ UNKNOWN_VALUES = frozenset(
 UNKNOWN_TEXT = "Not known"
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 MAX_MULTIWAY_CELLS = 4000  # larger tables of three or more ways are too slow to protect
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Value = Hashable  # str, int or None
 
@@ -229,9 +229,9 @@ def build_summary(
     suppress: bool,
 ) -> Summary:
     """Counts of ``dataset`` grouped by ``by`` (and ``period``), filtered, with percentages."""
-    ds = plan.dataset(dataset)
-    if ds is None:
-        raise NotFoundError("data set", dataset, known=[d.name for d in plan.datasets])
+    from tracker.plan.lookup import find_dataset
+
+    ds = find_dataset(plan, dataset)
     fields = _dimensions(ds)
     dims: list[Dimension] = []
     if period is not None:
@@ -338,7 +338,6 @@ def _canonical(dim: Dimension, raw: str, start_month: int) -> Value:
             )
         return value
     if dim.kind == "period":
-        examples = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
         assert dim.grain is not None
         try:
             found = parse_period(raw, start_month)
@@ -347,7 +346,7 @@ def _canonical(dim: Dimension, raw: str, start_month: int) -> Value:
         if found is None or found.grain != dim.grain:
             raise InvalidValueError(
                 f"--where {dim.name}: '{raw}' is not a {dim.grain}",
-                hint=f"write it as, for example, {examples[dim.grain]}",
+                hint=f"write it as, for example, {EXAMPLE_LABELS[dim.grain]}",
             )
         return found.label
     if dim.kind == "date":
@@ -618,7 +617,7 @@ def csv_safe(value: Value) -> Any:
     """A value for a CSV cell: empty for null, and never something a spreadsheet runs."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

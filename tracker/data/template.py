@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker.data.fields import DATE_FORMS
-from tracker.errors import InvalidValueError, NotFoundError
+from tracker.errors import InvalidValueError
+from tracker.formulas import looks_like_formula
+from tracker.plan.lookup import find_dataset
 from tracker.plan.schema import DataField, Dataset, Plan
 
 MAX_ROW = 1_048_576  # validation covers every row Excel has
@@ -34,14 +36,11 @@ NO_IDENTIFYING_DATA = (
     "postcodes, phone numbers, email addresses, NHS, national insurance, pupil or learner "
     "numbers. tracker refuses a file with such a column."
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_template(plan: Plan, dataset: str, path: Path) -> Path:
     """Write an empty .csv or .xlsx for ``dataset`` at ``path``; refuse an existing file."""
-    declared = plan.dataset(dataset)
-    if declared is None:
-        raise NotFoundError("data set", dataset, known=[d.name for d in plan.datasets])
+    declared = find_dataset(plan, dataset)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -81,7 +80,7 @@ def _write_csv(dataset: Dataset, path: Path) -> None:
 def _set_text(cell: Any, value: str) -> None:
     """Put text in a cell as text: never let openpyxl (or Excel) read it as a formula."""
     cell.value = value
-    if value.startswith(_FORMULA_START):
+    if looks_like_formula(value):
         cell.data_type = "s"
         cell.quotePrefix = True
 

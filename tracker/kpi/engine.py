@@ -12,13 +12,12 @@ should not show. docs/kpis.md explains the rules for officers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from tracker.disclosure import is_small, small_label
-from tracker.errors import NotFoundError
 from tracker.kpi.manual import recorded_values
 from tracker.kpi.measures import Aggregate, Request, kpi_aggregates
 from tracker.kpi.rag import (
@@ -38,7 +37,8 @@ from tracker.kpi.rag import (
     sparkline,
 )
 from tracker.periods import Period, period_of, periods_between
-from tracker.plan.schema import Kpi, Plan, natural_key
+from tracker.plan.lookup import find_kpi, find_objective
+from tracker.plan.schema import Kpi, Plan
 
 TREND_LENGTH = 4
 _GRAIN_NOUN = {"month": "month", "quarter": "quarter", "year": "financial year"}
@@ -211,13 +211,7 @@ def evaluate_kpis(
     day = as_of or plan.today()
     kpis = list(plan.kpis)
     if objective is not None:
-        wanted = objective.strip().upper()
-        if plan.objective(wanted) is None:
-            raise NotFoundError(
-                "objective",
-                objective,
-                known=sorted((o.id for o in plan.objectives), key=natural_key),
-            )
+        wanted = find_objective(plan, objective).id
         kpis = [k for k in kpis if k.objective == wanted]
     with engine.connect() as conn:
         series = _load(conn, plan, kpis, _until(plan, day), suppress=not unsuppressed)
@@ -258,14 +252,6 @@ def kpi_history(
     )
 
 
-def find_kpi(plan: Plan, kpi_id: str) -> Kpi:
-    """The KPI with this id (case does not matter), or NotFoundError listing the ids."""
-    kpi = plan.kpi(kpi_id.strip()) or plan.kpi(kpi_id.strip().upper())
-    if kpi is None:
-        raise NotFoundError("KPI", kpi_id, known=sorted((k.id for k in plan.kpis), key=natural_key))
-    return kpi
-
-
 def _until(plan: Plan, day: date) -> date:
     """KPIs measure the strategy: after its end they stand as they were at the end."""
     return min(day, plan.plan.end)
@@ -284,13 +270,6 @@ def _note(plan: Plan, day: date) -> str | None:
 
 
 # --- the values of one KPI, period by period --------------------------------------------------
-
-
-def _shift_year(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def _load(
@@ -338,19 +317,8 @@ class _Series:
             return None
         if self.kpi.cumulative:
             return Request(self.kpi, self.start, self.periods[-1].end, since=self.start)
-        first = self.year_earlier(self.periods[0]).start
+        first = self.periods[0].year_earlier().start
         return Request(self.kpi, first, self.periods[-1].end)
-
-    # periods
-
-    def period_of(self, day: date) -> Period:
-        return period_of(day, self.kpi.frequency, self.fy)
-
-    def previous(self, p: Period) -> Period:
-        return self.period_of(p.start - timedelta(days=1))
-
-    def year_earlier(self, p: Period) -> Period:
-        return self.period_of(_shift_year(p.start))
 
     # figures
 
@@ -515,7 +483,7 @@ class _Series:
 
     def pending(self) -> Rating:
         """The rating before any period is complete."""
-        first = self.period_of(self.start)
+        first = period_of(self.start, self.kpi.frequency, self.fy)
         noun = _GRAIN_NOUN[self.kpi.frequency]
         words = f"no complete {noun} yet: the first, {first.label}, ends on {first.end.isoformat()}"
         return Rating(CONTEXTUAL if self.kpi.target is None else GREY, words)
@@ -541,8 +509,8 @@ class _Series:
             source=self.source,
             latest=latest,
             pending=self.pending(),
-            previous=self.compare(latest, self.previous(latest_period)),
-            year_ago=self.compare(latest, self.year_earlier(latest_period)),
+            previous=self.compare(latest, latest_period.previous()),
+            year_ago=self.compare(latest, latest_period.year_earlier()),
             trend=trend,
         )
 

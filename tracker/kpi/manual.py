@@ -19,22 +19,14 @@ from sqlmodel import select
 
 from tracker.db import models as m
 from tracker.db.engine import transaction
-from tracker.errors import InvalidValueError, NotFoundError
+from tracker.errors import InvalidValueError
 from tracker.people import acting_person, check_may_act
-from tracker.periods import parse_period
-from tracker.plan.schema import Kpi, Plan, natural_key
+from tracker.periods import EXAMPLE_LABELS, GRAIN_ADJECTIVES, parse_period
+from tracker.plan.lookup import find_kpi
+from tracker.plan.schema import Kpi, Plan
+from tracker.progress import SOURCES
 
 NOTE_MAX = 1000
-SOURCES = ("cli", "spreadsheet", "import", "demo")
-_GRAIN_WORDS = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
-_EXAMPLES = {"month": "2020-05", "quarter": "2020/21 Q1", "year": "2020/21"}
-
-
-def _kpi(plan: Plan, kpi_id: str) -> Kpi:
-    kpi = plan.kpi(kpi_id.strip())
-    if kpi is None:
-        raise NotFoundError("KPI", kpi_id, known=sorted((k.id for k in plan.kpis), key=natural_key))
-    return kpi
 
 
 def record_kpi_value(
@@ -54,7 +46,7 @@ def record_kpi_value(
     Raises a TrackerError (and writes nothing) if the KPI is computed, the
     person may not record it, or the period, value or note is not acceptable.
     """
-    kpi = _kpi(plan, kpi_id)
+    kpi = find_kpi(plan, kpi_id)
     if kpi.measure.kind != "manual":
         raise InvalidValueError(
             f"{kpi.id} is computed from data set {kpi.measure.dataset}, not recorded by hand",
@@ -68,8 +60,8 @@ def record_kpi_value(
     if p.grain != kpi.frequency:
         raise InvalidValueError(
             f"period '{period.strip()}' is a {p.grain} but {kpi.id} is "
-            f"{_GRAIN_WORDS[kpi.frequency]}",
-            hint=f"give a {kpi.frequency} such as {_EXAMPLES[kpi.frequency]}",
+            f"{GRAIN_ADJECTIVES[kpi.frequency]}",
+            hint=f"give a {kpi.frequency} such as {EXAMPLE_LABELS[kpi.frequency]}",
         )
     s = plan.plan
     if p.end < s.start or p.start > s.end:

@@ -9,32 +9,19 @@ analyst asked for small numbers, a warning says the output must not be shared.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tracker.kpi.rag import CONTEXTUAL, Figure, fmt_number, fmt_value
+from tracker.periods import GRAIN_ADJECTIVES
 
 if TYPE_CHECKING:
     from tracker.kpi.engine import Comparison, KpiHistory, KpiReport
     from tracker.plan.schema import Kpi
 
-RAG_STYLES = {
-    "red": "bold red",
-    "amber": "bold yellow",
-    "green": "bold green",
-    "grey": "dim",
-    CONTEXTUAL: "italic",
-}
 RAG_ORDER = ("red", "amber", "green", "grey", CONTEXTUAL)
-_FREQUENCY = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
 UNSUPPRESSED_WARNING = (
     "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or distribute it"
 )
-
-
-def _rag(rating: str) -> Any:
-    from rich.text import Text
-
-    return Text(rating.upper(), style=RAG_STYLES.get(rating, ""))
 
 
 def figure_text(figure: Figure, unit: str) -> str:
@@ -78,7 +65,7 @@ def render_kpis(report: KpiReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from tracker.console import make_console
+    from tracker.console import make_console, rag_text
 
     console = make_console()
     console.print(
@@ -130,7 +117,7 @@ def render_kpis(report: KpiReport) -> None:
                 Text.assemble((k.id, "bold"), " ", k.name),
                 f"{period}\n{value}",
                 target,
-                _rag(r.rating.rag),
+                rag_text(r.rating.rag),
                 f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}",
             )
         else:
@@ -140,7 +127,7 @@ def render_kpis(report: KpiReport) -> None:
                 period,
                 value,
                 target,
-                _rag(r.rating.rag),
+                rag_text(r.rating.rag),
                 previous,
                 year_ago,
                 trend,
@@ -148,13 +135,15 @@ def render_kpis(report: KpiReport) -> None:
     console.print(table)
     console.print(Text("Why each KPI has its rating:", style="bold"))
     for r in report.kpis:
-        console.print(Text.assemble(f"  {r.kpi.id} ", _rag(r.rating.rag), f": {r.rating.reason}"))
+        console.print(
+            Text.assemble(f"  {r.kpi.id} ", rag_text(r.rating.rag), f": {r.rating.reason}")
+        )
     line = Text(f"{len(report.kpis)} KPI{'s' if len(report.kpis) != 1 else ''} by RAG: ")
     for i, rating in enumerate(RAG_ORDER):
         if i:
             line.append(", ")
         line.append(f"{counts[rating]} ")
-        line.append(_rag(rating))
+        line.append(rag_text(rating))
     console.print(line)
     console.print(
         Text(
@@ -172,12 +161,12 @@ def render_kpi_history(result: KpiHistory) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from tracker.console import make_console
+    from tracker.console import make_console, rag_text
 
     k = result.kpi
     console = make_console()
     better = "higher" if k.direction == "higher" else "lower"
-    how = f"{_FREQUENCY[k.frequency]}, {better} is better"
+    how = f"{GRAIN_ADJECTIVES[k.frequency]}, {better} is better"
     if k.cumulative:
         how += ", running total from the strategy start"
     console.print(Text(f"{k.id} {k.name}", style="bold"))
@@ -205,7 +194,7 @@ def render_kpi_history(result: KpiHistory) -> None:
             p.period.label,
             figure_text(p.figure, k.unit),
             target,
-            _rag(p.rating.rag),
+            rag_text(p.rating.rag),
             Text(p.rating.reason),
         )
     console.print(table)
