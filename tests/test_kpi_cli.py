@@ -321,9 +321,10 @@ def test_kpi_ids_and_objectives_are_found_in_any_case(cli: Any) -> None:
             "value 101 for KPI5.3 is over 100%: give a percentage from 0 to 100",
         ),
         (
-            ["KPI1.1", "--period", "2020/21 Q1", "--value", "1", "--note", "x" * 1001],
+            ["KPI1.1", "--period", "2020/21 Q1", "--value", "1", "--note", "x" * 2001],
             OWNER,
-            "the note is 1001 characters long: keep it to 1000 characters or fewer",
+            "note is 2001 characters long, the limit is 2000: shorten it (put long reports in "
+            "the Steering Group pack)",
         ),
         (
             ["KPI9.1", "--period", "2020/21 Q1", "--value", "1"],

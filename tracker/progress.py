@@ -27,7 +27,6 @@ Rules (documented in docs/json.md and the command help):
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -39,11 +38,9 @@ from tracker.errors import InvalidValueError, TrackerError
 from tracker.people import acting_person, check_may_act
 from tracker.plan.lookup import not_found, resolve_id
 from tracker.plan.schema import RAGS, STATUSES, Plan
+from tracker.usertext import clean_note
 
 SOURCES = ("cli", "spreadsheet", "import", "demo")  # how an update or a KPI value arrived
-NOTE_MAX = 2000
-# Layout characters kept in notes; every other control or bidi-override character is removed.
-_KEEP = {"\n"}
 
 
 @dataclass(frozen=True)
@@ -107,21 +104,6 @@ def _record(row: Any) -> UpdateRecord:
 
 
 # --- checking each value -------------------------------------------------------------------
-
-
-def clean_note(note: str | None) -> str | None:
-    """The note without control or bidi-override characters; tabs become spaces; None if empty."""
-    if note is None:
-        return None
-    text = note.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))
-    text = text.strip()
-    if len(text) > NOTE_MAX:
-        raise InvalidValueError(
-            f"note is {len(text)} characters long, the limit is {NOTE_MAX}",
-            hint="shorten it (put long reports in the Steering Group pack)",
-        )
-    return text or None
 
 
 def _status(value: str) -> str:
@@ -362,6 +344,7 @@ def render_history(
     action_id: str, rows: Sequence[UpdateRecord], *, archived_at: datetime | None = None
 ) -> None:
     """Print an action's updates as a table; readable without colour (NO_COLOR is respected)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -386,25 +369,29 @@ def render_history(
             )
         )
         return
-    table = Table(title=Text(f"Updates on {action_id}, oldest first"), title_justify="left")
+    table = Table(
+        title=Text(f"Updates on {action_id}, oldest first"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_lines=True,
+    )
     table.add_column("On", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Progress", justify="right", no_wrap=True)
-    table.add_column("Own RAG", no_wrap=True)
-    table.add_column("By", no_wrap=True)
-    table.add_column("Source", no_wrap=True)
-    table.add_column("Note", ratio=1)
-    table.add_column("Recorded (UTC)", no_wrap=True)
+    table.add_column("By, from", ratio=1, min_width=14, overflow="fold")
+    table.add_column("Note", ratio=3, min_width=16)
+    table.add_column("Recorded", no_wrap=True)
     for r in rows:
+        state = Text(status_label(r.status))
+        if r.progress is not None:
+            state.append(f"\n{r.progress}%")
+        if r.rag:
+            state.append(f"\nown RAG: {r.rag.upper()}")
         table.add_row(
             r.on.isoformat(),
-            status_label(r.status),
-            "" if r.progress is None else f"{r.progress}%",
-            (r.rag or "").upper(),
-            Text(r.by),
-            r.source,
+            state,
+            Text.assemble(r.by, ("\n" + r.source, "dim")),
             Text(r.note or ""),
-            f"{r.recorded_at:%Y-%m-%d %H:%M}",
+            f"{r.recorded_at:%Y-%m-%d}\n{r.recorded_at:%H:%M} UTC",
         )
     console.print(table)
     n = len(rows)

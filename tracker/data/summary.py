@@ -55,8 +55,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from tracker.errors import InvalidValueError
-from tracker.formulas import looks_like_formula
 from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period, periods_between
+from tracker.usertext import looks_like_formula
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -24,9 +24,9 @@ from typing import Any
 
 from tracker.data.fields import DATE_FORMS
 from tracker.errors import InvalidValueError
-from tracker.formulas import looks_like_formula
 from tracker.plan.lookup import find_dataset
 from tracker.plan.schema import DataField, Dataset, Plan
+from tracker.usertext import looks_like_formula
 
 MAX_ROW = 1_048_576  # validation covers every row Excel has
 INLINE_LIST_LIMIT = 255  # Excel's limit on an inline list ("A,B,C") in a validation

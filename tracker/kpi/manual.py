@@ -25,8 +25,7 @@ from tracker.periods import EXAMPLE_LABELS, GRAIN_ADJECTIVES, parse_period
 from tracker.plan.lookup import find_kpi
 from tracker.plan.schema import Kpi, Plan
 from tracker.progress import SOURCES
-
-NOTE_MAX = 1000
+from tracker.usertext import clean_note
 
 
 def record_kpi_value(
@@ -84,12 +83,8 @@ def record_kpi_value(
         raise InvalidValueError(
             f"value {number:g} for {kpi.id} is over 100%", hint="give a percentage from 0 to 100"
         )
-    text = " ".join(note.split()) if note else None
-    if text and len(text) > NOTE_MAX:
-        raise InvalidValueError(
-            f"the note is {len(text)} characters long",
-            hint=f"keep it to {NOTE_MAX} characters or fewer",
-        )
+    text = clean_note(note)
+    text = " ".join(text.split()) if text else None  # a KPI note is one line in the pack
     if source not in SOURCES:
         raise InvalidValueError(
             f"source '{source}' is not known", hint=f"use one of {', '.join(SOURCES)}"
