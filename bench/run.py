@@ -25,6 +25,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
@@ -222,57 +223,29 @@ def main() -> None:
         results.append((label, _measure(RAW, [kind, str(path)], env)))
         print(f"  {label}: {results[-1][1]['seconds']:.2f} s", flush=True)
 
-    def step(label: str, args: list[str], workspace: Path) -> None:
-        full = [*args, "--workspace", str(workspace)]
-        results.append((label, _measure(STEP, [json.dumps(full)], env)))
+    def run(label: str, args: list[str]) -> None:
+        results.append((label, _measure(STEP, [json.dumps(args)], env)))
         print(f"  {label}: {results[-1][1]['seconds']:.2f} s", flush=True)
 
-    for label, ws_name, fname in (
-        ("import referrals CSV (100k rows)", "ws-csv", "referrals_csv"),
-        ("import referrals XLSX (100k rows)", "ws-xlsx", "referrals_xlsx"),
-    ):
-        ws = OUT / ws_name
-        shutil.rmtree(ws, ignore_errors=True)
-        _measure(STEP, [json.dumps(["init", str(ws)])], env)
-        step(
-            label.replace("100k", f"{REFERRALS // 1000}k"),
-            ["data", "import", "referrals", str(files[fname]), "--format", "json"],
-            ws,
-        )
-    ws = OUT / "ws-csv"
-    step(
-        "reimport referrals CSV (no changes)",
-        ["data", "import", "referrals", str(files["referrals_csv"]), "--format", "json"],
-        ws,
+    # The XLSX import on its own workspace; everything else on one SQLite workspace, then
+    # again on PostgreSQL where it is installed.
+    xlsx_ws = _fresh_workspace(OUT / "ws-xlsx", [], env)
+    run(
+        f"import referrals XLSX ({REFERRALS // 1000}k rows)",
+        [*_import("referrals", files["referrals_xlsx"]), "--workspace", str(xlsx_ws)],
     )
-    step(
-        f"import training CSV ({TRAINING // 1000}k rows)",
-        ["data", "import", "training", str(files["training_csv"]), "--format", "json"],
-        ws,
-    )
-    step(
-        "data summary referrals --by sector --period quarter",
-        [
-            "data",
-            "summary",
-            "referrals",
-            "--by",
-            "sector",
-            "--period",
-            "quarter",
-            "--format",
-            "json",
-        ],
-        ws,
-    )
-    step(
-        "data summary referrals --by district,gender",
-        ["data", "summary", "referrals", "--by", "district,gender", "--format", "json"],
-        ws,
-    )
-    step("kpi show (all KPIs)", ["kpi", "show", "--as-of", "2021-03-31", "--format", "json"], ws)
-
-    _postgres_steps(files, env, results)
+    database_options: list[tuple[str, list[str]]] = [("", [])]
+    server = _postgres_server()
+    if server is not None:
+        database_options.append(("PostgreSQL: ", ["--database", server.create_database("bench")]))
+    try:
+        for prefix, db in database_options:
+            ws = _fresh_workspace(OUT / ("ws-pg" if db else "ws-csv"), db, env)
+            for label, args in workload(files):
+                run(prefix + label, [*args, "--workspace", str(ws), *db])
+    finally:
+        if server is not None:
+            server.stop()
 
     print()
     print("| step | seconds | peak memory (MB) |")
@@ -293,54 +266,58 @@ def main() -> None:
     )
 
 
-def _postgres_steps(
-    files: dict[str, Path], env: dict[str, str], results: list[tuple[str, dict[str, float]]]
-) -> None:
-    """The same import and KPI steps on a throwaway PostgreSQL server, where one is installed."""
+def _import(dataset: str, path: Path) -> list[str]:
+    return ["data", "import", dataset, str(path), "--format", "json"]
+
+
+def workload(files: dict[str, Path]) -> list[tuple[str, list[str]]]:
+    """The timed commands, in order, as (label, tracker arguments)."""
+    return [
+        (
+            f"import referrals CSV ({REFERRALS // 1000}k rows)",
+            _import("referrals", files["referrals_csv"]),
+        ),
+        ("reimport referrals CSV (no changes)", _import("referrals", files["referrals_csv"])),
+        (
+            f"import training CSV ({TRAINING // 1000}k rows)",
+            _import("training", files["training_csv"]),
+        ),
+        (
+            "data summary referrals --by sector --period quarter",
+            [
+                "data",
+                "summary",
+                "referrals",
+                "--by",
+                "sector",
+                "--period",
+                "quarter",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "data summary referrals --by district,gender",
+            ["data", "summary", "referrals", "--by", "district,gender", "--format", "json"],
+        ),
+        ("kpi show (all KPIs)", ["kpi", "show", "--as-of", "2021-03-31", "--format", "json"]),
+    ]
+
+
+def _fresh_workspace(folder: Path, database: list[str], env: dict[str, str]) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    _measure(STEP, [json.dumps(["init", str(folder), *database])], env)
+    return folder
+
+
+def _postgres_server() -> Any:
+    """A throwaway PostgreSQL server (tests/pg.py), or None where it is not installed."""
     from tests.pg import find_pg_bin, start_server
 
     if find_pg_bin() is None or os.environ.get("BENCH_POSTGRES") == "0":
         print("  (PostgreSQL not installed: PostgreSQL steps skipped)")
-        return
-    server = start_server()
-    try:
-        url = server.create_database("bench")
-        ws = OUT / "ws-pg"
-        shutil.rmtree(ws, ignore_errors=True)
-        _measure(STEP, [json.dumps(["init", str(ws), "--database", url])], env)
-        for label, args in (
-            (
-                "PostgreSQL: import referrals CSV",
-                ["data", "import", "referrals", str(files["referrals_csv"]), "--format", "json"],
-            ),
-            (
-                "PostgreSQL: import training CSV",
-                ["data", "import", "training", str(files["training_csv"]), "--format", "json"],
-            ),
-            (
-                "PostgreSQL: data summary referrals --by sector --period quarter",
-                [
-                    "data",
-                    "summary",
-                    "referrals",
-                    "--by",
-                    "sector",
-                    "--period",
-                    "quarter",
-                    "--format",
-                    "json",
-                ],
-            ),
-            (
-                "PostgreSQL: kpi show (all KPIs)",
-                ["kpi", "show", "--as-of", "2021-03-31", "--format", "json"],
-            ),
-        ):
-            full = [*args, "--workspace", str(ws), "--database", url]
-            results.append((label, _measure(STEP, [json.dumps(full)], env)))
-            print(f"  {label}: {results[-1][1]['seconds']:.2f} s", flush=True)
-    finally:
-        server.stop()
+        return None
+    return start_server()
 
 
 if __name__ == "__main__":
