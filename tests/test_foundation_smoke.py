@@ -26,3 +26,17 @@ def test_init_refuses_an_existing_workspace(sqlite_cli, tmp_path: Path) -> None:
     result = sqlite_cli("init", str(sqlite_cli.workspace))
     assert result.exit_code == 1
     assert "already a workspace" in result.output
+
+
+def test_migrations_match_the_models(engine) -> None:
+    """Alembic owns the schema: the migrated database is exactly what the models declare."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import tracker.db.models  # noqa: F401  (registers the tables)
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, SQLModel.metadata)
+    assert diffs == []

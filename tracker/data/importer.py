@@ -614,7 +614,7 @@ class _Writer:
             self.session.execute(
                 text(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS tracker_import_update "
-                    "(id integer PRIMARY KEY, new_values json NOT NULL) ON COMMIT DROP"
+                    "(id integer PRIMARY KEY, new_values jsonb NOT NULL) ON COMMIT DROP"
                 )
             )
             self.session.execute(text("TRUNCATE tracker_import_update"))

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -201,7 +202,11 @@ class DataRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dataset: str = Field(index=True)
     key: str
-    values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # JSONB on PostgreSQL: KPIs and summaries read many values of every row, and JSONB is
+    # read without re-parsing the text each time (about 5x faster there; see docs/benchmarks.md).
+    values: dict[str, Any] = Field(
+        sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=False)
+    )
     import_id: int = Field(foreign_key="data_import.id")
     updated_at: datetime = _ts(nullable=False)
 
