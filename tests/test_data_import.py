@@ -233,7 +233,7 @@ def test_training_xlsx_imports(cli, tmp_path: Path) -> None:
     result = cli("data", "import", "training", str(path))
     assert result.exit_code == 0, result.output
     records = stored(cli, "training")
-    key = "2019-05-02\x1fWRAP workshop\x1fEducation\x1fExample Primary School\x1fCorby\x1fIn person"
+    key = "2019-05-02\x1fWRAP workshop\x1fEducation\x1fExample Primary School\x1fCorby\x1fIn person\x1f"  # the optional reference is empty
     assert records[key]["attendees"] == 12
     assert records[key]["delivered_on_quarter"] == "2019/20 Q1"
     second = next(v for k, v in records.items() if k != key)
@@ -267,7 +267,7 @@ def test_every_bad_row_is_named_and_nothing_is_stored(cli, tmp_path: Path) -> No
         "referrals.csv:4: age '12.5' is not a whole number",
         "referrals.csv:4: decided_on '31/02/2020' is not a real date; dates are read day first "
         "(DD/MM/YYYY or YYYY-MM-DD)",
-        "referrals.csv:4: this row has the same reference as row 2 (R1); each row needs its own",
+        "referrals.csv:4: this row has the same reference as row 2 (R1); keep one of them, or correct the reference of the other",
         "referrals.csv:5: received_on '13/13/2020' is not a real date; dates are read day first "
         "(DD/MM/YYYY or YYYY-MM-DD)",
         "referrals.csv:5: sector 'Nope' is not one of Education, Schools, Further education, "
@@ -668,3 +668,23 @@ def test_derived_periods_follow_the_plans_financial_year() -> None:
         RowBuilder(referrals).build({**cells, "received_on": "2020-04-01"})["received_on_quarter"]
         == "2020/21 Q1"
     )
+
+
+def test_two_sessions_alike_in_everything_are_told_apart_by_reference(cli, tmp_path) -> None:
+    header = "delivered_on,course,sector,organisation,district,attendees,format,reference\n"
+    same = "2020-05-01,WRAP,Health,NHS Trust (example),Corby,{n},In person,{ref}\n"
+    clash = tmp_path / "clash.csv"
+    clash.write_text(header + same.format(n=12, ref="") + same.format(n=15, ref=""), "utf-8")
+    result = cli("data", "import", "training", str(clash), TRACKER_USER="")
+    assert result.exit_code == 1
+    assert "keep one of them, or give each its own reference" in result.output
+
+    told_apart = tmp_path / "sessions.csv"
+    told_apart.write_text(
+        header + same.format(n=12, ref="WRAP-1") + same.format(n=15, ref="WRAP-2"), "utf-8"
+    )
+    result = cli("data", "import", "training", str(told_apart), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"added": 2' in result.output
+    summary = cli("data", "summary", "training", "--by", "course", "--format", "json")
+    assert '"count": 27' in summary.output

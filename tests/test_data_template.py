@@ -90,7 +90,7 @@ def test_csv_template_is_the_header_row(sqlite_cli, tmp_path: Path) -> None:
     result = sqlite_cli("data", "template", "training", str(path))
     assert result.exit_code == 0, result.output
     assert path.read_bytes() == (
-        b"\xef\xbb\xbfdelivered_on,course,sector,organisation,district,attendees,format\r\n"
+        b"\xef\xbb\xbfdelivered_on,course,sector,organisation,district,attendees,format,reference\r\n"
     )
 
 

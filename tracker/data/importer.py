@@ -316,6 +316,12 @@ def _check_rows(
     first_line: dict[str, int] = {}
     records: dict[str, dict[str, Any]] = {}
     key_names = " and ".join(dataset.key)
+    optional_keys = [f.name for f in dataset.fields if f.name in dataset.key and not f.required]
+    duplicate_hint = (
+        f"keep one of them, or give each its own {optional_keys[0]}"
+        if optional_keys
+        else f"keep one of them, or correct the {key_names} of the other"
+    )
 
     def problem(line: int, message: str) -> None:
         nonlocal total
@@ -363,7 +369,7 @@ def _check_rows(
             problem(
                 line,
                 f"this row has the same {key_names} as row {earlier} "
-                f"({key.replace(KEY_SEPARATOR, ' / ')}); each row needs its own",
+                f"({key.replace(KEY_SEPARATOR, ' / ').rstrip(' /')}); {duplicate_hint}",
             )
             continue
         first_line[key] = line

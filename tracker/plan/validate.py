@@ -239,13 +239,12 @@ def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
                     f"'{f.band_field}' is not declared; declare it as a category field",
                 )
         _check_dataset_field(add, floc, dataset, f, by_name)
-    for k in dataset.key:
-        if k in by_name and not by_name[k].required:
-            add(
-                (*at, "key"),
-                f"data set {dataset.name} key field '{k}' is optional; "
-                "a key field must be required: remove 'required: false'",
-            )
+    if dataset.key and all(k in by_name and not by_name[k].required for k in dataset.key):
+        add(
+            (*at, "key"),
+            f"data set {dataset.name}: every key field is optional, so a row could have no key; "
+            "make at least one of them required",
+        )
     if dataset.count_field is not None:
         counted = by_name.get(dataset.count_field)
         if counted is None or counted.type != "integer":
