@@ -35,7 +35,15 @@ class _Group(TyperGroup):
             _fail(str(exc), exc.details())
         except KeyboardInterrupt:
             _fail("interrupted; nothing further was written", code=130)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except typer.TyperException as exc:
+            # A mistake on the command line itself (a missing option, a value not in the
+            # list): one line naming the command's help, like every other error.
+            if getattr(exc, "exit_code", 1) != 2 or type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(exc, "ctx", None) or ctx
+            message = exc.format_message().replace("Value error, ", "").rstrip(".")
+            _fail(f"{message[:1].lower()}{message[1:]}; see '{where.command_path} --help'")
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # a bug, not the user's mistake: say so plainly
             if os.environ.get("TRACKER_DEBUG"):
@@ -113,7 +121,7 @@ DatabaseOpt = Annotated[
         "--database",
         metavar="URL",
         help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
-        "[default: TRACKER_DATABASE_URL or tracker.db in the workspace]",
+        "[default: TRACKER_DATABASE_URL, else the workspace's tracker.toml, else its tracker.db]",
         show_default=False,
     ),
 ]
@@ -149,7 +157,8 @@ class SummaryFormat(StrEnum):
 
 
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="table for people, json for scripts")
+    Format,
+    typer.Option("--format", "-f", help="table for people, json for scripts", case_sensitive=False),
 ]
 
 
@@ -496,12 +505,25 @@ def db_upgrade(workspace: WorkspaceOpt = None, database: DatabaseOpt = None) -> 
 
 @data_app.command("template")
 def data_template(
-    dataset: Annotated[str, typer.Argument(help="Data set name, e.g. referrals or training")],
-    file: Annotated[Path, typer.Argument(help="File to write: .xlsx (with drop-downs) or .csv")],
+    dataset: Annotated[
+        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
+    ],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="File to write: .xlsx (with drop-downs) or .csv")
+    ],
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Write an empty file with the right column headers for the people who prepare the data."""
+    """Write an empty file with the right column headers for the people who prepare the data.
+
+    The XLSX version has a drop-down on every category column, date and number checks,
+    and a Notes sheet explaining each column. An existing file is never overwritten.
+
+    \b
+    Examples:
+      tracker data template referrals referrals.xlsx
+      tracker data template training training.csv
+    """
     from tracker.data.template import write_template
 
     with _open(workspace, database) as ws:
@@ -511,10 +533,15 @@ def data_template(
 
 @data_app.command("import")
 def data_import(
-    dataset: Annotated[str, typer.Argument(help="Data set name, e.g. referrals or training")],
-    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file")],
+    dataset: Annotated[
+        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
+    ],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .csv or .xlsx file")],
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Worksheet to read [default: the first]")
+        str | None,
+        typer.Option(
+            "--sheet", metavar="NAME", help="Worksheet to read [default: the first visible]"
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the file and show what would change")
@@ -530,7 +557,15 @@ def data_import(
     """Import a file into a data set: all rows or none, every bad row listed.
 
     Rows are matched by the data set's key: re-importing the same rows changes nothing,
-    and a changed row is updated with its previous values kept in the history.
+    and a changed row is updated with its previous values kept in the history. Files with
+    identifying columns (names, dates of birth, addresses...), macro-enabled workbooks and
+    oversized or malformed files are refused whole. Column rules: docs/data.md.
+
+    \b
+    Examples:
+      tracker data import referrals referrals.xlsx --dry-run
+      tracker data import referrals referrals.xlsx
+      tracker data import training training.csv --ignore-extra --format json
     """
     from tracker.data.importer import import_file, render_import
 
@@ -554,21 +589,39 @@ def data_import(
 
 @data_app.command("summary")
 def data_summary(
-    dataset: Annotated[str, typer.Argument(help="Data set name, e.g. referrals or training")],
+    dataset: Annotated[
+        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
+    ],
     by_: Annotated[
         str | None,
-        typer.Option("--by", help="Field(s) to count by, comma separated, e.g. sector,gender"),
+        typer.Option(
+            "--by",
+            metavar="FIELD[,FIELD]",
+            help="Field(s) to count by, comma separated, e.g. sector,gender; derived fields "
+            "work too: sector_group, age_band",
+        ),
     ] = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="Also by month, quarter or year (financial)")
+        str | None,
+        typer.Option(
+            "--period", metavar="month|quarter|year", help="Also by financial month/quarter/year"
+        ),
     ] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First date included")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last date included")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="First date included")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Last date included")
+    ] = None,
     where: Annotated[
-        list[str] | None, typer.Option("--where", help="FIELD=VALUE filter; repeat for more")
+        list[str] | None,
+        typer.Option(
+            "--where", metavar="FIELD=VALUE", help="Only rows with this value; repeat for more"
+        ),
     ] = None,
     fmt: Annotated[
-        SummaryFormat, typer.Option("--format", "-f", help="table, json or csv")
+        SummaryFormat,
+        typer.Option("--format", "-f", help="table, json or csv", case_sensitive=False),
     ] = SummaryFormat.table,
     no_suppress: Annotated[
         bool, typer.Option("--no-suppress", help="Show small numbers (your own screen only)")
@@ -578,7 +631,16 @@ def data_summary(
 ) -> None:
     """Counts (attendees for training) with percentages, small numbers suppressed.
 
-    Periods follow the UK financial year (2019/20 Q1 is April-June 2019).
+    Periods follow the UK financial year (2019/20 Q1 is April-June 2019). Percentages are
+    of the rows where the field is known; unknowns get their own row. Counts from 1 to 4
+    are shown as <5, and others hidden (*) where a <5 could be worked out from totals.
+
+    \b
+    Examples:
+      tracker data summary referrals --by sector_group --period quarter
+      tracker data summary referrals --by district,gender --from 2020-04-01 --to 2021-03-31
+      tracker data summary referrals --by outcome --where sector=Schools --format csv
+      tracker data summary training --by course --period year --format json
     """
     from tracker.data.summary import build_summary, render_summary
 
@@ -604,13 +666,24 @@ def data_summary(
 def kpi_show(
     as_of: AsOfOpt = None,
     objective: Annotated[
-        str | None, typer.Option("--objective", "-o", help="Only this objective, e.g. SO3")
+        str | None,
+        typer.Option("--objective", "-o", metavar="ID", help="Only this objective, e.g. SO3"),
     ] = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Each KPI's latest complete period: value, target, RAG, direction of travel, trend."""
+    """Each KPI's latest complete period: value, target, RAG, direction of travel, trend.
+
+    Green meets the target, amber is within its tolerance, red is beyond it, grey has no
+    data yet; contextual indicators have no target. Cumulative KPIs are projected to the
+    review date. Every rating is followed by its reason. See docs/kpis.md.
+
+    \b
+    Examples:
+      tracker kpi show --as-of 2020-12-31
+      tracker kpi show --objective SO4 --format json
+    """
     from tracker.kpi.engine import evaluate_kpis
     from tracker.kpi.render import render_kpis
 
@@ -626,13 +699,19 @@ def kpi_show(
 
 @kpi_app.command("history")
 def kpi_history(
-    kpi_id: Annotated[str, typer.Argument(help="The KPI, e.g. KPI3.1")],
+    kpi_id: Annotated[str, typer.Argument(metavar="KPI_ID", help="The KPI, e.g. KPI3.1")],
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Every period of one KPI with its value, target and RAG."""
+    """Every period of one KPI with its value, target and RAG.
+
+    \b
+    Examples:
+      tracker kpi history KPI3.1
+      tracker kpi history KPI4.1 --as-of 2021-03-31 --format json
+    """
     from tracker.kpi.engine import kpi_history as build_history
     from tracker.kpi.render import render_kpi_history
 
@@ -646,20 +725,33 @@ def kpi_history(
 
 @kpi_app.command("record")
 def kpi_record(
-    kpi_id: Annotated[str, typer.Argument(help="A manual KPI, e.g. KPI1.1")],
-    period: Annotated[str, typer.Option("--period", help='e.g. "2020/21 Q1", 2020/21 or 2020-05')],
+    kpi_id: Annotated[str, typer.Argument(metavar="KPI_ID", help="A manual KPI, e.g. KPI1.1")],
+    period: Annotated[
+        str,
+        typer.Option("--period", metavar="PERIOD", help='e.g. "2020/21 Q1", 2020/21 or 2020-05'),
+    ],
     value: Annotated[
         str,
         typer.Option("--value", metavar="NUMBER", help="The value for that period, e.g. 6 or 45%"),
     ],
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="Context for the Steering Group")
+        str | None,
+        typer.Option("--note", "-n", metavar="TEXT", help="Context for the Steering Group"),
     ] = None,
     by: ByOpt = None,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Record the value of a manual KPI for a period (the latest value recorded counts)."""
+    """Record the value of a manual KPI for a period (the latest value recorded counts).
+
+    Only the KPI's owner or a plan administrator may record it; KPIs computed from data
+    are refused. The period must match the KPI's frequency (a quarter for a quarterly KPI).
+
+    \b
+    Examples:
+      tracker kpi record KPI1.1 --period "2020/21 Q3" --value 7 --by community.safety@example.org
+      tracker kpi record KPI5.3 --period "2020/21 Q3" --value 85% --note "Two cases closed"
+    """
     from tracker.kpi.manual import record_kpi_value
 
     with _open(workspace, database, by) as ws:

@@ -236,7 +236,8 @@ def test_init_into_an_existing_workspace(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "path",
     [("init",), ("demo",), ("status",), ("update",), ("history",), ("plan", "check"),
-     ("plan", "load"), ("db", "upgrade")],
+     ("plan", "load"), ("db", "upgrade"), ("data", "template"), ("data", "import"),
+     ("data", "summary"), ("kpi", "show"), ("kpi", "history"), ("kpi", "record")],
     ids=" ".join,
 )  # fmt: skip
 def test_help_of_the_core_commands_teaches_by_example(path) -> None:
@@ -311,3 +312,35 @@ def test_a_broken_settings_file_is_one_line(sqlite_cli) -> None:
         f"error: {sqlite_cli.workspace / 'tracker.toml'} cannot be read"
     )
     assert len(result.output.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["update", "SO1.2"],
+            "error: missing option '--status' / '-s'; see 'tracker update --help'",
+        ),
+        (
+            ["status", "--format", "yaml"],
+            "error: invalid value for '--format' / '-f': 'yaml' is not one of 'table', 'json'; "
+            "see 'tracker status --help'",
+        ),
+        (["bogus"], "error: no such command 'bogus'; see 'tracker --help'"),
+        (["plan", "bogus"], "error: no such command 'bogus'; see 'tracker plan --help'"),
+        (
+            ["data", "summary"],
+            "error: missing argument 'DATASET'; see 'tracker data summary --help'",
+        ),
+    ],
+)
+def test_command_line_mistakes_are_one_line_with_exit_1(args, message) -> None:
+    result = CliRunner().invoke(app, args, env={"TRACKER_DATABASE_URL": ""}, prog_name="tracker")
+    assert result.exit_code == 1
+    assert result.output == message + "\n"
+
+
+def test_formats_are_read_in_any_case(sqlite_cli) -> None:
+    result = sqlite_cli("status", "--format", "JSON", "--as-of", "2020-06-30")
+    assert result.exit_code == 0
+    assert result.output.startswith("{")

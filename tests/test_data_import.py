@@ -233,7 +233,11 @@ def test_training_xlsx_imports(cli, tmp_path: Path) -> None:
     result = cli("data", "import", "training", str(path))
     assert result.exit_code == 0, result.output
     records = stored(cli, "training")
-    key = "2019-05-02\x1fWRAP workshop\x1fEducation\x1fExample Primary School\x1fCorby\x1fIn person\x1f"  # the optional reference is empty
+    # the optional reference, last in the key, is empty
+    key = (
+        "2019-05-02\x1fWRAP workshop\x1fEducation\x1fExample Primary School\x1fCorby"
+        "\x1fIn person\x1f"
+    )
     assert records[key]["attendees"] == 12
     assert records[key]["delivered_on_quarter"] == "2019/20 Q1"
     second = next(v for k, v in records.items() if k != key)
@@ -267,7 +271,8 @@ def test_every_bad_row_is_named_and_nothing_is_stored(cli, tmp_path: Path) -> No
         "referrals.csv:4: age '12.5' is not a whole number",
         "referrals.csv:4: decided_on '31/02/2020' is not a real date; dates are read day first "
         "(DD/MM/YYYY or YYYY-MM-DD)",
-        "referrals.csv:4: this row has the same reference as row 2 (R1); keep one of them, or correct the reference of the other",
+        "referrals.csv:4: this row has the same reference as row 2 (R1); keep one of them, or "
+        "correct the reference of the other",
         "referrals.csv:5: received_on '13/13/2020' is not a real date; dates are read day first "
         "(DD/MM/YYYY or YYYY-MM-DD)",
         "referrals.csv:5: sector 'Nope' is not one of Education, Schools, Further education, "
