@@ -129,17 +129,26 @@ def test_identifying_values_in_text_fields_are_refused(sqlite_cli, tmp_path: Pat
         "delivered_on,course,sector,organisation,district,attendees,format\n"
         "01/04/2020,WRAP,Education,head@school.example.org,Corby,12,In person\n"
         "02/04/2020,WRAP,Education,Example School NN1 1AA,Corby,12,In person\n"
-        "03/04/2020,WRAP,Education,Example School,Corby,12,In person\n",
+        "03/04/2020,WRAP,Education,Example School,Corby,12,In person\n"
+        "04/04/2020,WRAP,Education,Call 07700 900123,Corby,12,In person\n"
+        "05/04/2020,WRAP,Education,NI QQ 12 34 56 C,Corby,12,In person\n"
+        "06/04/2020,WRAP,Education,NHS 943 476 5919,Corby,12,In person\n"
+        "07/04/2020,WRAP,Education,Example Trust 2020-21,Corby,12,In person\n",
         encoding="utf-8",
     )
     result = sqlite_cli("data", "import", "training", str(path))
     assert result.exit_code == 1
-    assert result.output.splitlines()[:2] == [
-        "training.csv:2: organisation 'head@school.example.org' looks like an email address; "
-        "identifying data must not be imported: remove it",
-        "training.csv:3: organisation 'Example School NN1 1AA' looks like a postcode; "
-        "identifying data must not be imported: remove it",
+    tail = "; identifying data must not be imported: remove it"
+    assert result.output.splitlines()[:5] == [
+        "training.csv:2: organisation holds what looks like an email address" + tail,
+        "training.csv:3: organisation holds what looks like a postcode" + tail,
+        "training.csv:5: organisation holds what looks like a phone number" + tail,
+        "training.csv:6: organisation holds what looks like a National Insurance number" + tail,
+        "training.csv:7: organisation holds what looks like an NHS number" + tail,
     ]
+    # the value itself is never repeated in the error
+    for value in ("head@school", "NN1 1AA", "07700", "QQ 12", "943 476"):
+        assert value not in result.output
 
 
 def test_plan_check_refuses_a_data_set_field_that_is_identifying(
