@@ -98,10 +98,24 @@ def _prepare_folder(directory: Path, *, fresh: bool) -> bool:
 # --- steps ---------------------------------------------------------------------------------------
 
 
+DEMO_LABEL = " - DEMO, synthetic data"
+
+
 def step_workspace(ctx: DemoContext) -> str:
+    """The shipped plan, its name marked so every report from this workspace says it is a demo."""
+    import tempfile
+
+    from tracker import shipped
+    from tracker.plan.loader import load_plan
     from tracker.workspace import init_workspace
 
-    result = init_workspace(ctx.settings)
+    text = shipped.example_plan().read_text(encoding="utf-8")
+    plan = load_plan(shipped.example_plan()).plan
+    marked = text.replace(f"name: {plan.plan.name}\n", f"name: {plan.plan.name}{DEMO_LABEL}\n", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "objectives.yaml"
+        source.write_text(marked, encoding="utf-8")
+        result = init_workspace(ctx.settings, plan_source=source)
     return f"{result.plan_file.name} loaded into {Path(result.database.split('///')[-1]).name}"
 
 
