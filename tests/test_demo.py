@@ -20,6 +20,8 @@ from tracker.progress import action_history
 from tracker.settings import Settings
 from tracker.workspace import open_workspace
 
+DEMO_NAME = "Northamptonshire Prevent Strategy 2019-2021 - DEMO, synthetic data"
+
 HEADINGS = [
     "SO1 Community cohesion - ",
     "SO2 Hate and community tensions - ",
@@ -67,19 +69,11 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert lines[4].startswith("[4/5] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
     assert lines[5].startswith("[5/5] Record synthetic values of the manual KPIs: ")
-    assert any(
-        line.startswith(
-            "Northamptonshire Prevent Strategy 2019-2021 - DEMO, synthetic data: KPIs as of 2020-12-31"
-        )
-        for line in lines
-    )
+    assert any(line.startswith(f"{DEMO_NAME}: KPIs as of 2020-12-31") for line in lines)
     kpi_counts = next(line for line in lines if line.startswith("11 KPIs by RAG: "))
     for rating in ("RED", "AMBER", "GREEN"):
         assert f" {rating}" in kpi_counts, kpi_counts
-    assert (
-        "Northamptonshire Prevent Strategy 2019-2021 - DEMO, synthetic data: status as of 2020-12-31"
-        in lines
-    )
+    assert f"{DEMO_NAME}: status as of 2020-12-31" in lines
     for heading in HEADINGS:
         assert any(line.startswith(heading) for line in lines), heading
     counts = next(line for line in lines if line.startswith("22 actions by RAG: "))
@@ -141,10 +135,7 @@ def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
     folder.mkdir()
     result = demo(str(folder), "--as-of", "2020-06-30")
     assert result.exit_code == 0, result.output
-    assert (
-        "Northamptonshire Prevent Strategy 2019-2021 - DEMO, synthetic data: status as of 2020-06-30"
-        in result.output
-    )
+    assert f"{DEMO_NAME}: status as of 2020-06-30" in result.output
     assert max(u.on for u in all_updates(folder)) <= date(2020, 6, 30)
 
 
