@@ -77,7 +77,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     except OperationalError as exc:
         raise DatabaseError(
             f"cannot open the database ({_first_line(exc)})",
-            hint="check the --database URL or TRACKER_DATABASE_URL, and that the server is running",
+            hint=(
+                "check the database file's folder exists and you may write to it"
+                if engine.dialect.name == "sqlite"
+                else "check the --database URL (or TRACKER_DATABASE_URL or the workspace's "
+                "tracker.toml) and that the server is running"
+            ),
         ) from exc
     except SQLAlchemyError as exc:
         if "file is not a database" in _first_line(exc):
