@@ -192,13 +192,20 @@ def _margin(cells: dict, kept: tuple[int, ...]) -> dict:
     return out
 
 
-def _published(cells: dict, dims: int) -> dict:
-    """Everything a reader sees: (kept dims, coords) -> (true value, mark or None if visible)."""
+def _published(cells: dict, dims: int, unfiltered: dict | None = None) -> dict:
+    """Everything a reader sees: (kept dims, coords) -> (true value, mark or None if visible).
+
+    With ``unfiltered``, ``cells`` are a filtered table published with it (``--where``).
+    """
     seen = {}
     for r in range(dims, -1, -1):
         for kept in combinations(range(dims), r):
             margin = _margin(cells, kept)
-            if kept:
+            if unfiltered is not None:
+                every = _margin(unfiltered, kept)
+                table = suppress_table(margin, len(kept), T, unfiltered=every)
+                marks = {k: table.kind(k) for k in margin}
+            elif kept:
                 table = suppress_table(margin, len(kept), T)
                 marks = {k: table.kind(k) for k in margin}
             else:
@@ -241,9 +248,14 @@ def _solvable(bounds: list[tuple[int, int]], sums: list) -> bool:
     return False
 
 
-def recovered(cells: dict, dims: int) -> list[tuple]:
-    """Hidden counts (cells of the table or of its margins) a reader can work out exactly."""
-    seen = _published(cells, dims)
+def recovered(cells: dict, dims: int, unfiltered: dict | None = None) -> list[tuple]:
+    """Hidden counts (cells of the table or of its margins) a reader can work out exactly.
+
+    With ``unfiltered``, ``cells`` are a filtered table and the reader also knows the
+    unfiltered one as published: no filtered count exceeds a visible unfiltered one.
+    """
+    seen = _published(cells, dims, unfiltered)
+    every = {} if unfiltered is None else _published(unfiltered, dims)
     top = tuple(range(dims))
     cap = sum(cells.values()) + 10
     hidden = [k for k in cells if seen[(top, k)][1] is not None]
@@ -256,6 +268,8 @@ def recovered(cells: dict, dims: int) -> list[tuple]:
         idx = [var[k] for k in members if k in var]
         const = sum(cells[k] for k in members if k not in var)
         members_of[(kept, m)] = (idx, const)
+        if (kept, m) in every and every[(kept, m)][1] is None:
+            sums.append((idx, const, -(10**9), every[(kept, m)][0]))  # at most the unfiltered
         if kept == top:
             continue
         if mark is None:
@@ -376,3 +390,91 @@ def test_the_attack_does_find_what_naive_suppression_leaves() -> None:
     assert not _solvable(bounds, [*sums, ([0], 0, 2, 10**9)])
     assert suppress_series([cells[k] for k in sorted(cells)], T) == ["<5", "<5", "*"]
     assert recovered(cells, 1) == []
+
+
+# --- filtered tables (--where) published with the unfiltered ones ---------------------------
+
+
+def test_a_count_whose_complement_is_small_is_hidden_and_protected() -> None:
+    # Corby: 19 of its 20 referrals are male; 20 is published, so 19 would show the 1.
+    male = {("Corby",): 19, ("Kettering",): 12, ("Northampton",): 30, ("Wellingborough",): 9}
+    every = {("Corby",): 20, ("Kettering",): 20, ("Northampton",): 40, ("Wellingborough",): 15}
+    table = suppress_table(male, 1, T, unfiltered=every)
+    assert table.safe
+    assert dict(table.hidden) == {("Corby",): SECONDARY, ("Wellingborough",): SECONDARY}
+    assert table.show(("Corby",)) == "*"
+    assert table.show_total() == 70
+    assert recovered(male, 1, every) == []
+    # without the unfiltered counts nothing is hidden: the attack finds nothing to recover
+    # in the table alone, but 20 - 19 gives the female count away
+    assert suppress_table(male, 1, T).hidden == {}
+
+
+def test_a_small_count_with_a_small_complement_stays_primary() -> None:
+    table = suppress_table({("a",): 3, ("b",): 20}, 1, T, unfiltered={("a",): 5, ("b",): 20})
+    assert table.kind(("a",)) == PRIMARY and table.show(("a",)) == "<5"
+
+
+def test_zero_is_shown_whatever_its_complement() -> None:
+    table = suppress_table({("a",): 0, ("b",): 20}, 1, T, unfiltered={("a",): 3, ("b",): 25})
+    assert table.show(("a",)) == 0 and table.show(("b",)) == 20 and table.show_total() == 20
+    # with b's rest at 0, the total's rest is a's 3: the total and b (which moves with it) hide
+    table = suppress_table({("a",): 0, ("b",): 20}, 1, T, unfiltered={("a",): 3, ("b",): 20})
+    assert table.show(("a",)) == 0 and table.show(("b",)) == "*" and table.show_total() == "*"
+
+
+def test_the_total_of_a_filtered_table_is_hidden_when_its_complement_is_small() -> None:
+    # the rest (2) lies in a group the filtered table does not show at all
+    cells = {("a",): 30, ("b",): 6}
+    every = {("a",): 30, ("b",): 6, ("c",): 2}
+    table = suppress_table(cells, 1, T, unfiltered=every)
+    assert table.show_total() == "*"
+    assert table.safe
+    assert recovered(cells, 1, {("a",): 30, ("b",): 6}) == []
+    assert suppress_table({(): 36}, 0, T, unfiltered={(): 38}).show(()) == "*"
+
+
+def test_no_witness_moves_a_count_above_its_unfiltered_count() -> None:
+    # a (19 of 20) is hidden; b (5 of 5) is the smallest partner, but it can neither
+    # fall (4 would be <5) nor rise (a reader knows it is at most 5), so d is hidden.
+    cells = {("a",): 19, ("b",): 5, ("c",): 40, ("d",): 14}
+    every = {("a",): 20, ("b",): 5, ("c",): 50, ("d",): 20}
+    table = suppress_table(cells, 1, T, unfiltered=every)
+    assert table.safe
+    assert dict(table.hidden) == {("a",): SECONDARY, ("d",): SECONDARY}
+    assert recovered(cells, 1, every) == []
+    # were b's unfiltered count larger, b would do
+    every[("b",)] = 9
+    assert set(suppress_table(cells, 1, T, unfiltered=every).hidden) == {("a",), ("b",)}
+
+
+def test_unfiltered_counts_are_checked() -> None:
+    with pytest.raises(ValueError, match="below the filtered count"):
+        suppress_table({("a",): 3}, 1, T, unfiltered={("a",): 2})
+    with pytest.raises(ValueError, match="coordinates"):
+        suppress_table({("a",): 3}, 1, T, unfiltered={("a", "b"): 3})
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_no_hidden_count_of_a_filtered_table_can_be_recovered_with_the_unfiltered_one(
+    dims: int, seed: int
+) -> None:
+    rng = random.Random(1000 + seed * 10 + dims)
+    checked = forced = 0
+    for _ in range(100):
+        cells = _random_table(rng, _shapes(rng, dims))
+        every = {
+            k: n + rng.choice([0, 0, rng.randint(1, 4), rng.randint(5, 20)])
+            for k, n in cells.items()
+        }
+        table = suppress_table(cells, dims, T, unfiltered=every)
+        for key, n in cells.items():
+            if n and is_small(every[key] - n, T):
+                assert table.kind(key) is not None, (cells, every, key)
+                forced += 1
+        if not table.safe:
+            continue
+        checked += 1
+        assert recovered(cells, dims, every) == [], (cells, every, dict(table.hidden))
+    assert checked >= 20 and forced >= 20  # the check is not vacuous

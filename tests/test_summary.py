@@ -450,6 +450,173 @@ def test_counting_is_one_group_by_in_the_database(engine: Any, plan: Plan) -> No
     assert "GROUP BY" in selects[0]
 
 
+# --- differencing a --where summary against the unfiltered one ------------------------------
+
+
+def _range_of(result: Any, key: tuple[Any, ...], at_most: dict[tuple[Any, ...], int]) -> range:
+    """Every value a reader could give a row of a one-way summary, by what it publishes.
+
+    ``<5`` is 1 to 4, ``*`` 5 or more; the visible total fixes the sum of the rows;
+    ``at_most`` holds the counts the same summary without --where shows, which no
+    filtered count can exceed.
+    """
+
+    def bounds(row: Any) -> tuple[int, int]:
+        if isinstance(row.shown, int):
+            return row.shown, row.shown
+        low, high = (1, 4) if row.shown == "<5" else (5, 10**6)
+        return low, min(high, at_most.get(row.key, high))
+
+    target = next(r for r in result.rows if r.key == key)
+    low, high = bounds(target)
+    if isinstance(result.total_shown, int):
+        others = [bounds(r) for r in result.rows if r.key != key]
+        low = max(low, result.total_shown - sum(h for _, h in others))
+        high = min(high, result.total_shown - sum(lo for lo, _ in others))
+    return range(low, high + 1)
+
+
+def _visible(result: Any) -> dict[tuple[Any, ...], int]:
+    return {r.key: r.shown for r in result.rows if isinstance(r.shown, int)}
+
+
+DISTRICTS = [
+    "Corby",
+    "Daventry",
+    "East Northamptonshire",
+    "Kettering",
+    "Northampton",
+    "South Northamptonshire",
+    "Wellingborough",
+    "Out of county",
+    "Not known",
+]
+
+
+def test_a_where_count_cannot_be_subtracted_from_the_unfiltered_one(
+    engine: Any, plan: Plan
+) -> None:
+    # The audit's first attack: Corby has 19 male referrals and 1 female.
+    rows = [
+        *referrals(19, "2020-05-01", district="Corby", gender="Male"),
+        *referrals(1, "2020-05-01", district="Corby", gender="Female"),
+        *referrals(30, "2020-05-01", district="Northampton", gender="Male"),
+        *referrals(10, "2020-05-01", district="Northampton", gender="Female"),
+        *referrals(12, "2020-05-01", district="Kettering", gender="Male"),
+        *referrals(8, "2020-05-01", district="Kettering", gender="Female"),
+        *referrals(9, "2020-05-01", district="Wellingborough", gender="Male"),
+        *referrals(6, "2020-05-01", district="Wellingborough", gender="Female"),
+    ]
+    insert(engine, plan, "referrals", rows)
+    crossed = summary(engine, plan, by=["district", "gender"])
+    assert next(r.shown for r in crossed.rows if r.key == ("Corby", "Female")) == "<5"
+    assert [r.shown for r in crossed.rows if r.key[0] == "Corby"][2:] == [0, 0]
+    everyone = summary(engine, plan, by=["district"])
+    assert _visible(everyone)[("Corby",)] == 20
+    raw = summary(engine, plan, by=["district"], where=["gender=Male"], suppress=False)
+    assert [r.count for r in raw.rows] == [19, 0, 0, 12, 30, 0, 9, 0, 0]  # 20 - 19 = 1 female
+    male = summary(engine, plan, by=["district"], where=["gender=Male"])
+    # Corby's complement (1) is small, so its count is hidden, with the cheapest partner.
+    assert table(male) == [
+        ("Corby", "*", None),
+        ("Daventry", 0, 0),
+        ("East Northamptonshire", 0, 0),
+        ("Kettering", 12, 17),
+        ("Northampton", 30, 43),
+        ("South Northamptonshire", 0, 0),
+        ("Wellingborough", "*", None),
+        ("Out of county", 0, 0),
+        ("Not known", 0, None),
+    ]
+    assert male.total_shown == 70  # its complement, 25, is not small
+    possible = _range_of(male, ("Corby",), _visible(everyone))
+    females = {20 - n for n in possible if 1 <= 20 - n <= 4}  # and Corby/Female is <5
+    assert len(females) > 1, possible
+
+
+def test_a_where_period_total_cannot_be_subtracted_from_the_unfiltered_one(
+    engine: Any, plan: Plan
+) -> None:
+    # The audit's second attack: Police in 2020/21 Q1 is <5 by sector group and quarter,
+    # but the quarter's total (10) less its education referrals (7) would give it.
+    rows = [
+        *referrals(7, "2020-05-01", sector="Schools"),
+        *referrals(3, "2020-05-01", sector="Police"),
+        *referrals(8, "2020-08-01", sector="Schools"),
+        *referrals(6, "2020-08-01", sector="Police"),
+        *referrals(9, "2020-11-01", sector="Schools"),
+        *referrals(5, "2020-11-01", sector="Police"),
+    ]
+    insert(engine, plan, "referrals", rows)
+    by_group = summary(engine, plan, by=["sector_group"], period="quarter")
+    assert next(r.shown for r in by_group.rows if r.key == ("2020/21 Q1", "Police")) == "<5"
+    by_gender = summary(engine, plan, by=["gender"], period="quarter")
+    assert _visible(by_gender)[("2020/21 Q1", "Male")] == 10
+    everyone = summary(engine, plan, period="quarter")
+    assert table(everyone) == [
+        ("2020/21 Q1", 10, 26),
+        ("2020/21 Q2", 14, 37),
+        ("2020/21 Q3", 14, 37),
+    ]
+    education = summary(engine, plan, period="quarter", where=["sector_group=Education"])
+    assert table(education) == [
+        ("2020/21 Q1", "*", None),  # 7 of 10: the other 3 would show
+        ("2020/21 Q2", "*", None),  # its partner, the smallest count that can move with it
+        ("2020/21 Q3", 9, 38),
+    ]
+    assert education.total_shown == 24
+    possible = _range_of(education, ("2020/21 Q1",), _visible(everyone))
+    police = {10 - n for n in possible if 1 <= 10 - n <= 4}
+    assert len(police) > 1, possible
+
+
+def test_the_total_of_a_where_summary_is_hidden_when_its_complement_is_small(
+    engine: Any, plan: Plan
+) -> None:
+    rows = [
+        *referrals(30, "2020-05-01", gender="Male"),
+        *referrals(2, "2020-05-01", gender="Female"),
+        *referrals(6, "2020-08-01", gender="Male"),
+    ]
+    insert(engine, plan, "referrals", rows)
+    assert summary(engine, plan).total_shown == 38
+    male = summary(engine, plan, where=["gender=Male"])
+    assert male.total == 36 and male.total_shown == "*"
+    # by quarter: Q1 (complement 2) is hidden, and can move with the hidden total;
+    # Q2's complement is 0, and its percentage would give the total away
+    by_quarter = summary(engine, plan, period="quarter", where=["gender=Male"])
+    assert table(by_quarter) == [("2020/21 Q1", "*", None), ("2020/21 Q2", 6, None)]
+    assert by_quarter.total_shown == "*"
+    # a filter that leaves nothing out hides nothing: the complement is zero
+    schools = summary(engine, plan, period="quarter", where=["sector=Schools"])
+    assert table(schools) == [("2020/21 Q1", 32, 84), ("2020/21 Q2", 6, 16)]
+    assert schools.total_shown == 38
+    # --no-suppress shows them all, as before
+    raw = summary(engine, plan, period="quarter", where=["gender=Male"], suppress=False)
+    assert table(raw) == [("2020/21 Q1", 30, 83), ("2020/21 Q2", 6, 17)]
+    assert raw.total_shown == 36 and raw.unsuppressed
+
+
+def test_a_where_summary_is_still_one_group_by(engine: Any, plan: Plan) -> None:
+    from sqlalchemy import event
+
+    insert(engine, plan, "referrals", QUARTER_ROWS)
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        result = summary(engine, plan, by=["gender"], period="quarter", where=["sector=Schools"])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1
+    assert "GROUP BY" in selects[0]
+    assert result.total == 30
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 
@@ -493,6 +660,7 @@ def test_cli_json_is_exactly_the_documented_shape(cli: Any, plan: Plan) -> None:
         "total": 33,
         "suppressed": True,
         "threshold": 5,
+        "unsuppressed": False,
     }
     quarters = cli(
         "data", "summary", "referrals", "--by", "gender", "--period", "quarter", "-f", "json"
@@ -521,6 +689,7 @@ def test_cli_no_suppress_shows_small_numbers_and_warns(cli: Any, plan: Plan) -> 
     document = json.loads(result.stdout)
     assert document["suppressed"] is False
     assert document["threshold"] is None
+    assert document["unsuppressed"] is True
     assert [r["count"] for r in document["rows"]] == [20, 3, 4, 6]
     assert [r["percent"] for r in document["rows"]] == [74, 11, 15, None]
 

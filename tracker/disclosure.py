@@ -56,10 +56,27 @@ each and nothing else: every cell and the total are ``<5``, yet each must be
 1). Such counts are listed in ``TableSuppression.unprotected`` and callers must
 not distribute the table as it stands (``tracker data summary`` refuses it).
 
-Not covered: differencing between outputs that select different rows (other
-date ranges or ``--where`` filters), and two different cross-tabulations of the
-same data published together. Do not circulate overlapping tables of tiny
-counts.
+Filtered tables
+---------------
+A table of only some rows (``tracker data summary --where gender=Male``) is
+published alongside the same table of all rows, so a count whose *complement*
+(the unfiltered count minus the filtered one) is from 1 to threshold-1 would
+give that small complement away by subtraction. Given the unfiltered counts
+(``suppress_table(..., unfiltered=...)``), such a count is hidden as well,
+shown as ``*`` (or ``<5`` if it is small itself), at every level: cells,
+margins and the grand total. It is then protected like a small count: it
+needs a witness of its own before secondary suppression runs, and no witness
+moves a hidden count above its unfiltered count when that is threshold or
+more (one whose complement is zero does not rise at all), since the reader
+knows the one cannot exceed the other; an unfiltered count below the threshold
+is itself shown as ``<5``, which bounds nothing the ``<5`` here does not. (The
+witness is for this table with the unfiltered one fixed; the two are not
+protected jointly.) A zero is still shown: its complement is the unfiltered
+count itself, which the unfiltered table hides when it is small.
+
+Not covered: differencing between outputs over different date ranges, and two
+different cross-tabulations of the same data published together. Do not
+circulate overlapping tables of tiny counts.
 """
 
 from __future__ import annotations
@@ -175,15 +192,26 @@ class TableSuppression:
         return self.show_margin((), ())
 
 
-def suppress_table(cells: Mapping[Key, int], dims: int, threshold: int) -> TableSuppression:
+def suppress_table(
+    cells: Mapping[Key, int],
+    dims: int,
+    threshold: int,
+    *,
+    unfiltered: Mapping[Key, int] | None = None,
+) -> TableSuppression:
     """Primary and secondary suppression of a table of counts (see the module notes).
 
     ``cells`` maps coordinates (tuples of length ``dims``) to counts; the table is
     the cross product of the values seen along each dimension, in the order they
     first appear, and missing combinations are zeros. That order is the "table
     order" used to break ties, so pass the cells in the order they are shown.
+
+    When ``cells`` count only the rows matching a filter, ``unfiltered`` gives the
+    counts of all rows grouped the same way (it may name groups the table does not
+    show: they count towards the margins they fall in). Counts whose complement is
+    small are then hidden and protected too (see "Filtered tables").
     """
-    solver = _Solver(cells, dims, threshold)
+    solver = _Solver(cells, dims, threshold, unfiltered)
     top = tuple(range(dims))
     hidden = solver.status(top)
     return TableSuppression(
@@ -229,7 +257,13 @@ def _proper_subsets(level: Level) -> list[Level]:
 class _Solver:
     """Works out, level by level, which counts each table and margin hides."""
 
-    def __init__(self, cells: Mapping[Key, int], dims: int, threshold: int) -> None:
+    def __init__(
+        self,
+        cells: Mapping[Key, int],
+        dims: int,
+        threshold: int,
+        unfiltered: Mapping[Key, int] | None = None,
+    ) -> None:
         if threshold < 1:
             raise ValueError("the suppression threshold must be at least 1")
         self.t = threshold
@@ -252,6 +286,16 @@ class _Solver:
         }
         self._status: dict[Level, dict[Key, Kind]] = {}
         self.unprotected: list[tuple[Level, Key]] = []
+        self._unfiltered: dict[Key, int] | None = None
+        if unfiltered is not None:
+            for key, count in unfiltered.items():
+                if len(key) != dims:
+                    raise ValueError(f"unfiltered cell {key!r} does not have {dims} coordinates")
+                if count < 0:
+                    raise ValueError(f"unfiltered cell {key!r} has a negative count")
+            self._unfiltered = {k: int(n) for k, n in unfiltered.items()}
+        self._rooms: dict[Level, dict[Key, int]] = {}
+        self._forced: dict[Level, set[Key]] = {}
 
     def values(self, level: Level) -> dict[Key, int]:
         if level not in self._values:
@@ -261,6 +305,53 @@ class _Solver:
             self._values[level] = out
         return self._values[level]
 
+    def room(self, level: Level) -> dict[Key, int] | None:
+        """Each count's complement (unfiltered minus filtered), or None for an unfiltered table."""
+        if self._unfiltered is None:
+            return None
+        if level not in self._rooms:
+            values = self.values(level)
+            totals = dict.fromkeys(values, 0)
+            for key, count in self._unfiltered.items():
+                m = tuple(key[d] for d in level)
+                if m in totals:
+                    totals[m] += count
+            for m, count in values.items():
+                if totals[m] < count:
+                    raise ValueError(f"unfiltered count of {m!r} is below the filtered count")
+            self._rooms[level] = {m: totals[m] - count for m, count in values.items()}
+        return self._rooms[level]
+
+    def headroom(self, level: Level, key: Key) -> int | None:
+        """How far a count may rise without passing its unfiltered count, None if unbounded.
+
+        Only an unfiltered count of threshold or more bounds it: a small one is shown
+        as ``<5``, so the reader knows no more of it than the ``<5`` of the count here.
+        """
+        room = self.room(level)
+        if room is None or room[key] + self.values(level)[key] < self.t:
+            return None
+        return room[key]
+
+    def can_move(self, level: Level, key: Key, count: int, kind: Kind | None, step: int) -> bool:
+        """Whether a count can change by ``step`` and still agree with what is published.
+
+        Zero is always shown; a primary count stays from 1 to threshold-1; any other
+        (secondary, or visible and about to be hidden) stays at threshold or more;
+        and no count goes above an unfiltered count the reader knows to be larger
+        than the threshold.
+        """
+        if count == 0:
+            return False
+        after = count + step
+        if kind == PRIMARY:
+            if not 1 <= after <= self.t - 1:
+                return False
+        elif after < self.t:
+            return False
+        headroom = self.headroom(level, key)
+        return step <= 0 or headroom is None or headroom >= step
+
     def status(self, level: Level) -> dict[Key, Kind]:
         if level not in self._status:
             self._status[level] = self._solve(level)
@@ -268,13 +359,24 @@ class _Solver:
 
     def _solve(self, level: Level) -> dict[Key, Kind]:
         values = self.values(level)
-        hidden: dict[Key, Kind] = {k: PRIMARY for k, n in values.items() if is_small(n, self.t)}
+        room = self.room(level)
+        hidden: dict[Key, Kind] = {}
+        for k, n in values.items():
+            if is_small(n, self.t):
+                hidden[k] = PRIMARY
+            elif n and room is not None and is_small(room[k], self.t):
+                hidden[k] = SECONDARY  # its small complement would be given away
+        self._forced[level] = {k for k, kind in hidden.items() if kind == SECONDARY}
         if not level:
             return hidden
         below = {s: self.status(s) for s in _proper_subsets(level)}
-        targets: list[tuple[Level, Key]] = [(level, k) for k, kind in hidden.items()]
+        targets: list[tuple[Level, Key]] = [(level, k) for k in hidden]
         for sub, sub_hidden in below.items():
-            targets += [(sub, k) for k, kind in sub_hidden.items() if kind == PRIMARY]
+            targets += [
+                (sub, k)
+                for k, kind in sub_hidden.items()
+                if kind == PRIMARY or k in self._forced[sub]
+            ]
         network = _Network(self, level, values, hidden, below) if len(level) == 2 else None
         for target in targets:
             if network is not None:
@@ -305,12 +407,14 @@ class _Solver:
         is_cell = sub == level
         if is_cell:
             starts = [coords]
-        else:
+        elif below[sub].get(coords) == PRIMARY:
             starts = [
                 k
                 for k, kind in hidden.items()
                 if kind == PRIMARY and tuple(k[i] for i in at) == coords
             ]
+        else:  # a margin hidden for its small complement: any count in it may move it
+            starts = [k for k, n in values.items() if n and tuple(k[i] for i in at) == coords]
         order = {k: i for i, k in enumerate(values)}  # table order, to break ties
         # Witnesses among hidden cells cost nothing, and are the cheapest if any is valid:
         # look there first, and through every cell only when none is.
@@ -318,10 +422,10 @@ class _Solver:
             found: list[tuple[tuple[int, int, int, tuple[int, ...]], list[Corner]]] = []
             for q in starts:
                 for step in (1, -1):
-                    if not 1 <= values[q] + step <= self.t - 1:
+                    if not self.can_move(level, q, values[q], hidden.get(q), step):
                         continue
                     for corners, moves in self._shapes(level, values, pool, q, step, at, is_cell):
-                        cost = self._cost(values, hidden, corners)
+                        cost = self._cost(level, values, hidden, corners)
                         if cost is None or (pool is hidden and cost[1]):
                             continue
                         ranks = tuple(sorted(order[k] for k, _ in corners))
@@ -378,20 +482,15 @@ class _Solver:
             yield [(q, step), (k, -step)], True
 
     def _cost(
-        self, values: dict[Key, int], hidden: dict[Key, Kind], corners: list[Corner]
+        self, level: Level, values: dict[Key, int], hidden: dict[Key, Kind], corners: list[Corner]
     ) -> tuple[int, int] | None:
         """(sum of the counts it newly hides, how many), or None if a corner cannot move."""
         cost = new = 0
         for key, step in corners:
             count = values[key]
-            if count == 0:
-                return None  # zero is always shown, so it cannot move
-            if hidden.get(key) == PRIMARY:
-                if not 1 <= count + step <= self.t - 1:
-                    return None
-            elif count + step < self.t:
-                return None
-            elif key not in hidden:
+            if not self.can_move(level, key, count, hidden.get(key), step):
+                return None  # zero is always shown, so it cannot move; nor can others beyond bounds
+            if key not in hidden:
                 cost += count
                 new += 1
         return cost, new
@@ -418,6 +517,9 @@ class _Solver:
                     return False
                 if kind == SECONDARY and after < self.t:
                     return False
+                headroom = self.headroom(sub, m)
+                if headroom is not None and delta > headroom:
+                    return False
         return True
 
 
@@ -443,20 +545,27 @@ class _Network:
         below: dict[Level, dict[Key, Kind]],
     ) -> None:
         a, b = level
+
+        room = solver.headroom
+
         self.t = solver.t
         self.cells: dict[Key, _Arc] = {}
         self.margins: dict[tuple[Level, Key], _Arc] = {}
         for (r, c), count in values.items():
             if count:
-                self.cells[(r, c)] = _Arc(("r", r), ("c", c), (r, c), count, hidden.get((r, c)))
+                self.cells[(r, c)] = _Arc(
+                    ("r", r), ("c", c), (r, c), count, hidden.get((r, c)), room(level, (r, c))
+                )
         for (r,), kind in below[(a,)].items():
             count = solver.values((a,))[(r,)]
-            self.margins[((a,), (r,))] = _Arc("in", ("r", r), None, count, kind)
+            self.margins[((a,), (r,))] = _Arc("in", ("r", r), None, count, kind, room((a,), (r,)))
         for (c,), kind in below[(b,)].items():
             count = solver.values((b,))[(c,)]
-            self.margins[((b,), (c,))] = _Arc(("c", c), "out", None, count, kind)
+            self.margins[((b,), (c,))] = _Arc(("c", c), "out", None, count, kind, room((b,), (c,)))
         for (), kind in below[()].items():
-            self.margins[((), ())] = _Arc("out", "in", None, solver.values(())[()], kind)
+            self.margins[((), ())] = _Arc(
+                "out", "in", None, solver.values(())[()], kind, room((), ())
+            )
         self.level = level
         self.graph: dict[object, list[tuple[object, _Arc, int]]] = {}
         for arc in [*self.cells.values(), *self.margins.values()]:
@@ -499,10 +608,13 @@ class _Arc:
     key: Key | None  # the cell's key; None for a margin
     count: int
     kind: Kind | None
+    room: int | None = None  # how far it may rise (``_Solver.headroom``), None if unbounded
 
     def can_move(self, step: int, t: int) -> bool:
         """Whether the count can change by ``step`` and still fit its mark."""
         after = self.count + step
+        if self.room is not None and step > self.room:
+            return False
         if self.kind == PRIMARY:
             return 1 <= after <= t - 1
         if self.kind == SECONDARY or self.key is not None:

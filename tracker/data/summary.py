@@ -28,11 +28,14 @@ Decisions, so that every output reads the same way:
   whose fields are all known, within each period when ``--period`` is given
   with ``--by`` fields (with ``--period`` alone, each period's share of the
   whole). Unknown rows have no percentage.
-* **JSON** is ``{"dataset", "by", "rows", "total", "suppressed", "threshold"}``.
-  ``by`` lists the keys of each row in order, ``"period"`` first when
-  ``--period`` is given. ``suppressed`` is true when disclosure control was
-  applied (the data set asks for it and ``--no-suppress`` was not given), even
-  if no count needed hiding; ``threshold`` is then the plan's threshold, else null.
+* **JSON** is ``{"dataset", "by", "rows", "total", "suppressed", "threshold",
+  "unsuppressed"}``. ``by`` lists the keys of each row in order, ``"period"``
+  first when ``--period`` is given. ``suppressed`` is true when disclosure
+  control was applied (the data set asks for it and ``--no-suppress`` was not
+  given), even if no count needed hiding; ``threshold`` is then the plan's
+  threshold, else null. ``unsuppressed`` is true when the data set asks for
+  disclosure control but ``--no-suppress`` turned it off, so that small numbers
+  are shown and the document must not be shared; false otherwise.
 * **Disclosure control** (``tracker.disclosure``) hides counts of 1 to 4 as
   ``<5`` and further counts as ``*`` so the hidden ones cannot be worked out from
   the totals; hidden counts have a null percentage. Percentages of a period (or
@@ -40,6 +43,12 @@ Decisions, so that every output reads the same way:
   is hidden, since they would give away the number of known rows. When no
   arrangement of hidden counts can protect the table, the summary is refused
   with advice rather than shown.
+* **Filters and disclosure.** The same summary without ``--where`` is published
+  too, so a ``--where`` count could be subtracted from it: when a protected
+  summary has ``--where`` filters, the same query also counts every row of each
+  group (same ``--by``, ``--period``, ``--from`` and ``--to``), and a count (or
+  the total) whose rest -- unfiltered minus filtered -- is from 1 to 4 is hidden
+  as ``*`` (``<5`` if small itself) and protected like a small count.
 * **CSV** has a header row and one line per row (no total line); a value that
   starts with = + - @ (or a tab or carriage return) gets a leading apostrophe so
   that spreadsheets do not run it as a formula.
@@ -213,6 +222,7 @@ class Summary:
             "total": self.total_shown,
             "suppressed": self.suppressed,
             "threshold": self.threshold,
+            "unsuppressed": self.unsuppressed,
         }
 
 
@@ -257,17 +267,28 @@ def build_summary(
         )
     start_month = plan.plan.financial_year_start_month
     conditions = [_condition(ds, fields, text, start_month) for text in where]
-    counts = _count(engine, ds, dims, conditions, start, end)
+    protect = suppress and ds.small_number_suppression
+    counts, all_counts = _count(
+        engine, ds, dims, conditions, start, end, unfiltered=protect and bool(conditions)
+    )
     axes = _axes(dims, counts, start, end, start_month)
+
+    def cell_of(key: tuple[Value, ...]) -> tuple[Value, ...]:
+        return tuple(
+            d.unknown_key() if d.is_unknown(v) else v for d, v in zip(dims, key, strict=True)
+        )
+
     cells = {key: 0 for key in _product(axes)}
     for key, n in counts.items():
-        cells[
-            tuple(d.unknown_key() if d.is_unknown(v) else v for d, v in zip(dims, key, strict=True))
-        ] += n
+        cells[cell_of(key)] += n
+    unfiltered: dict[tuple[Value, ...], int] | None = None
+    if all_counts is not None:
+        unfiltered = {}
+        for key, n in all_counts.items():
+            unfiltered[cell_of(key)] = unfiltered.get(cell_of(key), 0) + n
 
-    protect = suppress and ds.small_number_suppression
     threshold = plan.plan.suppression_threshold
-    table = _protect(ds, dims, cells, threshold) if protect else None
+    table = _protect(ds, dims, cells, threshold, unfiltered) if protect else None
     rows = _rows(dims, cells, table, by_fields=len(by) > 0)
     total = sum(cells.values())
     measure = "rows"
@@ -384,9 +405,16 @@ def _count(
     conditions: Sequence[_Condition],
     start: date | None,
     end: date | None,
-) -> dict[tuple[Value, ...], int]:
-    """One GROUP BY over the stored JSON values: counts (or sums) by each combination."""
-    from sqlalchemy import func, select
+    *,
+    unfiltered: bool = False,
+) -> tuple[dict[tuple[Value, ...], int], dict[tuple[Value, ...], int] | None]:
+    """One GROUP BY over the stored JSON values: counts (or sums) by each combination.
+
+    With ``unfiltered`` (and some conditions), the same pass also counts every row
+    of each group, conditions or not, for disclosure control; those counts come
+    second (else None). The filtered counts list only groups with a matching row.
+    """
+    from sqlalchemy import and_, case, func, select
     from sqlmodel import Session
 
     from tracker.db.models import DataRecord
@@ -397,19 +425,33 @@ def _count(
         item = values[dim.source]
         return item.as_integer() if dim.kind == "integer" else item.as_string()
 
-    groups = [column(d) for d in dims]
-    measure: Any
-    if ds.count_field:
-        measure = func.coalesce(func.sum(values[ds.count_field].as_integer()), 0)
-    else:
-        measure = func.count()
-    stmt: Any = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
-    for cond in conditions:
+    def matches(cond: _Condition) -> Any:
         item = column(cond.dim)
         if cond.dim.kind == "text":
-            stmt = stmt.where(func.lower(item) == str(cond.value).lower())
+            return func.lower(item) == str(cond.value).lower()
+        return item == cond.value
+
+    groups = [column(d) for d in dims]
+    amount: Any = values[ds.count_field].as_integer() if ds.count_field else None
+    both = unfiltered and bool(conditions)
+    stmt: Any
+    if both:
+        matched = and_(*(matches(c) for c in conditions))
+        filtered_measure: Any
+        all_measure: Any
+        if amount is not None:
+            filtered_measure = func.coalesce(func.sum(case((matched, amount))), 0)
+            all_measure = func.coalesce(func.sum(amount), 0)
         else:
-            stmt = stmt.where(item == cond.value)
+            filtered_measure = func.count(case((matched, 1)))
+            all_measure = func.count()
+        stmt = select(*groups, func.count(case((matched, 1))), filtered_measure, all_measure)
+        stmt = stmt.where(DataRecord.dataset == ds.name)
+    else:
+        measure = func.coalesce(func.sum(amount), 0) if amount is not None else func.count()
+        stmt = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
+        for cond in conditions:
+            stmt = stmt.where(matches(cond))
     when = values[ds.period_field].as_string()
     if start:
         stmt = stmt.where(when >= start.isoformat())
@@ -418,11 +460,18 @@ def _count(
     if groups:
         stmt = stmt.group_by(*groups)
     out: dict[tuple[Value, ...], int] = {}
+    everything: dict[tuple[Value, ...], int] | None = {} if both else None
+    n = len(dims)
     with Session(engine) as session:
         for row in session.execute(stmt):
-            key = tuple(row[: len(dims)])
-            out[key] = out.get(key, 0) + int(row[len(dims)] or 0)
-    return out
+            key = tuple(row[:n])
+            if everything is None:
+                out[key] = out.get(key, 0) + int(row[n] or 0)
+                continue
+            if row[n]:  # some row of the group matches the conditions
+                out[key] = out.get(key, 0) + int(row[n + 1] or 0)
+            everything[key] = everything.get(key, 0) + int(row[n + 2] or 0)
+    return out, everything
 
 
 # --- laying out the table ---------------------------------------------------------------
@@ -486,7 +535,11 @@ def _product(axes: Sequence[Sequence[Value]]) -> list[tuple[Value, ...]]:
 
 
 def _protect(
-    ds: Dataset, dims: Sequence[Dimension], cells: dict[tuple[Value, ...], int], threshold: int
+    ds: Dataset,
+    dims: Sequence[Dimension],
+    cells: dict[tuple[Value, ...], int],
+    threshold: int,
+    unfiltered: dict[tuple[Value, ...], int] | None = None,
 ) -> TableSuppression:
     from tracker.disclosure import DisclosureError, suppress_table
 
@@ -497,7 +550,7 @@ def _protect(
             hint="summarise by fewer fields or a longer period, or use --no-suppress for your "
             "own screen only",
         )
-    table = suppress_table(cells, len(dims), threshold)
+    table = suppress_table(cells, len(dims), threshold, unfiltered=unfiltered)
     if not table.safe:
         level, coords = table.unprotected[0]
         where = ", ".join(f"{dims[d].name} {_label(v)}" for d, v in zip(level, coords, strict=True))
