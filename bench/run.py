@@ -100,19 +100,7 @@ def write_files(plan) -> dict[str, Path]:
     districts = _values(plan, "referrals", "district")
     concerns = _values(plan, "referrals", "concern")
     outcomes = _values(plan, "referrals", "outcome")
-    header = [
-        "reference",
-        "received_on",
-        "sector",
-        "age",
-        "age_band",
-        "gender",
-        "district",
-        "concern",
-        "outcome",
-        "safeguarding_concern",
-        "decided_on",
-    ]
+    header = [f.name for f in plan.dataset("referrals").fields]  # the order rows are built in
     rows = []
     for i in range(REFERRALS):
         received = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
