@@ -700,7 +700,7 @@ def test_cli_table_is_readable_without_colour(cli: Any, plan: Plan) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     assert "\x1b" not in result.stdout
-    assert lines[0] == "Prevent referrals by gender"
+    assert lines[0] == "Northamptonshire Prevent Strategy 2019-2021: Prevent referrals by gender"
     assert any(line.split() == ["Male", "20", "74"] for line in lines)
     assert any(line.split() == ["Female", "<5"] for line in lines)
     assert any(line.split() == ["Not", "known", "6"] for line in lines)

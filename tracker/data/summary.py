@@ -192,6 +192,7 @@ class SummaryRow:
 
 @dataclass(frozen=True)
 class Summary:
+    plan: str  # the plan's name, shown above the table (the demo's says it is synthetic)
     dataset: str
     title: str
     by: list[str]
@@ -298,6 +299,7 @@ def build_summary(
             ds.count_field.replace("_", " ").capitalize()
         )
     return Summary(
+        plan=plan.plan.name,
         dataset=ds.name,
         title=ds.title,
         by=[d.name for d in dims],
@@ -688,7 +690,7 @@ def _render_table(summary: Summary) -> None:
         title += " by " + ", ".join(f.lower() for f in fields)
     if "period" in summary.by:
         title += " and period" if fields else " by period"
-    console.print(title, markup=False)
+    console.print(f"{summary.plan}: {title}", markup=False)
     table = Table(box=box.SIMPLE_HEAD)
     for heading in summary.headings:
         table.add_column(heading)
