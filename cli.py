@@ -1,11 +1,11 @@
 """The ``tracker`` command line: parses options and calls the library, nothing more.
 
-Every command takes ``--workspace`` (default: the current folder or
-TRACKER_WORKSPACE) and ``--database`` (default: the workspace's SQLite file or
-TRACKER_DATABASE_URL). Errors a user can cause are ``TrackerError``s: they are
-printed as one line (plus one line per problem where there are several) and
-the exit status is 1. Heavy libraries are imported inside the commands so that
-``tracker --help`` answers at once.
+Every command takes ``--workspace`` (default: TRACKER_WORKSPACE or the current
+folder) and ``--database`` (default: TRACKER_DATABASE_URL, else the workspace's
+tracker.toml, else its SQLite file). Errors a user can cause are ``TrackerError``s
+or command-line mistakes: either way they are printed as one line (plus one line
+per problem where there are several) and the exit status is 1. Heavy libraries
+are imported inside the commands so that ``tracker --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class _Group(TyperGroup):
-    """Turns library errors into one clear line and exit status 1, for every command."""
+    """Turns library errors and command-line mistakes into one clear line and exit status 1."""
 
     def invoke(self, ctx: Any) -> Any:
         from tracker.errors import TrackerError
