@@ -114,11 +114,6 @@ def small_label(threshold: int) -> str:
     return f"<{threshold}"
 
 
-def secondary_label() -> str:
-    """How a count hidden only to protect small ones is shown."""
-    return SECONDARY_LABEL
-
-
 def shown_count(count: int, kind: Kind | None, threshold: int) -> int | str:
     """The count itself, ``<5`` for a primary hidden count, ``*`` for a secondary one."""
     if kind == PRIMARY:

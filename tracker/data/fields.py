@@ -175,10 +175,6 @@ def shown(value: Any) -> str:
     return f"'{text}'"
 
 
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # --- dates -----------------------------------------------------------------------
 
 
@@ -442,16 +438,9 @@ class RowBuilder:
         ]
         self.key_fields = list(dataset.key)
         self._template: dict[str, Any] = dict.fromkeys(
-            [*(f.name for f in self.fields), *self.derived_names()]
+            [*(f.name for f in self.fields), *self.dataset.derived_names()]
         )
         self._all = self.for_columns([f.name for f in self.fields])
-
-    def derived_names(self) -> list[str]:
-        names = []
-        for f in self._date_fields:
-            names += [f"{f}_day", f"{f}_month", f"{f}_quarter", f"{f}_year"]
-        names += [f"{f}_group" for f in self._groups]
-        return names
 
     def _period_parts(self, iso: str) -> tuple[int, str, str, str]:
         parts = self._periods.get(iso)
@@ -561,8 +550,3 @@ class RowErrors(Exception):
         self.problems = problems
         self.values = values  # what could be read (fields with problems are None)
         super().__init__("; ".join(m for _, m in problems))
-
-
-def derived_field_names(dataset: Dataset) -> list[str]:
-    """The derived fields every stored row of ``dataset`` carries (besides band fields)."""
-    return RowBuilder(dataset).derived_names()

@@ -230,7 +230,7 @@ def _map_columns(
         lookup[normalise_header(f.name)] = f.name
         if f.label:
             lookup.setdefault(normalise_header(f.label), f.name)
-    derived = {normalise_header(n): n for n in RowBuilder(dataset).derived_names()}
+    derived = {normalise_header(n): n for n in dataset.derived_names()}
     seen: dict[str, int] = {}
     positions: list[tuple[str, int]] = []
     ignored: list[str] = []

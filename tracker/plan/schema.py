@@ -163,6 +163,23 @@ class Dataset(_Model):
     )
     fields: list[DataField] = Field(min_length=1)
 
+    def derived_names(self) -> list[str]:
+        """The fields tracker adds to every stored row, so nobody has to compute them:
+        for each date field F, F_day (its ordinal), F_month, F_quarter and F_year; for
+        each category field F whose values roll up to groups, F_group. (A band field is
+        declared in the plan, so it is not listed here.) The importer, plan check,
+        summaries and KPIs all rely on these names."""
+        names: list[str] = []
+        for f in self.fields:
+            if f.type == "date":
+                names += [f"{f.name}_{part}" for part in DATE_PARTS]
+            elif f.type == "category" and any(v.group for v in f.values or []):
+                names.append(f"{f.name}_group")
+        return names
+
+
+DATE_PARTS = ("day", "month", "quarter", "year")  # the derived fields of a date field
+
 
 # --- KPIs -------------------------------------------------------------------------
 

@@ -253,8 +253,7 @@ def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
                 f"data set {dataset.name} count_field '{dataset.count_field}' "
                 "must name one of its integer fields",
             )
-    band_fields = {f.band_field for f in dataset.fields if f.bands}
-    for name in sorted((_derived_names(dataset) & set(by_name)) - band_fields):
+    for name in sorted(set(dataset.derived_names()) & set(by_name)):
         add(
             (*at, "fields"),
             f"data set {dataset.name} field '{name}' has the name of a field tracker "
@@ -354,7 +353,7 @@ def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) ->
         )
         return
     fields = {f.name: f for f in dataset.fields}
-    derived = _derived_names(dataset)
+    derived = set(dataset.derived_names())
     for part in ("where", "where_not", "numerator"):
         for name, values in _filter_fields(getattr(m, part)):
             field = fields.get(name)
@@ -415,16 +414,3 @@ def _check_measure(add: Any, at: Loc, kpi: Kpi, datasets: dict[str, Dataset]) ->
                     (*mloc, part),
                     f"KPI {kpi.id} {part} '{name}' must be a date field of {dataset.name}",
                 )
-
-
-def _derived_names(dataset: Dataset) -> set[str]:
-    """Fields the importer adds to every row (see tracker.data): periods, groups, bands."""
-    names: set[str] = set()
-    for f in dataset.fields:
-        if f.type == "date":
-            names |= {f"{f.name}_month", f"{f.name}_quarter", f"{f.name}_year", f"{f.name}_day"}
-        if f.type == "category" and f.values and any(v.group for v in f.values):
-            names.add(f"{f.name}_group")
-        if f.bands and f.band_field:
-            names.add(f.band_field)
-    return names
