@@ -344,3 +344,14 @@ def test_formats_are_read_in_any_case(sqlite_cli) -> None:
     result = sqlite_cli("status", "--format", "JSON", "--as-of", "2020-06-30")
     assert result.exit_code == 0
     assert result.output.startswith("{")
+
+
+def test_init_with_a_malformed_database_url_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    result = CliRunner().invoke(
+        app, ["init", str(target), "--database", "nonsense"], env={"TRACKER_DATABASE_URL": ""}
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: database URL 'nonsense' is not valid: ")
+    assert len(result.output.splitlines()) == 1
+    assert not target.exists()

@@ -135,10 +135,10 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
             readme.write_text(TEMPLATES_README, encoding="utf-8")
         shutil.copyfile(source, ws / PLAN_FILE)
         created.append(ws / PLAN_FILE)
+        with open_workspace(settings) as workspace:  # checks the database URL, too
+            sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
         if settings.database_url and stored_database_url(ws) != settings.database_url:
             created.append(write_database_url(ws, settings.database_url))
-        with open_workspace(settings) as workspace:
-            sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
     except OSError as exc:
         _undo(ws, existed, created)
         raise WorkspaceError(
