@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from commands.common import open_ws, parse_date, print_json
+from commands.common import as_of_date, open_ws, parse_date, print_json, today
 from commands.options import (
     AsOfOpt,
     ByOpt,
@@ -39,9 +39,8 @@ def status(
     from tracker.status import build_status, render_status
 
     with open_ws(workspace, database) as ws:
-        report = build_status(
-            ws.engine, ws.plan(), as_of=parse_date(as_of, "--as-of"), objective=objective
-        )
+        plan = ws.plan()
+        report = build_status(ws.engine, plan, as_of=as_of_date(as_of, plan), objective=objective)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
@@ -106,9 +105,10 @@ def update(
     from tracker.progress import record_update
 
     with open_ws(workspace, database, by) as ws:
+        plan = ws.plan()
         saved = record_update(
             ws.engine,
-            ws.plan(),
+            plan,
             action_id=action_id,
             status=status_,
             progress=progress,
@@ -117,6 +117,7 @@ def update(
             on=parse_date(on, "--on"),
             by=ws.settings.user,
             source="cli",
+            today=today(plan),
         )
     typer.echo(
         f"Recorded: {saved.action_id} {saved.status}"

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from datetime import date
 
+    from tracker.plan.schema import Plan
     from tracker.settings import Settings
     from tracker.workspace import Workspace
 
@@ -89,6 +90,18 @@ def parse_date(text: str | None, what: str) -> date | None:
     from tracker.periods import parse_date as parse
 
     return parse(text, what=what) if text else None
+
+
+def today(plan: Plan) -> date:
+    """Today where the partnership works (the plan's timezone): read once, here, and passed on."""
+    from tracker.clock import today_in
+
+    return today_in(plan.plan.timezone)
+
+
+def as_of_date(text: str | None, plan: Plan) -> date:
+    """The ``--as-of`` date typed, or today where the plan is."""
+    return parse_date(text, "--as-of") or today(plan)
 
 
 def print_json(document: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from commands.common import group, open_ws, parse_date, print_json
+from commands.common import as_of_date, group, open_ws, print_json, today
 from commands.options import (
     AsOfOpt,
     ByOpt,
@@ -39,13 +39,12 @@ def kpi_show(
       tracker kpi show --as-of 2020-12-31
       tracker kpi show --objective SO4 --format json
     """
-    from tracker.kpi.engine import evaluate_kpis
     from tracker.kpi.render import render_kpis
+    from tracker.kpi.service import kpi_report
 
     with open_ws(workspace, database) as ws:
-        report = evaluate_kpis(
-            ws.engine, ws.plan(), as_of=parse_date(as_of, "--as-of"), objective=objective
-        )
+        plan = ws.plan()
+        report = kpi_report(ws.engine, plan, as_of=as_of_date(as_of, plan), objective=objective)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
@@ -67,11 +66,12 @@ def kpi_history(
       tracker kpi history KPI3.1
       tracker kpi history KPI4.1 --as-of 2021-03-31 --format json
     """
-    from tracker.kpi.engine import kpi_history as build_history
     from tracker.kpi.render import render_kpi_history
+    from tracker.kpi.service import kpi_history as build_history
 
     with open_ws(workspace, database) as ws:
-        result = build_history(ws.engine, ws.plan(), kpi_id, as_of=parse_date(as_of, "--as-of"))
+        plan = ws.plan()
+        result = build_history(ws.engine, plan, kpi_id, as_of=as_of_date(as_of, plan))
     if fmt is Format.json:
         print_json(result.to_json())
     else:
@@ -110,14 +110,16 @@ def kpi_record(
     from tracker.kpi.manual import record_kpi_value
 
     with open_ws(workspace, database, by) as ws:
+        plan = ws.plan()
         saved = record_kpi_value(
             ws.engine,
-            ws.plan(),
+            plan,
             kpi_id=kpi_id,
             period=period,
             value=value,
             note=note,
             by=ws.settings.user,
             source="cli",
+            today=today(plan),
         )
     typer.echo(f"Recorded: {saved.kpi_id} {saved.period} = {saved.value:g} by {saved.by}")

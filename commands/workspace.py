@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from commands.common import parse_date
+from commands.common import parse_date, today
 from commands.common import settings as make_settings
 from commands.options import AsOfOpt, DatabaseOpt
 
@@ -66,9 +66,17 @@ def demo(
       tracker demo /tmp/demo --as-of 2020-12-31
       tracker status -w demo-workspace --objective SO3
     """
+    from tracker import shipped
     from tracker.demo import run_demo
+    from tracker.plan.loader import load_plan
 
-    run_demo(directory.resolve(), as_of=parse_date(as_of, "--as-of"), fresh=fresh)
+    shipped_plan = load_plan(shipped.example_plan()).plan  # the demo's plan: its timezone
+    run_demo(
+        directory.resolve(),
+        today=today(shipped_plan),
+        as_of=parse_date(as_of, "--as-of"),
+        fresh=fresh,
+    )
 
 
 def register(app: typer.Typer) -> None:

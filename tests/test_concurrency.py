@@ -35,6 +35,7 @@ def _write_updates(workspace: str, who: str) -> list[str]:
                 record_update(
                     ws.engine, plan, action_id="SO3.2", status="in_progress", progress=n,
                     rag=None, note=f"{who} {n}", on=date(2020, 5, 1), by=COORDINATOR, source="cli",
+                    today=date(2021, 4, 30),
                 )  # fmt: skip
             except Exception as exc:
                 errors.append(repr(exc))

@@ -13,8 +13,9 @@ import pytest
 from tests.test_kpi_data import REPO, insert_records, referral, shipped_plan, training
 from tests.test_kpi_measures import make_kpi, plan_with
 from tracker.errors import InvalidValueError, NotFoundError
-from tracker.kpi.engine import evaluate_kpis, kpi_history
 from tracker.kpi.manual import record_kpi_value
+from tracker.kpi.service import kpi_history
+from tracker.kpi.service import kpi_report as evaluate_kpis
 
 AS_OF = date(2020, 7, 1)
 
@@ -346,7 +347,14 @@ def test_the_latest_recorded_manual_value_counts(engine: Any) -> None:
     owner = "community.safety@example.org"
     for value in (4, 7):
         record_kpi_value(
-            engine, plan, kpi_id="KPI1.1", period="2020/21 Q1", value=value, by=owner, note=None
+            engine,
+            plan,
+            kpi_id="KPI1.1",
+            period="2020/21 Q1",
+            value=value,
+            by=owner,
+            note=None,
+            today=AS_OF,
         )
     record_kpi_value(
         engine,
@@ -356,6 +364,7 @@ def test_the_latest_recorded_manual_value_counts(engine: Any) -> None:
         value=6,
         by="plan.administrator@example.org",  # an administrator may record any KPI
         note="  Six  events ",
+        today=AS_OF,
     )
     kpi = by_id(evaluate_kpis(engine, plan, as_of=AS_OF))["KPI1.1"]
     assert (kpi["value"], kpi["rag"]) == (7, "green")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.test_kpi_data import insert_records, referral, shipped_plan, training
-from tracker.kpi.engine import evaluate_kpis
 from tracker.kpi.measures import Request, kpi_aggregates
+from tracker.kpi.service import kpi_report as evaluate_kpis
 from tracker.plan.schema import Kpi, Plan
 
 AS_OF = date(2020, 7, 1)  # latest complete quarter: 2020/21 Q1 (April-June 2020)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from tracker.clock import today_in
 from tracker.rag import JSON_COUNT_ORDER, Rating, count_ratings
 from tracker.rag.actions import action_rag
 from tracker.rag.objectives import objective_rag
@@ -231,7 +232,7 @@ def test_bad_as_of(sqlite_cli) -> None:
 
 def test_as_of_defaults_to_today(sqlite_cli) -> None:
     with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
-        today = ws.plan().today()
+        today = today_in(ws.plan().plan.timezone)
     assert status_json(sqlite_cli)["as_of"] == today.isoformat()
 
 

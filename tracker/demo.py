@@ -56,6 +56,7 @@ class DemoContext:
 
     directory: Path
     as_of: date
+    today: date  # the real date, resolved once by the command line
     seed: int
     settings: Settings
     console: Console
@@ -126,7 +127,7 @@ def step_progress_updates(ctx: DemoContext) -> str:
     with open_workspace(ctx.settings) as ws:
         plan = ws.plan()
         updates = synthetic_updates(plan, as_of=ctx.as_of, seed=ctx.seed)
-        stored = record_updates(ws.engine, plan, updates)
+        stored = record_updates(ws.engine, plan, updates, today=ctx.today)
     actions = len({u.action_id for u in stored})
     return f"{len(stored)} updates on {actions} actions, up to {ctx.as_of.isoformat()}"
 
@@ -187,7 +188,7 @@ def step_manual_kpis(ctx: DemoContext) -> str:
                     note="Synthetic value for the demo",
                     by=by,
                     source="demo",
-                    today=ctx.as_of,
+                    today=ctx.today,
                 )
                 stored += 1
     return f"{stored} values"
@@ -217,12 +218,12 @@ def view_status(ctx: DemoContext) -> None:
 
 
 def view_kpis(ctx: DemoContext) -> None:
-    from tracker.kpi.engine import evaluate_kpis
     from tracker.kpi.render import render_kpis
+    from tracker.kpi.service import kpi_report
     from tracker.workspace import open_workspace
 
     with open_workspace(ctx.settings) as ws:
-        report = evaluate_kpis(ws.engine, ws.plan(), as_of=ctx.as_of)
+        report = kpi_report(ws.engine, ws.plan(), as_of=ctx.as_of)
     ctx.console.print()
     render_kpis(report)
 
@@ -255,9 +256,9 @@ def _hint(ctx: DemoContext) -> list[str]:
 # --- running it ----------------------------------------------------------------------------------
 
 
-def _check_as_of(plan: Plan, as_of: date) -> None:
+def _check_as_of(plan: Plan, as_of: date, today: date) -> None:
 
-    last = min(plan.plan.end, plan.today())
+    last = min(plan.plan.end, today)
     if not plan.plan.start <= as_of <= last:
         raise InvalidValueError(
             f"--as-of {as_of.isoformat()} is outside the strategy period "
@@ -266,8 +267,13 @@ def _check_as_of(plan: Plan, as_of: date) -> None:
         )
 
 
-def run_demo(directory: Path, *, as_of: date | None = None, fresh: bool = True) -> None:
-    """Build (or, with ``fresh=False``, reuse) a demo workspace in ``directory`` and show it."""
+def run_demo(
+    directory: Path, *, today: date, as_of: date | None = None, fresh: bool = True
+) -> None:
+    """Build (or, with ``fresh=False``, reuse) a demo workspace in ``directory`` and show it.
+
+    ``today`` is the real date (where the plan is): no update is dated after it.
+    """
     from rich.text import Text
 
     from tracker import shipped
@@ -276,12 +282,13 @@ def run_demo(directory: Path, *, as_of: date | None = None, fresh: bool = True) 
     from tracker.settings import Settings
 
     day = as_of or DEMO_AS_OF
-    _check_as_of(load_plan(shipped.example_plan()).plan, day)  # before touching any folder
+    _check_as_of(load_plan(shipped.example_plan()).plan, day, today)  # before touching any folder
     directory = directory.expanduser().resolve()
     console = make_console()
     ctx = DemoContext(
         directory=directory,
         as_of=day,
+        today=today,
         seed=DEMO_SEED,
         settings=Settings(workspace=directory),  # always SQLite inside the demo folder
         console=console,

@@ -224,9 +224,11 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
 
 
 def record_updates(
-    engine: Engine, plan: Plan, updates: Iterable[UpdateInput]
+    engine: Engine, plan: Plan, updates: Iterable[UpdateInput], *, today: date
 ) -> list[UpdateRecord]:
     """Check every update, then store them all in one transaction (or none, on any error).
+
+    ``today`` (where the plan is) is the default date of an update and the latest allowed.
 
     An error about one of several updates names its position ("update 3 of 40").
     """
@@ -236,7 +238,6 @@ def record_updates(
     from tracker.db.engine import transaction
 
     items = list(updates)
-    today = plan.today()
     now = m.utcnow()
     with transaction(engine) as session:
         rows = {a.id: a for a in session.exec(select(m.Action)).all()}
@@ -267,6 +268,7 @@ def record_update(
     on: date | None,
     by: str | None,
     source: str,
+    today: date,
 ) -> UpdateRecord:
     """Check one progress update and append it (one INSERT, one transaction)."""
     item = UpdateInput(
@@ -279,7 +281,7 @@ def record_update(
         by=by,
         source=source,
     )
-    return record_updates(engine, plan, [item])[0]
+    return record_updates(engine, plan, [item], today=today)[0]
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -143,15 +143,15 @@ def _latest_updates(session: Any, as_of: date) -> dict[str, Any]:
 
 
 def build_status(
-    engine: Engine, plan: Plan, *, as_of: date | None = None, objective: str | None = None
+    engine: Engine, plan: Plan, *, as_of: date, objective: str | None = None
 ) -> StatusReport:
-    """The status of every objective (or only ``objective``) as on ``as_of`` (default today)."""
+    """The status of every objective (or only ``objective``) as on ``as_of``."""
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
     from tracker.plan.lookup import find_objective
 
-    day = as_of or plan.today()
+    day = as_of
     with Session(engine) as session:
         objectives = session.exec(
             select(m.Objective, m.Owner)

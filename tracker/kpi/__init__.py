@@ -1,6 +1,8 @@
 """KPIs: values per period from the data sets or from owners, rated against targets.
 
-``measures`` holds the SQL for each kind of measure, ``rag`` the rating rules
-(pure functions), ``manual`` the values owners record, ``engine`` puts them
-together with disclosure control, and ``render`` shows them to people.
+``evaluation`` rates each KPI's periods with disclosure control (pure: the plan,
+the as-of date and the fetched aggregates in, ``results`` out); ``service``
+fetches those aggregates (``measures``: the SQL for each kind of measure;
+``manual``: the values owners record) and evaluates; ``render`` shows the
+results to people. The rating rules are in ``tracker.rag.kpis``.
 """

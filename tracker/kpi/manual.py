@@ -38,7 +38,7 @@ def record_kpi_value(
     note: str | None = None,
     by: str | None,
     source: str = "cli",
-    today: date | None = None,
+    today: date,
 ) -> m.KpiValue:
     """Check and store one value of a manual KPI; return the saved row.
 
@@ -68,8 +68,7 @@ def record_kpi_value(
             f"period {p.label} is outside the strategy period {s.start} to {s.end}",
             hint="give a period inside it",
         )
-    now = today or plan.today()
-    if p.start > now:
+    if p.start > today:
         raise InvalidValueError(
             f"period {p.label} has not started yet (it starts on {p.start})",
             hint="record it once the period has begun",

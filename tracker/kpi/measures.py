@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,33 +34,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from tracker.db.models import DataRecord
+from tracker.kpi.evaluation import Aggregate, Request
 from tracker.plan.schema import Dataset, Filter, Kpi, Plan
 
 COMPUTED_KINDS = ("count", "sum", "percentage", "mean_days", "median_days")
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """One period of one computed KPI, straight from the database."""
-
-    rows: int  # rows of the data set in the period, whatever the filters
-    matched: int  # rows behind the figure
-    value: float | None  # count, sum, percentage or days; None when it cannot be computed
-    numerator: int | None = None  # percentage only: rows also matching the numerator
-
-
-@dataclass(frozen=True)
-class Request:
-    """A computed KPI to evaluate over data dated ``first_day`` to ``last_day`` (inclusive).
-
-    ``since`` (cumulative KPIs: the strategy start) drops earlier rows from
-    the figure itself; ``first_day`` only bounds the scan.
-    """
-
-    kpi: Kpi
-    first_day: date
-    last_day: date
-    since: date | None = None
 
 
 # --- filters -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tracker.periods import GRAIN_ADJECTIVES
 from tracker.rag import KPI_RATINGS
 
 if TYPE_CHECKING:
-    from tracker.kpi.engine import Comparison, KpiHistory, KpiReport
+    from tracker.kpi.results import Comparison, KpiHistory, KpiReport
     from tracker.plan.schema import Kpi
 
 UNSUPPRESSED_WARNING = (

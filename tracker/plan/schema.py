@@ -262,13 +262,6 @@ class Plan(_Model):
     def dataset(self, name: str) -> Dataset | None:
         return next((d for d in self.datasets if d.name == name), None)
 
-    def today(self) -> date:
-        """Today's date where the partnership works (the plan's timezone), not the server's."""
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
-        return datetime.now(ZoneInfo(self.plan.timezone)).date()
-
     def is_administrator(self, email: str) -> bool:
         email = email.strip().lower()
         return any(a.lower() == email for a in self.distribution.administrators)

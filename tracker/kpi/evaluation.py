@@ -1,37 +1,42 @@
 """KPI evaluation: each KPI's value per period, rated against its target, with its trend.
 
-This is where a KPI definition from objectives.yaml meets the data: the
-values of every complete period since the strategy start come from one SQL
-query per computed KPI (``tracker.kpi.measures``) or from the values owners
-recorded (``tracker.kpi.manual``); ``tracker.rag.kpis`` rates them and
-compares them. Disclosure control is applied here, before anything leaves
-the engine, so no renderer or JSON consumer ever holds a small number it
-should not show. docs/kpis.md explains the rules for officers.
+A pure function of the plan, the as-of date and the aggregates already fetched
+(``KpiInputs``): no database, no clock. ``tracker.kpi.service`` fetches the
+inputs (one SQL scan per data set, ``tracker.kpi.measures``, and the values
+owners recorded, ``tracker.kpi.manual``) and calls ``evaluate_kpis`` or
+``evaluate_history``; tests can call them with inputs made by hand.
+
+``requests_for`` says which aggregates a set of KPIs needs. ``tracker.rag.kpis``
+rates the figures and compares them. Disclosure control is applied here, before
+anything leaves evaluation, so no renderer or JSON consumer ever holds a small
+number it should not show. docs/kpis.md explains the rules for officers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-from sqlalchemy.engine import Connection, Engine
 
 from tracker.disclosure import is_small, small_label
 from tracker.figures import (
     Figure,
     fmt_number,
     fmt_value,
-    plain_number,
     pro_rata_target,
     projection,
     round_half_up,
-    sparkline,
 )
-from tracker.kpi.manual import recorded_values
-from tracker.kpi.measures import Aggregate, Request, kpi_aggregates
+from tracker.kpi.results import (
+    Comparison,
+    KpiHistory,
+    KpiReport,
+    KpiResult,
+    PeriodResult,
+    Projection,
+)
 from tracker.periods import Period, period_of, periods_between
-from tracker.plan.lookup import find_kpi, find_objective
+from tracker.plan.lookup import find_objective
 from tracker.plan.schema import Kpi, Plan
 from tracker.rag import CONTEXTUAL, GREY, Rating
 from tracker.rag.kpis import NA, direction_of_travel, rate
@@ -40,215 +45,107 @@ TREND_LENGTH = 4
 _GRAIN_NOUN = {"month": "month", "quarter": "quarter", "year": "financial year"}
 
 
-# --- results -----------------------------------------------------------------------------
+# --- inputs: what is fetched before evaluation ---------------------------------------------
 
 
 @dataclass(frozen=True)
-class Projection:
-    """Where a cumulative KPI will be at the review at its average daily rate so far."""
+class Aggregate:
+    """One period of one computed KPI, straight from the database."""
 
-    date: date
-    figure: Figure
-    rag: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "date": self.date.isoformat(),
-            "value": self.figure.public(),
-            "rag": self.rag,
-            "suppressed": self.figure.suppressed,
-        }
+    rows: int  # rows of the data set in the period, whatever the filters
+    matched: int  # rows behind the figure
+    value: float | None  # count, sum, percentage or days; None when it cannot be computed
+    numerator: int | None = None  # percentage only: rows also matching the numerator
 
 
 @dataclass(frozen=True)
-class PeriodResult:
-    """One period of one KPI: its value, the target for that period, and the rating."""
+class Request:
+    """A computed KPI to evaluate over data dated ``first_day`` to ``last_day`` (inclusive).
 
-    period: Period
-    figure: Figure
-    target: float | None  # for cumulative KPIs, the pro-rata share of the review target
-    rating: Rating
-    projection: Projection | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period.label,
-            "start": self.period.start.isoformat(),
-            "end": self.period.end.isoformat(),
-            "value": self.figure.public(),
-            "target": plain_number(self.target),
-            "rag": self.rating.rating,
-            "rag_reason": self.rating.reason,
-            "projection": self.projection.to_json() if self.projection else None,
-            "suppressed": self.figure.suppressed,
-        }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The latest value against an earlier period's: improved, worse, same or n/a."""
-
-    period: str | None
-    figure: Figure
-    direction: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "value": self.figure.public(),
-            "direction": self.direction,
-            "suppressed": self.figure.suppressed,
-        }
-
-
-@dataclass(frozen=True)
-class KpiResult:
-    """One KPI as ``tracker kpi show`` reports it."""
-
-    kpi: Kpi
-    source: str  # the data set it is computed from, or "manual"
-    latest: PeriodResult | None  # None before the first period is complete
-    pending: Rating  # the rating to show when there is no complete period yet
-    previous: Comparison
-    year_ago: Comparison
-    trend: list[PeriodResult]
-
-    @property
-    def rating(self) -> Rating:
-        return self.latest.rating if self.latest else self.pending
-
-    @property
-    def trend_text(self) -> str:
-        return sparkline([r.figure for r in self.trend])
-
-    def to_json(self) -> dict[str, Any]:
-        k = self.kpi
-        latest = self.latest
-        return {
-            **_definition_json(k, self.source),
-            "target_for_period": plain_number(latest.target) if latest else None,
-            "period": latest.period.label if latest else None,
-            "value": latest.figure.public() if latest else None,
-            "rag": self.rating.rating,
-            "rag_reason": self.rating.reason,
-            "previous": self.previous.to_json(),
-            "year_ago": self.year_ago.to_json(),
-            "trend": [r.figure.public() for r in self.trend],
-            "trend_periods": [r.period.label for r in self.trend],
-            "trend_text": self.trend_text,
-            "projection": latest.projection.to_json() if latest and latest.projection else None,
-            "suppressed": latest.figure.suppressed if latest else False,
-        }
-
-
-@dataclass(frozen=True)
-class KpiReport:
-    """Every KPI (or one objective's) as on a date."""
-
-    plan_name: str
-    as_of: date
-    threshold: int
-    unsuppressed: bool
-    note: str | None
-    kpis: list[KpiResult] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "plan": self.plan_name,
-            "note": self.note,
-            "suppression_threshold": self.threshold,
-            "unsuppressed": self.unsuppressed,
-            "kpis": [k.to_json() for k in self.kpis],
-        }
-
-
-@dataclass(frozen=True)
-class KpiHistory:
-    """Every complete period of one KPI."""
-
-    kpi: Kpi
-    source: str
-    as_of: date
-    threshold: int
-    unsuppressed: bool
-    note: str | None
-    periods: list[PeriodResult]
-    pending: Rating
-
-    def to_json(self) -> dict[str, Any]:
-        k = self.kpi
-        return {
-            "as_of": self.as_of.isoformat(),
-            "note": self.note,
-            "suppression_threshold": self.threshold,
-            "unsuppressed": self.unsuppressed,
-            "kpi": _definition_json(k, self.source),
-            "periods": [p.to_json() for p in self.periods],
-        }
-
-
-# --- entry points --------------------------------------------------------------------------
-
-
-def evaluate_kpis(
-    engine: Engine,
-    plan: Plan,
-    *,
-    as_of: date | None = None,
-    objective: str | None = None,
-    unsuppressed: bool = False,
-) -> KpiReport:
-    """Each KPI's latest complete period as on ``as_of`` (default: today where the plan is).
-
-    ``unsuppressed=True`` shows small numbers: for an analyst's own screen,
-    never for anything distributed.
+    ``since`` (cumulative KPIs: the strategy start) drops earlier rows from
+    the figure itself; ``first_day`` only bounds the scan.
     """
-    day = as_of or plan.today()
+
+    kpi: Kpi
+    first_day: date
+    last_day: date
+    since: date | None = None
+
+
+@dataclass(frozen=True)
+class KpiInputs:
+    """Everything evaluation needs from the database, fetched beforehand.
+
+    ``aggregates``: computed KPI id -> period label -> ``Aggregate`` (periods in
+    which the data set has no rows may be left out). ``manual``: manual KPI id ->
+    period label -> the value in force.
+    """
+
+    aggregates: Mapping[str, Mapping[str, Aggregate]] = field(default_factory=dict)
+    manual: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+def select_kpis(plan: Plan, objective: str | None = None) -> list[Kpi]:
+    """The plan's KPIs, or only those of ``objective`` (any case; an unknown id is an error)."""
     kpis = list(plan.kpis)
     if objective is not None:
         wanted = find_objective(plan, objective).id
         kpis = [k for k in kpis if k.objective == wanted]
-    with engine.connect() as conn:
-        series = _load(conn, plan, kpis, _until(plan, day), suppress=not unsuppressed)
-    results = [s.summary() for s in series]
+    return kpis
+
+
+def requests_for(plan: Plan, kpis: Sequence[Kpi], as_of: date) -> list[Request]:
+    """The aggregates to compute in the database for ``kpis`` as on ``as_of``."""
+    until = measured_until(plan, as_of)
+    series = [_Series(plan, kpi, until, suppress=False) for kpi in kpis]
+    return [r for s in series if (r := s.request()) is not None]
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def evaluate_kpis(
+    plan: Plan,
+    kpis: Sequence[Kpi],
+    inputs: KpiInputs,
+    *,
+    as_of: date,
+    unsuppressed: bool = False,
+) -> KpiReport:
+    """Each KPI's latest complete period as on ``as_of``.
+
+    ``unsuppressed=True`` shows small numbers: for an analyst's own screen,
+    never for anything distributed.
+    """
+    series = _load(plan, kpis, inputs, measured_until(plan, as_of), suppress=not unsuppressed)
     return KpiReport(
         plan_name=plan.plan.name,
-        as_of=day,
+        as_of=as_of,
         threshold=plan.plan.suppression_threshold,
         unsuppressed=unsuppressed,
-        note=_note(plan, day),
-        kpis=results,
+        note=_note(plan, as_of),
+        kpis=[s.summary() for s in series],
     )
 
 
-def kpi_history(
-    engine: Engine,
-    plan: Plan,
-    kpi_id: str,
-    *,
-    as_of: date | None = None,
-    unsuppressed: bool = False,
+def evaluate_history(
+    plan: Plan, kpi: Kpi, inputs: KpiInputs, *, as_of: date, unsuppressed: bool = False
 ) -> KpiHistory:
     """Every complete period of one KPI from the strategy start to ``as_of``."""
-    kpi = find_kpi(plan, kpi_id)
-    day = as_of or plan.today()
-    with engine.connect() as conn:
-        (series,) = _load(conn, plan, [kpi], _until(plan, day), suppress=not unsuppressed)
-    periods = [series.result(p) for p in series.periods]
+    (series,) = _load(plan, [kpi], inputs, measured_until(plan, as_of), suppress=not unsuppressed)
     return KpiHistory(
         kpi=kpi,
         source=series.source,
-        as_of=day,
+        as_of=as_of,
         threshold=plan.plan.suppression_threshold,
         unsuppressed=unsuppressed,
-        note=_note(plan, day),
-        periods=periods,
+        note=_note(plan, as_of),
+        periods=[series.result(p) for p in series.periods],
         pending=series.pending(),
     )
 
 
-def _until(plan: Plan, day: date) -> date:
+def measured_until(plan: Plan, day: date) -> date:
     """KPIs measure the strategy: after its end they stand as they were at the end."""
     return min(day, plan.plan.end)
 
@@ -269,17 +166,15 @@ def _note(plan: Plan, day: date) -> str | None:
 
 
 def _load(
-    conn: Connection, plan: Plan, kpis: list[Kpi], as_of: date, *, suppress: bool
+    plan: Plan, kpis: Sequence[Kpi], inputs: KpiInputs, as_of: date, *, suppress: bool
 ) -> list[_Series]:
-    """The series of each KPI, with every computed KPI's values from one scan per data set."""
+    """The series of each KPI, filled with the values fetched for it."""
     series = [_Series(plan, kpi, as_of, suppress=suppress) for kpi in kpis]
-    requests = [r for s in series if (r := s.request()) is not None]
-    aggregates = kpi_aggregates(conn, plan, requests) if requests else {}
     for s in series:
         if s.measure.kind == "manual":
-            s.manual = recorded_values(conn, s.kpi.id)
+            s.manual = dict(inputs.manual.get(s.kpi.id, {}))
         else:
-            s.aggregates = aggregates.get(s.kpi.id, {})
+            s.aggregates = dict(inputs.aggregates.get(s.kpi.id, {}))
         if s.kpi.cumulative:
             s.running_totals()
     return series
@@ -509,19 +404,3 @@ class _Series:
             year_ago=self.compare(latest, latest_period.year_earlier()),
             trend=trend,
         )
-
-
-def _definition_json(k: Kpi, source: str) -> dict[str, Any]:
-    """How a KPI is defined, as both JSON documents show it (tolerance last)."""
-    return {
-        "id": k.id,
-        "name": k.name,
-        "objective": k.objective,
-        "source": source,
-        "unit": k.unit,
-        "direction": k.direction,
-        "frequency": k.frequency,
-        "cumulative": k.cumulative,
-        "target": plain_number(k.target),
-        "tolerance": plain_number(k.tolerance),
-    }
