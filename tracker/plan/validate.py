@@ -263,7 +263,7 @@ def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
 
 def _check_dataset_field(add: Any, floc: Loc, dataset: Dataset, f: Any, by_name: Any) -> None:
     """Checks of one data set field that the importer relies on (see tracker.data)."""
-    from tracker.data.privacy import identifying_kind
+    from tracker.privacy import identifying_kind
 
     for text in (f.name, f.label):
         kind = identifying_kind(text) if text else None
