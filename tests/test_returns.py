@@ -405,3 +405,36 @@ def test_a_return_signed_by_another_workspace_is_refused(opened: Opened, tmp_pat
     opened.key = read_key(opened.path)
     [load] = opened.load(path)
     assert load.state == "refused" and load.reason.startswith("tampered: ")
+
+
+# --- on both databases ----------------------------------------------------------------------
+
+
+def test_issue_and_load_on_each_database(tmp_path: Path, database_url: str) -> None:
+    """The round trip on SQLite and PostgreSQL: issue, fill, load, load again, supersede."""
+    from tracker.returns.issue import issue_returns, return_status, write_returns
+    from tracker.returns.manifest import read_key
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    ws = tmp_path / "ws"
+    url = None if database_url.startswith("sqlite") else database_url
+    build_workspace(ws, url)
+    with open_workspace(Settings(workspace=ws, database_url=url)) as w:
+        opened = Opened(path=ws, engine=w.engine, plan=w.plan(), key=read_key(ws))
+        path = fill(return_file(ws, "prevent-coordinator"), FILLED)
+        [first] = opened.load(path)
+        assert first.state == "loaded" and first.recorded == 2
+        _check_recorded(opened, f"{MEETING}.prevent-coordinator.1")
+        [second] = opened.load(path)
+        assert second.state == "unchanged"
+        [again] = write_returns(
+            issue_returns(w.engine, w.plan(), key=opened.key, now=NOW, owner_email=OWNER,
+                          meeting_id=MEETING),
+            tmp_path / "again",
+        )  # fmt: skip
+        [stale] = opened.load(path)
+        assert stale.state == "refused" and "superseded" in stale.reason
+        report = return_status(w.engine, w.plan(), today=ON)
+        mine_now = next(o for o in report.owners if o.owner_email == OWNER)
+        assert mine_now.return_id == again.return_id and mine_now.state == "outstanding"

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from tracker.errors import TrackerError
 from tracker.plan.schema import Plan
 from tracker.returns.reader import CellProblem, ReadReturn, ReturnEntry, ReturnRefused
+from tracker.usertext import plan_addresses
 
 REFUSED, PROBLEMS, CONFLICTS, UNCHANGED, READY, LOADED, DECLINED = (
     "refused",
@@ -271,7 +272,7 @@ def preview_return(
 
     load = ReturnLoad(file=path.name, path=path)
     try:
-        read = read_return(path, key)
+        read = read_return(path, key, allowed_emails=plan_addresses(plan))
     except ReturnRefused as exc:
         load.state, load.reason = REFUSED, f"{exc.reason}: {exc.hint}" if exc.hint else exc.reason
         return load
@@ -298,7 +299,7 @@ def apply_return(
     from tracker.progress import UpdateInput, store_updates
     from tracker.returns.reader import read_return
 
-    read = read_return(load.path, key)
+    read = read_return(load.path, key, allowed_emails=plan_addresses(plan))
     again = ReturnLoad(file=load.file, path=load.path)
     with transaction(engine) as session:
         row = _examine(session, plan, read, again, by or "")

@@ -22,6 +22,7 @@ cells are compared after normalising those differences.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -227,19 +228,6 @@ def _empty(value: Any) -> bool:
 # --- each input cell ------------------------------------------------------------------------
 
 
-def _screen(text: str) -> str | None:
-    """Why ``text`` may not be stored (it looks like identifying data), or None."""
-    from tracker.data.fields import identifying_value
-
-    kind = identifying_value(text)
-    if kind is None:
-        return None
-    return (
-        f"it looks like it holds {kind}; returns must not identify anyone: "
-        "remove it and describe the work instead"
-    )
-
-
 _STATUS_WORDS = {code: code for code in STATUSES} | {
     label.lower().replace(" ", "_"): code for code, label in L.STATUS_LABELS.items()
 }
@@ -280,7 +268,9 @@ def _progress(raw: Any, number_format: str) -> tuple[int | None, str | None]:
     return value, None
 
 
-def _text(raw: Any, limit: int) -> tuple[str | None, str | None]:
+def _text(raw: Any, column: L.Column, allowed: frozenset[str]) -> tuple[str | None, str | None]:
+    from tracker.usertext import screen_free_text
+
     if _empty(raw):
         return None, None
     if isinstance(raw, datetime | date):
@@ -293,19 +283,24 @@ def _text(raw: Any, limit: int) -> tuple[str | None, str | None]:
         return None, exc.message
     if text is None:
         return None, None
+    limit = column.limit or 0
     if len(text) > limit:
         return None, f"it is {len(text)} characters long; please keep it to {limit}"
-    why = _screen(text)
-    if why:
-        return None, why
+    try:
+        screen_free_text(text, field=column.heading.split(":")[0], allowed_emails=allowed)
+    except TrackerError as exc:
+        return None, str(exc)  # names the kind of data, never the value
     return text, None
 
 
 # --- the whole return -----------------------------------------------------------------------
 
 
-def read_return(path: Path, key: bytes) -> ReadReturn:
-    """The manifest, entries and problems of a returned workbook; ReturnRefused if not genuine."""
+def read_return(path: Path, key: bytes, *, allowed_emails: Iterable[str] = ()) -> ReadReturn:
+    """The manifest, entries and problems of a returned workbook; ReturnRefused if not genuine.
+
+    ``allowed_emails``: addresses free text may mention (the plan's own, ``plan_addresses``).
+    """
     name = path.name
     values_book, typed_book = _open(path)
     try:
@@ -332,6 +327,7 @@ def read_return(path: Path, key: bytes) -> ReadReturn:
                     )
         rows = {a.row: a for a in manifest.actions}
         problems = result.problems
+        allowed = frozenset(e.lower() for e in allowed_emails)
 
         def problem(row: int, letter: str, message: str) -> None:
             problems.append(
@@ -361,14 +357,16 @@ def read_return(path: Path, key: bytes) -> ReadReturn:
                         "move what it says into Narrative",
                     )
         for action in manifest.actions:
-            result.entries[action.id] = _entry(action.id, action.row, ws, typed, problem)
+            result.entries[action.id] = _entry(action.id, action.row, ws, typed, problem, allowed)
         return result
     finally:
         values_book.close()
         typed_book.close()
 
 
-def _entry(action_id: str, row: int, ws: Any, typed: Any, problem: Any) -> ReturnEntry | None:
+def _entry(
+    action_id: str, row: int, ws: Any, typed: Any, problem: Any, allowed: frozenset[str]
+) -> ReturnEntry | None:
     raw: dict[str, Any] = {}
     ok = True
     for column in L.INPUTS:
@@ -420,7 +418,7 @@ def _entry(action_id: str, row: int, ws: Any, typed: Any, problem: Any) -> Retur
     texts: dict[str, str | None] = {}
     for key in ("narrative", "next_steps", "risks"):
         column = L.BY_KEY[key]
-        texts[key], why = _text(raw[key], column.limit or 0)
+        texts[key], why = _text(raw[key], column, allowed)
         if why:
             problem(row, column.letter, why)
             ok = False
