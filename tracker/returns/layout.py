@@ -13,7 +13,8 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from tracker.plan.schema import RAGS, STATUSES
+from tracker.plan.schema import STATUSES
+from tracker.rag import OWNER_RATINGS as RAGS
 
 RETURN_SHEET = "Return"
 LISTS_SHEET = "Lists"

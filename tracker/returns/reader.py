@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import Problem, TrackerError
-from tracker.plan.schema import RAGS, STATUSES
+from tracker.plan.schema import STATUSES
+from tracker.rag import OWNER_RATINGS as RAGS
 from tracker.returns import layout as L
 from tracker.returns.manifest import Manifest, signature_ok
 from tracker.usertext import clean_note
