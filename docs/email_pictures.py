@@ -51,8 +51,12 @@ def emails() -> dict[str, bytes]:
         ActionLine(a.id, a.title, a.due, rating, status, progress)
         for a, (rating, status, progress) in zip(
             mine,
-            [("green", "in progress", 60), ("amber", "in progress", 35), ("red", "not started", 0),
-             ("complete", "complete", 100)],
+            [
+                ("green", "in progress", 60),
+                ("amber", "in progress", 35),
+                ("red", "not started", 0),
+                ("complete", "complete", 100),
+            ],
             strict=False,
         )
     )
@@ -87,8 +91,15 @@ def emails() -> dict[str, bytes]:
             ),
         ),
         kpis=(
-            KpiHeadline("KPI3.1", "Staff trained in Prevent awareness", "412", "green", "400",
-                        "2020/21 Q1", "up"),
+            KpiHeadline(
+                "KPI3.1",
+                "Staff trained in Prevent awareness",
+                "412",
+                "green",
+                "400",
+                "2020/21 Q1",
+                "up",
+            ),
             KpiHeadline("KPI4.1", "Referrals to Prevent", "[c]", "contextual", None, "2020/21 Q1"),
         ),
         note="[c]: a figure withheld to protect confidentiality.",
