@@ -31,7 +31,7 @@ def test_an_empty_outbox(sqlite_cli) -> None:
 
 
 def test_list_show_and_export(sqlite_cli, tmp_path: Path) -> None:
-    request, pack = _fill(sqlite_cli)
+    _, pack = _fill(sqlite_cli)
     result = sqlite_cli("outbox", "list")
     assert result.exit_code == 0, result.output
     assert "return-request.sg-2020-07." in result.output and "pack.sg-2020-07." in result.output
@@ -56,7 +56,8 @@ def test_list_show_and_export(sqlite_cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"wrote {target}"
     assert target.read_bytes() == pack
-    assert message_from_bytes(target.read_bytes(), policy=policy.default)["X-Tracker-Kind"] == "pack"
+    exported = message_from_bytes(target.read_bytes(), policy=policy.default)
+    assert exported["X-Tracker-Kind"] == "pack"
     again = sqlite_cli("outbox", "export", "pack", str(target))
     assert again.exit_code == 1 and "already exists" in again.output
     assert sqlite_cli("outbox", "export", "pack", str(target), "--force").exit_code == 0
