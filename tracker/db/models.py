@@ -221,3 +221,8 @@ class DataRecordChange(SQLModel, table=True):
     import_id: int = Field(foreign_key="data_import.id")
     old_values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     changed_at: datetime = _ts(nullable=False)
+
+
+# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+
+from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
