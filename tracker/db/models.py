@@ -250,3 +250,8 @@ class MailDelivery(SQLModel, table=True):
     location: str | None = None  # the outbox file, or the command run
     attempts: int = 1
     at: datetime = _ts(nullable=False)  # the latest attempt
+
+
+# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+
+from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
