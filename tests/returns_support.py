@@ -39,7 +39,7 @@ def build_workspace(ws: Path, database_url: str | None = None) -> None:
     init_workspace(settings)
     with open_workspace(settings) as w:
         plan = w.plan()
-        record_updates(w.engine, plan, synthetic_updates(plan, as_of=ON))
+        record_updates(w.engine, plan, synthetic_updates(plan, as_of=ON), today=ON)
         issued = issue_returns(w.engine, plan, key=read_key(ws), now=NOW, meeting_id=MEETING)
         write_returns(issued, ws / "outputs" / "returns")
 

@@ -319,6 +319,7 @@ def test_an_action_updated_after_issue_is_a_conflict_unless_forced(opened: Opene
     record_update(
         opened.engine, opened.plan, action_id="SO2.3", status="in_progress", progress=65,
         rag=None, note="Updated by the coordinator directly", on=ON, by=ADMIN, source="cli",
+        today=ON,
     )  # fmt: skip
     before = opened.count_updates()
     fill(mine(opened), FILLED)

@@ -240,10 +240,12 @@ def record_updates(
     from tracker.db.engine import transaction
 
     with transaction(engine) as session:
-        return store_updates(session, plan, updates)
+        return store_updates(session, plan, updates, today=today)
 
 
-def store_updates(session: Any, plan: Plan, updates: Iterable[UpdateInput]) -> list[UpdateRecord]:
+def store_updates(
+    session: Any, plan: Plan, updates: Iterable[UpdateInput], *, today: date
+) -> list[UpdateRecord]:
     """Check and add ``updates`` inside the caller's transaction (``record_updates`` makes one).
 
     For callers that write something else in the same transaction (a return being loaded).

@@ -320,7 +320,7 @@ def apply_return(
             )
             for c in again.changes
         ]
-        stored = store_updates(session, plan, updates)
+        stored = store_updates(session, plan, updates, today=on)
         if row.loaded_at is None:
             row.loaded_at = m.utcnow()
             row.loaded_by = acting_person(by, doing="loading this return")
