@@ -99,4 +99,6 @@ def test_commands_starting_together_on_a_new_database_migrate_it_once(database_u
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_upgrade, [database_url] * 4)
     assert not [r for r in results if r.startswith("failed")], results
-    assert sorted(results) == ["('0001', '0001')"] * 3 + ["(None, '0001')"]
+    from tracker.db.migrate import HEAD
+
+    assert sorted(results) == [f"('{HEAD}', '{HEAD}')"] * 3 + [f"(None, '{HEAD}')"]
