@@ -197,7 +197,7 @@ def _kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
                     else (None if p.figure.has_data else "no data")
                 ),
                 target=_number(p.target),
-                rating=p.rating.rag,
+                rating=p.rating.rating,
                 reason=p.rating.reason,
             )
             for p in periods
@@ -214,7 +214,7 @@ def _kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
                 frequency=k.frequency,
                 target=k.target,
                 source=summary.source,
-                rating=summary.rating.rag,
+                rating=summary.rating.rating,
                 reason=summary.rating.reason,
                 latest_period=latest.period.label if latest else None,
                 latest_value=None if latest is None or hidden else _number(latest.figure.value),

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tracker.rag import ACTION_RATINGS
+
 # One vocabulary of ratings (tracker.rag.RATINGS), and the word each shows as in a cell.
 RAG_WORDS = {
     "red": "Red",
@@ -30,7 +32,6 @@ RAG_WORDS = {
     "grey": "Grey",
     "contextual": "Contextual",
 }
-ACTION_RATINGS = ("red", "amber", "green", "complete", "grey")
 # Direction of travel, as arrows with the word beside them (never the arrow alone).
 TRAVEL_WORDS = {"improved": "▲ improved", "worse": "▼ worse", "same": "► same", "n/a": "n/a"}
 
