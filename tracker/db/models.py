@@ -277,3 +277,8 @@ class PackRecord(SQLModel, table=True):
     snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     compiled_at: datetime = _ts(nullable=False)
     by: str | None = None
+
+
+# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+
+from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
