@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tracker.db.models_schedule import Dispatch
 from tracker.errors import TrackerError
 from tracker.plan.schema import Meeting
-from tracker.schedule.cycle import REVIEW_ID, meetings_with_cycles
+from tracker.schedule.cycle import meetings_with_cycles
 from tracker.schedule.dispatch import DispatchRef
 from tracker.schedule.runner import JobContext, JobResult
 
@@ -30,16 +30,9 @@ def mail_settings(ctx: JobContext) -> Any:
 
 def sender(ctx: JobContext) -> Any:
     """Who the emails come from: the [mail] settings, else the plan's first administrator."""
-    from tracker.mail.messages import Sender
+    from tracker.mail.plan import sender as plan_sender
 
-    ms = mail_settings(ctx)
-    return Sender(
-        address=ms.sender or str(ctx.plan.distribution.administrators[0]),
-        name=ms.sender_name,
-        partnership=ctx.plan.plan.partnership,
-        reply_to=ms.reply_to,
-        marking=ms.marking,
-    )
+    return plan_sender(ctx.plan, mail_settings(ctx))
 
 
 def meeting_of(ctx: JobContext, meeting_id: str) -> Meeting:
@@ -52,19 +45,18 @@ def meeting_of(ctx: JobContext, meeting_id: str) -> Meeting:
 
 
 def meeting_ref(ctx: JobContext, meeting_id: str) -> Any:
-    from tracker.mail.messages import MeetingRef
+    from tracker.mail.plan import meeting_ref as ref
 
-    m = meeting_of(ctx, meeting_id)
-    return MeetingRef(id=m.id if m.id != REVIEW_ID else "REVIEW", title=m.title, date=m.date)
+    return ref(meeting_of(ctx, meeting_id))
 
 
 def contact(ctx: JobContext, owner_id: str) -> Any:
-    from tracker.mail.messages import Contact
+    from tracker.mail.plan import contact as plan_contact
 
     owner = ctx.plan.owner(owner_id)
     if owner is None:
         raise TrackerError(f"owner {owner_id} is no longer in the plan", hint="skip this dispatch")
-    return Contact(role=owner.role, email=str(owner.email), organisation=owner.organisation)
+    return plan_contact(owner)
 
 
 def today(ctx: JobContext) -> Any:
