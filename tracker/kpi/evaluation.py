@@ -145,6 +145,17 @@ def evaluate_history(
     )
 
 
+def evaluate_histories(
+    plan: Plan, inputs: KpiInputs, *, as_of: date
+) -> list[tuple[KpiResult, list[PeriodResult]]]:
+    """Every KPI's summary and all its complete periods (what packs and reviews show).
+
+    Small numbers are always suppressed: packs and reviews are distributed.
+    """
+    series = _load(plan, list(plan.kpis), inputs, measured_until(plan, as_of), suppress=True)
+    return [(s.summary(), [s.result(p) for p in s.periods]) for s in series]
+
+
 def measured_until(plan: Plan, day: date) -> date:
     """KPIs measure the strategy: after its end they stand as they were at the end."""
     return min(day, plan.plan.end)

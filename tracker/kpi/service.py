@@ -16,12 +16,13 @@ from sqlalchemy.engine import Engine
 
 from tracker.kpi.evaluation import (
     KpiInputs,
+    evaluate_histories,
     evaluate_history,
     evaluate_kpis,
     requests_for,
     select_kpis,
 )
-from tracker.kpi.results import KpiHistory, KpiReport
+from tracker.kpi.results import KpiHistory, KpiReport, KpiResult, PeriodResult
 from tracker.plan.lookup import find_kpi
 from tracker.plan.schema import Kpi, Plan
 
@@ -59,3 +60,14 @@ def kpi_history(
     kpi = find_kpi(plan, kpi_id)
     inputs = fetch_inputs(engine, plan, [kpi], as_of=as_of)
     return evaluate_history(plan, kpi, inputs, as_of=as_of, unsuppressed=unsuppressed)
+
+
+def kpi_histories(
+    engine: Engine, plan: Plan, *, as_of: date
+) -> list[tuple[KpiResult, list[PeriodResult]]]:
+    """Every KPI's summary and all its complete periods, from one scan per data set.
+
+    Small numbers are always suppressed: this is what packs and reviews show.
+    """
+    kpis = list(plan.kpis)
+    return evaluate_histories(plan, fetch_inputs(engine, plan, kpis, as_of=as_of), as_of=as_of)
