@@ -36,7 +36,8 @@ def status(
       tracker status --as-of 2020-12-31 --objective SO3
       tracker status --format json > status.json
     """
-    from tracker.status import build_status, render_status
+    from tracker.render.status import render_status
+    from tracker.status import build_status
 
     with open_ws(workspace, database) as ws:
         plan = ws.plan()
@@ -141,7 +142,8 @@ def history(
       tracker history SO3.2
       tracker history SO3.2 --format json
     """
-    from tracker.progress import action_history_report, render_history
+    from tracker.progress import action_history_report
+    from tracker.render.history import render_history
 
     with open_ws(workspace, database) as ws:
         found = action_history_report(ws.engine, ws.plan(), action_id)

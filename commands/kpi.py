@@ -39,8 +39,8 @@ def kpi_show(
       tracker kpi show --as-of 2020-12-31
       tracker kpi show --objective SO4 --format json
     """
-    from tracker.kpi.render import render_kpis
     from tracker.kpi.service import kpi_report
+    from tracker.render.kpis import render_kpis
 
     with open_ws(workspace, database) as ws:
         plan = ws.plan()
@@ -66,8 +66,8 @@ def kpi_history(
       tracker kpi history KPI3.1
       tracker kpi history KPI4.1 --as-of 2021-03-31 --format json
     """
-    from tracker.kpi.render import render_kpi_history
     from tracker.kpi.service import kpi_history as build_history
+    from tracker.render.kpis import render_kpi_history
 
     with open_ws(workspace, database) as ws:
         plan = ws.plan()

@@ -73,7 +73,8 @@ def schedule_show(
       tracker schedule show --meeting SG-2020-06 --format json
     """
     from tracker.errors import NotFoundError
-    from tracker.schedule.view import known_meetings, render_schedule, schedule_view
+    from tracker.render.schedule import render_schedule
+    from tracker.schedule.view import known_meetings, schedule_view
 
     with open_ws(workspace, database) as ws:
         plan = ws.plan()

@@ -69,14 +69,17 @@ def demo(
     from tracker import shipped
     from tracker.demo import run_demo
     from tracker.plan.loader import load_plan
+    from tracker.render.demo import ConsoleDemoProgress, render_demo
 
     shipped_plan = load_plan(shipped.example_plan()).plan  # the demo's plan: its timezone
-    run_demo(
+    result = run_demo(
         directory.resolve(),
         today=today(shipped_plan),
         as_of=parse_date(as_of, "--as-of"),
         fresh=fresh,
+        progress=ConsoleDemoProgress(),
     )
+    render_demo(result)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,16 +22,15 @@ from __future__ import annotations
 import random
 import shutil
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tracker.errors import InvalidValueError, WorkspaceError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from tracker.plan.schema import Action, Plan
     from tracker.progress import UpdateInput
     from tracker.settings import Settings
@@ -59,7 +58,6 @@ class DemoContext:
     today: date  # the real date, resolved once by the command line
     seed: int
     settings: Settings
-    console: Console
     results: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,6 +65,41 @@ class DemoContext:
 class DemoStep:
     label: str
     run: Callable[[DemoContext], str]  # does the work; returns a one-line summary
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo built and what it shows: values, printed by ``tracker.render.demo``."""
+
+    directory: Path
+    as_of: date
+    kept: bool  # True: an existing demo workspace was reused (--keep), no step ran
+    steps: list[str]  # each step's one-line summary, in order
+    views: list[Any]  # the reports shown, in order (a StatusReport, a KpiReport...)
+    hints: list[str]  # commands to try next
+
+
+class DemoProgress(Protocol):
+    """Told about the demo as it runs; the command line shows each step as it happens."""
+
+    def begin(self, directory: Path, *, kept: bool) -> None: ...
+
+    def step(self, n: int, total: int, label: str) -> AbstractContextManager[Any]: ...
+
+    def done(self, n: int, total: int, label: str, summary: str) -> None: ...
+
+
+class QuietProgress:
+    """Says nothing: for tests and jobs that only want the result."""
+
+    def begin(self, directory: Path, *, kept: bool) -> None:
+        pass
+
+    def step(self, n: int, total: int, label: str) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+    def done(self, n: int, total: int, label: str, summary: str) -> None:
+        pass
 
 
 # --- the folder ----------------------------------------------------------------------------------
@@ -208,28 +241,24 @@ def demo_steps() -> list[DemoStep]:
 # --- views ---------------------------------------------------------------------------------------
 
 
-def view_status(ctx: DemoContext) -> None:
-    from tracker.status import build_status, render_status
+def view_status(ctx: DemoContext) -> Any:
+    from tracker.status import build_status
     from tracker.workspace import open_workspace
 
     with open_workspace(ctx.settings) as ws:
-        report = build_status(ws.engine, ws.plan(), as_of=ctx.as_of)
-    render_status(report)
+        return build_status(ws.engine, ws.plan(), as_of=ctx.as_of)
 
 
-def view_kpis(ctx: DemoContext) -> None:
-    from tracker.kpi.render import render_kpis
+def view_kpis(ctx: DemoContext) -> Any:
     from tracker.kpi.service import kpi_report
     from tracker.workspace import open_workspace
 
     with open_workspace(ctx.settings) as ws:
-        report = kpi_report(ws.engine, ws.plan(), as_of=ctx.as_of)
-    ctx.console.print()
-    render_kpis(report)
+        return kpi_report(ws.engine, ws.plan(), as_of=ctx.as_of)
 
 
-def demo_views() -> list[Callable[[DemoContext], None]]:
-    """What the demo shows once built, in order."""
+def demo_views() -> list[Callable[[DemoContext], Any]]:
+    """What the demo shows once built, in order: each returns a report to render."""
     return [
         view_status,
         view_kpis,
@@ -268,47 +297,52 @@ def _check_as_of(plan: Plan, as_of: date, today: date) -> None:
 
 
 def run_demo(
-    directory: Path, *, today: date, as_of: date | None = None, fresh: bool = True
-) -> None:
-    """Build (or, with ``fresh=False``, reuse) a demo workspace in ``directory`` and show it.
+    directory: Path,
+    *,
+    today: date,
+    as_of: date | None = None,
+    fresh: bool = True,
+    progress: DemoProgress | None = None,
+) -> DemoResult:
+    """Build (or, with ``fresh=False``, reuse) a demo workspace in ``directory``.
 
     ``today`` is the real date (where the plan is): no update is dated after it.
+    ``progress`` hears about each step as it runs (the command line shows them);
+    what the demo then shows is returned, for ``tracker.render.demo`` to print.
     """
-    from rich.text import Text
-
     from tracker import shipped
-    from tracker.console import make_console
     from tracker.plan.loader import load_plan
     from tracker.settings import Settings
 
+    said = progress or QuietProgress()
     day = as_of or DEMO_AS_OF
     _check_as_of(load_plan(shipped.example_plan()).plan, day, today)  # before touching any folder
     directory = directory.expanduser().resolve()
-    console = make_console()
     ctx = DemoContext(
         directory=directory,
         as_of=day,
         today=today,
         seed=DEMO_SEED,
         settings=Settings(workspace=directory),  # always SQLite inside the demo folder
-        console=console,
     )
     kept = _prepare_folder(directory, fresh=fresh)
-    console.print(Text(f"Demo workspace: {directory} (everything in it is synthetic)", "bold"))
-    if kept:
-        console.print(Text("Using the demo workspace already there (--keep): nothing rebuilt"))
-    else:
+    said.begin(directory, kept=kept)
+    lines = []
+    if not kept:
         steps = demo_steps()
         for n, step in enumerate(steps, 1):
-            with console.status(Text(f"[{n}/{len(steps)}] {step.label}...")):
+            with said.step(n, len(steps), step.label):
                 summary = step.run(ctx)
-            console.print(Text(f"[{n}/{len(steps)}] {step.label}: {summary}"))
-    console.print()
-    for view in demo_views():
-        view(ctx)
-    console.print()
-    for line in _hint(ctx):
-        console.print(Text(line))
+            said.done(n, len(steps), step.label, summary)
+            lines.append(summary)
+    return DemoResult(
+        directory=directory,
+        as_of=day,
+        kept=kept,
+        steps=lines,
+        views=[view(ctx) for view in demo_views()],
+        hints=_hint(ctx),
+    )
 
 
 # --- synthetic progress updates ------------------------------------------------------------

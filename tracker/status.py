@@ -4,7 +4,7 @@
 actions and owners that are not archived) and, in one query, the latest
 progress update of every action on or before the date; ``tracker.rag`` rates
 each action and objective. The result is one ``StatusReport``: shown as tables
-by ``render_status`` and as the stable JSON document of docs/json.md by
+by ``tracker.render.status`` and as the stable JSON document of docs/json.md by
 ``StatusReport.to_json``. Steering Group packs and emails of later issues are
 built from the same report.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.plan.schema import Plan
-from tracker.rag import ACTION_RATINGS, JSON_COUNT_ORDER, Rating, count_ratings
+from tracker.rag import JSON_COUNT_ORDER, Rating, count_ratings
 from tracker.rag.actions import action_rag
 from tracker.rag.objectives import objective_rag
 
@@ -218,83 +218,3 @@ def build_status(
             )
         )
     return StatusReport(as_of=day, plan=plan.plan.name, objectives=report)
-
-
-# --- showing it to people ---------------------------------------------------------------------
-
-# Below this many columns (an 80-column terminal) the table stacks due date, status and
-# per cent complete in one column so that no column is cropped.
-NARROW_WIDTH = 100
-
-
-def _shorten(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def render_status(report: StatusReport) -> None:
-    """A table per objective, then one line counting actions by RAG. Respects NO_COLOR."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from tracker.console import make_console, rag_text
-    from tracker.progress import status_label
-
-    console = make_console()
-    narrow = console.width < NARROW_WIDTH
-    console.print(Text(f"{report.plan}: status as of {report.as_of.isoformat()}", style="bold"))
-    for obj in report.objectives:
-        title = Text.assemble(
-            (f"{obj.id} {obj.short_title}", "bold"),
-            " - ",
-            rag_text(obj.rag.rating),
-            f" ({obj.rag.reason}); lead: {obj.lead_role}",
-        )
-        table = Table(
-            title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True, expand=False
-        )
-        table.add_column("Action and owner", ratio=3, min_width=16)
-        if narrow:  # due, status and per cent stacked in one column, so nothing is cropped
-            table.add_column("Due, status", no_wrap=True)
-        else:
-            table.add_column("Due", no_wrap=True)
-            table.add_column("Status", no_wrap=True)
-            table.add_column("Done", justify="right", no_wrap=True)
-        table.add_column("RAG", no_wrap=True)
-        table.add_column("Why, and the latest update", ratio=4, min_width=20)
-        for a in obj.actions:
-            action = Text.assemble((a.id, "bold"), " ", a.title, "\n", (a.owner_role, "dim"))
-            why = Text(a.rag.reason)
-            if a.last_update:
-                note = _shorten(a.last_update.note or "(no note)")
-                why.append(f"\nLatest, {a.last_update.on.isoformat()}: {note}", style="dim")
-            else:
-                why.append("\nNo update yet", style="dim")
-            done = "" if a.progress is None else f"{a.progress}%"
-            if narrow:
-                stacked = f"{a.due.isoformat()}\n{status_label(a.status)}" + (
-                    f"\n{done}" if done else ""
-                )
-                table.add_row(action, stacked, rag_text(a.rag.rating), why)
-            else:
-                table.add_row(
-                    action,
-                    a.due.isoformat(),
-                    status_label(a.status),
-                    done,
-                    rag_text(a.rag.rating),
-                    why,
-                )
-        console.print()
-        console.print(table)
-    counts = report.counts
-    total = sum(counts.values())
-    line = Text(f"{total} action{'s' if total != 1 else ''} by RAG: ")
-    for i, rating in enumerate(ACTION_RATINGS):
-        if i:
-            line.append(", ")
-        line.append(f"{counts[rating]} ")
-        line.append(rag_text(rating))
-    console.print()
-    console.print(line)

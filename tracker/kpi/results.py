@@ -1,6 +1,6 @@
 """What KPI evaluation returns: values, not tables; each knows its stable JSON form.
 
-``tracker.kpi.evaluation`` builds these; ``tracker.kpi.render`` shows them in the
+``tracker.kpi.evaluation`` builds these; ``tracker.render.kpis`` shows them in the
 terminal, and the JSON documents of docs/json.md are their ``to_json``. Packs and
 emails of later issues read the same values.
 """

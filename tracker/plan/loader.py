@@ -10,7 +10,6 @@ whole file in one pass.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tracker.errors import PlanError, Problem
+from tracker.plan.lines import LineMap, Path_
 from tracker.plan.schema import Plan
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class LineMap:
-    """Where each value of the document starts, by its path of keys and indexes."""
-
-    lines: dict[Path_, int]
-
-    def line(self, path: Sequence[str | int]) -> int | None:
-        path = tuple(path)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), None)
+from tracker.plan.validate import cross_check
 
 
 @dataclass(frozen=True)
@@ -171,7 +155,6 @@ def parse_plan(
     text: str, *, file: str = "objectives.yaml"
 ) -> tuple[Plan | None, LineMap, list[Problem]]:
     """Parse and validate plan text; returns the plan (None if invalid), the line map, problems."""
-    from tracker.plan.validate import cross_check
 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)

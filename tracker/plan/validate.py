@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from tracker.errors import Problem
 from tracker.plan.cycle import check_cycle
-from tracker.plan.loader import LineMap
+from tracker.plan.lines import LineMap
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
 Loc = tuple[str | int, ...]

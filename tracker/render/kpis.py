@@ -3,7 +3,7 @@
 The table is what a Steering Group member reads, so each row says the value,
 the target, the colour *and why*, which way it moved, and the recent trend.
 Colour helps but the words are always printed (NO_COLOR and pipes stay
-readable). Only figures the engine already made safe are shown; when an
+readable). Only figures evaluation already made safe are shown; when an
 analyst asked for small numbers, a warning says the output must not be shared.
 """
 
@@ -11,49 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tracker.figures import Figure, fmt_number, fmt_value
 from tracker.periods import GRAIN_ADJECTIVES
 from tracker.rag import KPI_RATINGS
-
-if TYPE_CHECKING:
-    from tracker.kpi.results import Comparison, KpiHistory, KpiReport
-    from tracker.plan.schema import Kpi
-
-UNSUPPRESSED_WARNING = (
-    "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or distribute it"
+from tracker.wording import (
+    UNSUPPRESSED_WARNING,
+    comparison_text,
+    figure_text,
+    period_target_text,
+    suppression_footnote,
+    target_text,
 )
 
-
-def figure_text(figure: Figure, unit: str) -> str:
-    """How a figure reads in a table: '38%', '12 referrals', '<5 referrals', 'hidden', 'no data'."""
-    if figure.suppressed:
-        return f"{figure.label} {unit}".strip() if figure.label else "hidden"
-    if figure.value is None:
-        return "no data"
-    return fmt_value(figure.value, unit)
-
-
-def target_text(kpi: Kpi, period_target: float | None = None) -> str:
-    """'at least 150', 'at most 50%', or for cumulative KPIs the review target and today's share."""
-    if kpi.target is None:
-        return "none (contextual)"
-    sign = "at least" if kpi.direction == "higher" else "at most"
-    number = fmt_number(kpi.target) + ("%" if kpi.unit == "%" else "")
-    if not kpi.cumulative:
-        return f"{sign} {number}"
-    due = f"; {fmt_number(period_target)} due by period end" if period_target is not None else ""
-    return f"{sign} {number} by the review{due}"
-
-
-def _comparison(c: Comparison, unit: str) -> str:
-    if c.period is None:
-        return "n/a"
-    shown = c.figure.public()
-    if shown is None:
-        return f"{c.direction} (hidden)" if c.figure.suppressed else f"{c.direction} (no data)"
-    if isinstance(shown, str):
-        return f"{c.direction} ({shown})"
-    return f"{c.direction} ({fmt_number(shown)}{'%' if unit == '%' else ''})"
+if TYPE_CHECKING:
+    from tracker.kpi.results import KpiHistory, KpiReport
 
 
 NARROW_WIDTH = 110  # below this many columns the KPI table uses its compact layout
@@ -109,8 +79,8 @@ def render_kpis(report: KpiReport) -> None:
         period = latest.period.label if latest else "-"
         value = figure_text(latest.figure, k.unit) if latest else "-"
         target = target_text(k, latest.target if latest else None)
-        previous = _comparison(r.previous, k.unit)
-        year_ago = _comparison(r.year_ago, k.unit)
+        previous = comparison_text(r.previous, k.unit)
+        year_ago = comparison_text(r.year_ago, k.unit)
         trend = r.trend_text or "-"
         if narrow:
             table.add_row(
@@ -147,7 +117,7 @@ def render_kpis(report: KpiReport) -> None:
     console.print(line)
     console.print(
         Text(
-            f"Counts from 1 to {report.threshold - 1} are shown as <{report.threshold}; "
+            f"{suppression_footnote(report.threshold)}; "
             "see docs/kpis.md for how ratings are worked out.",
             style="dim",
         )
@@ -189,7 +159,7 @@ def render_kpi_history(result: KpiHistory) -> None:
     table.add_column("RAG", no_wrap=True)
     table.add_column("Why", ratio=1)
     for p in result.periods:
-        target = "-" if p.target is None else fmt_number(p.target) + ("%" if k.unit == "%" else "")
+        target = period_target_text(p.target, k.unit)
         table.add_row(
             p.period.label,
             figure_text(p.figure, k.unit),

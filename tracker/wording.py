@@ -1,0 +1,78 @@
+"""The words reports use, shared by the terminal, the Excel pack and the emails.
+
+A status, a figure, a target or a comparison must read the same wherever the
+Steering Group sees it, so each is written here once, as plain text (no
+colour, no markup): the renderers in ``tracker/render/`` style it for a
+terminal, and the pack and email builders put it in cells and paragraphs.
+
+Pure: no database, no clock, no terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tracker.figures import Figure, fmt_number, fmt_value
+
+if TYPE_CHECKING:
+    from tracker.kpi.results import Comparison
+    from tracker.plan.schema import Kpi
+
+# Shown above any output that holds small numbers because an analyst asked for them.
+UNSUPPRESSED_WARNING = (
+    "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or distribute it"
+)
+
+
+def status_label(status: str) -> str:
+    """A status code as people read it: in_progress -> in progress."""
+    return status.replace("_", " ")
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def figure_text(figure: Figure, unit: str) -> str:
+    """How a figure reads in a table: '38%', '12 referrals', '<5 referrals', 'hidden', 'no data'."""
+    if figure.suppressed:
+        return f"{figure.label} {unit}".strip() if figure.label else "hidden"
+    if figure.value is None:
+        return "no data"
+    return fmt_value(figure.value, unit)
+
+
+def target_text(kpi: Kpi, period_target: float | None = None) -> str:
+    """'at least 150', 'at most 50%', or for cumulative KPIs the review target and today's share."""
+    if kpi.target is None:
+        return "none (contextual)"
+    sign = "at least" if kpi.direction == "higher" else "at most"
+    number = fmt_number(kpi.target) + ("%" if kpi.unit == "%" else "")
+    if not kpi.cumulative:
+        return f"{sign} {number}"
+    due = f"; {fmt_number(period_target)} due by period end" if period_target is not None else ""
+    return f"{sign} {number} by the review{due}"
+
+
+def period_target_text(target: float | None, unit: str) -> str:
+    """A period's own target in a history table: '648', '50%', or '-' when there is none."""
+    return "-" if target is None else fmt_number(target) + ("%" if unit == "%" else "")
+
+
+def comparison_text(c: Comparison, unit: str) -> str:
+    """'improved (12)', 'worse (<5)', 'n/a (no data)': a direction of travel and the other value."""
+    if c.period is None:
+        return "n/a"
+    shown = c.figure.public()
+    if shown is None:
+        return f"{c.direction} (hidden)" if c.figure.suppressed else f"{c.direction} (no data)"
+    if isinstance(shown, str):
+        return f"{c.direction} ({shown})"
+    return f"{c.direction} ({fmt_number(shown)}{'%' if unit == '%' else ''})"
+
+
+def suppression_footnote(threshold: int) -> str:
+    """The footnote under any table that hides small numbers."""
+    return f"Counts from 1 to {threshold - 1} are shown as <{threshold}"
