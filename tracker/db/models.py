@@ -221,3 +221,25 @@ class DataRecordChange(SQLModel, table=True):
     import_id: int = Field(foreign_key="data_import.id")
     old_values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     changed_at: datetime = _ts(nullable=False)
+
+
+# --- the release ledger (tracker/db/models_release.py) ---------------------------
+
+from tracker.db.models_release import Release, ReleasedCell  # noqa: E402
+
+__all__ = [
+    "Action",
+    "DataImport",
+    "DataRecord",
+    "DataRecordChange",
+    "Kpi",
+    "KpiValue",
+    "Meeting",
+    "Objective",
+    "Owner",
+    "PlanChange",
+    "PlanVersion",
+    "ProgressUpdate",
+    "Release",
+    "ReleasedCell",
+]

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from tracker.plan.publications import Publications
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
@@ -235,6 +237,7 @@ class Plan(_Model):
     objectives: list[Objective] = Field(min_length=1)
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
+    publications: Publications = Field(default_factory=Publications)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --
 

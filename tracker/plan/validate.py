@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from tracker.errors import Problem
 from tracker.plan.loader import LineMap
+from tracker.plan.publications import check_publications
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
 Loc = tuple[str | int, ...]
@@ -165,6 +166,8 @@ def cross_check(
                 )
         with suppress(*_SKIP):
             _check_measure(add, at, kpi, datasets)
+    with suppress(*_SKIP):
+        check_publications(plan, add)
     return out
 
 
