@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.test_data_import import counts, stored
-from tracker.data.privacy import identifying_kind
 from tracker.plan.loader import check_plan
+from tracker.privacy import identifying_kind
 
 HEADER = [
     "Reference",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.data.privacy import identifying_kind
+from tracker.privacy import identifying_kind
 
 IDENTIFYING = {
     "Name": "name",

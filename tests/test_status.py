@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
+from tracker.rag import JSON_COUNT_ORDER, Rating, count_ratings
+from tracker.rag.actions import action_rag
+from tracker.rag.objectives import objective_rag
 from tracker.settings import Settings
 from tracker.workspace import open_workspace
 
@@ -70,7 +72,7 @@ def test_action_rag(status, progress, start, due, as_of, self_rag, rating, reaso
     result = action_rag(
         status=status, progress=progress, start=start, due=due, as_of=as_of, self_rag=self_rag
     )
-    assert result == RagResult(rating, reason)
+    assert result == Rating(rating, reason)
 
 
 @pytest.mark.parametrize(
@@ -87,11 +89,11 @@ def test_action_rag(status, progress, start, due, as_of, self_rag, rating, reaso
     ],
 )  # fmt: skip
 def test_objective_rag(ratings: list[str], rating: str, reason: str) -> None:
-    assert objective_rag([RagResult(r, "") for r in ratings]) == RagResult(rating, reason)
+    assert objective_rag([Rating(r, "") for r in ratings]) == Rating(rating, reason)
 
 
 def test_counts_have_every_rating() -> None:
-    assert count_ratings(["red", "red", "complete"]) == {
+    assert count_ratings(["red", "red", "complete"], JSON_COUNT_ORDER) == {
         "green": 0, "amber": 0, "red": 2, "grey": 0, "complete": 1,
     }  # fmt: skip
 

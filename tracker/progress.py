@@ -19,7 +19,8 @@ Rules (documented in docs/json.md and the command help):
   with progress above 0 is refused as contradictory. 100% with another status
   is allowed (work done, awaiting sign-off);
 * ``rag`` (the owner's own rating) is red, amber, green or not given;
-* ``note`` is at most ``NOTE_MAX`` characters after control characters are removed;
+* ``note`` is at most ``NOTE_MAX`` characters after control characters are removed, and
+  holds no identifying data (``tracker.usertext.screen_free_text``);
 * ``on`` (the date the update speaks for) defaults to today in the plan's
   timezone, is not in the future and not before the strategy starts;
 * ``by`` is a valid email address and is the action owner's or a plan administrator's.
@@ -37,8 +38,9 @@ from sqlalchemy.engine import Engine
 from tracker.errors import InvalidValueError, TrackerError
 from tracker.people import acting_person, check_may_act
 from tracker.plan.lookup import not_found, resolve_id
-from tracker.plan.schema import RAGS, STATUSES, Plan
-from tracker.usertext import clean_note
+from tracker.plan.schema import STATUSES, Plan
+from tracker.rag import OWNER_RATINGS
+from tracker.usertext import clean_note, plan_addresses, screen_free_text
 
 SOURCES = ("cli", "spreadsheet", "import", "demo")  # how an update or a KPI value arrived
 
@@ -149,9 +151,9 @@ def _rag(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     code = str(value).strip().lower()
-    if code not in RAGS:
+    if code not in OWNER_RATINGS:
         raise InvalidValueError(
-            f"RAG '{value}' is not one of {', '.join(RAGS)}",
+            f"RAG '{value}' is not one of {', '.join(OWNER_RATINGS)}",
             hint="pass --rag red, amber or green, or leave it out",
         )
     return code
@@ -204,12 +206,14 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
     by = acting_person(item.by, doing="giving this update")
     check_may_act(plan, by, plan.owner(action.owner), act="update", item=action.id)
     status = _status(item.status)
+    note = clean_note(item.note)
+    screen_free_text(note, field="note", allowed_emails=plan_addresses(plan))
     return {
         "action_id": action.id,
         "status": status,
         "progress": _progress(item.progress, status),
         "rag": _rag(item.rag),
-        "note": clean_note(item.note),
+        "note": note,
         "on": _on(item.on, plan, today),
         "by": by,
         "source": _source(item.source),

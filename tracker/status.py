@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.plan.schema import Plan
-from tracker.rag import RagResult, action_rag, count_ratings, objective_rag
+from tracker.rag import ACTION_RATINGS, JSON_COUNT_ORDER, Rating, count_ratings
+from tracker.rag.actions import action_rag
+from tracker.rag.objectives import objective_rag
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class ActionStatus:
     due: date
     status: str
     progress: int | None
-    rag: RagResult
+    rag: Rating
     last_update: LastUpdate | None
 
     def to_json(self) -> dict[str, Any]:
@@ -68,7 +70,7 @@ class ObjectiveStatus:
     short_title: str
     lead: str  # the lead owner's email address
     lead_role: str
-    rag: RagResult
+    rag: Rating
     actions: list[ActionStatus] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -91,8 +93,10 @@ class StatusReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Actions by RAG rating, every rating present (see ``tracker.rag.RATINGS``)."""
-        return count_ratings([a.rag.rating for o in self.objectives for a in o.actions])
+        """Actions by rating, every one present (zero included)."""
+        return count_ratings(
+            [a.rag.rating for o in self.objectives for a in o.actions], JSON_COUNT_ORDER
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The status document described in docs/json.md."""
@@ -287,7 +291,7 @@ def render_status(report: StatusReport) -> None:
     counts = report.counts
     total = sum(counts.values())
     line = Text(f"{total} action{'s' if total != 1 else ''} by RAG: ")
-    for i, rating in enumerate(("red", "amber", "green", "complete", "grey")):
+    for i, rating in enumerate(ACTION_RATINGS):
         if i:
             line.append(", ")
         line.append(f"{counts[rating]} ")

@@ -40,6 +40,8 @@ from typing import Any
 
 from tracker.periods import parse_date, period_of
 from tracker.plan.schema import DataField, Dataset
+from tracker.privacy import identifying_value
+from tracker.usertext import has_bidi_control
 
 KEY_SEPARATOR = "\x1f"
 MAX_TEXT = 500
@@ -55,43 +57,6 @@ _YEAR_FIRST_SLASH = re.compile(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}$")
 _MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
-)
-# Two letters, six digits and A-D, spaced or not (the letter rules are not checked:
-# the documented example QQ 12 34 56 C must be caught too).
-_NI_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])", re.IGNORECASE
-)
-_TEN_DIGITS = re.compile(r"(?<![0-9])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![0-9])")
-_UK_PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+44 ?\(?0?\)? ?|0)\d(?:[ -]?\d){8,9}(?![0-9])")
-
-
-def _valid_nhs_number(digits: str) -> bool:
-    """NHS numbers carry a modulus-11 check digit, which keeps other 10-digit codes out."""
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
-
-
-def identifying_value(text: str) -> str | None:
-    """What directly identifying data ``text`` looks like (an email address...), or None."""
-    if "@" in text and _EMAIL.search(text):
-        return "an email address"
-    if _POSTCODE.search(text):
-        return "a postcode"
-    if _NI_NUMBER.search(text):
-        return "a National Insurance number"
-    for match in _TEN_DIGITS.finditer(text):
-        if _valid_nhs_number("".join(match.groups())):
-            return "an NHS number"
-    if _UK_PHONE.search(text):
-        return "a phone number"
-    return None
-
-
 _MONTHS = {
     name: i + 1
     for i, names in enumerate(
@@ -356,6 +321,11 @@ def _text_parser(field: DataField) -> Parser:
             raise CellError(f"{name} is longer than {MAX_TEXT} characters; shorten it")
         if text[:1] == "#" and text.upper() in EXCEL_ERRORS:
             raise CellError(str(_excel_error(name, text)))
+        if has_bidi_control(text):
+            raise CellError(
+                f"{name} holds a bidi control character (U+202A-U+202E or U+2066-U+2069), "
+                "which can make text display reversed; remove it"
+            )
         kind = identifying_value(text)
         if kind:
             # The value itself is not repeated: error lists end up in emails and logs.

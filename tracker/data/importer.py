@@ -2,7 +2,7 @@
 
 A file is read (``tracker.data.readers``), its headers checked -- headings
 under a title row refused with the row they are on, identifying
-columns refused (``tracker.data.privacy``), every declared required field
+columns refused (``tracker.privacy``), every declared required field
 present, no duplicate or unknown columns -- and every row turned into its
 stored values (``tracker.data.fields``). Every problem in the file is
 collected and reported together with the file name, the row number the user
@@ -37,11 +37,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.data.fields import KEY_SEPARATOR, RowBuilder, RowErrors, normalise_header, shown
-from tracker.data.privacy import identifying_kind, refusal
 from tracker.data.readers import Table, UnreadableFileError, read_table
 from tracker.errors import DataFileError, Problem, TrackerError
 from tracker.plan.lookup import find_dataset
 from tracker.plan.schema import Dataset, Plan
+from tracker.privacy import identifying_kind, refusal
 
 MAX_LISTED = 200  # problems listed in full; the rest are counted
 SAMPLE = 10  # changes shown by a dry run (and kept in the result)

@@ -19,7 +19,7 @@ from tracker.errors import DatabaseError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps the two equal). When the
 # database is already there, commands skip loading Alembic at all: it costs ~0.1 s.
-HEAD = "0002"
+HEAD = "0004"
 # Arbitrary, fixed: the PostgreSQL advisory lock taken while migrating.
 _LOCK_KEY = 7_231_019
 
@@ -125,5 +125,6 @@ def _stored_revision(engine: Engine) -> str | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    from tracker.db.errors import first_line
+
+    return first_line(exc)

@@ -25,7 +25,7 @@ from tracker.periods import EXAMPLE_LABELS, GRAIN_ADJECTIVES, parse_period
 from tracker.plan.lookup import find_kpi
 from tracker.plan.schema import Kpi, Plan
 from tracker.progress import SOURCES
-from tracker.usertext import clean_note
+from tracker.usertext import clean_note, plan_addresses, screen_free_text
 
 
 def record_kpi_value(
@@ -85,6 +85,7 @@ def record_kpi_value(
         )
     text = clean_note(note)
     text = " ".join(text.split()) if text else None  # a KPI note is one line in the pack
+    screen_free_text(text, field="note", allowed_emails=plan_addresses(plan))
     if source not in SOURCES:
         raise InvalidValueError(
             f"source '{source}' is not known", hint=f"use one of {', '.join(SOURCES)}"

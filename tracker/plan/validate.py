@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, get_args
 
 from tracker.errors import Problem
+from tracker.plan.cycle import check_cycle
 from tracker.plan.loader import LineMap
 from tracker.plan.publications import check_publications
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
@@ -167,6 +168,8 @@ def cross_check(
         with suppress(*_SKIP):
             _check_measure(add, at, kpi, datasets)
     with suppress(*_SKIP):
+        check_cycle(plan, add)
+    with suppress(*_SKIP):
         check_publications(plan, add)
     return out
 
@@ -266,7 +269,7 @@ def _check_dataset(add: Any, at: Loc, dataset: Dataset) -> None:
 
 def _check_dataset_field(add: Any, floc: Loc, dataset: Dataset, f: Any, by_name: Any) -> None:
     """Checks of one data set field that the importer relies on (see tracker.data)."""
-    from tracker.data.privacy import identifying_kind
+    from tracker.privacy import identifying_kind
 
     for text in (f.name, f.label):
         kind = identifying_kind(text) if text else None

@@ -1,21 +1,34 @@
-"""The privacy guard: columns that look like directly identifying data are refused.
+"""The privacy guard: identifying data is refused, in column headers, cells and free text.
 
 Referral data concern vulnerable people, many of them children. The data sets
 are pseudonymised at source and tracker must never hold a name, date of birth,
 address, postcode, phone number, email address or a national identifier (NHS
 number, national insurance number, pupil or learner number, PNC identifier,
-passport or driving licence number), even by
-accident, so a file carrying such a column is refused as a whole -- even with
-``--ignore-extra``, because a file like that should not be circulating at all.
-The same test is applied to the fields a plan declares (``tracker plan
-check``), so a plan cannot declare a field the importer would then refuse.
+passport or driving licence number), even by accident.
 
-Headers are compared after normalising case, spaces, underscores, hyphens and
-other punctuation, and after splitting ``camelCase``: ``Date_of_Birth``,
-``DOB``, ``dateOfBirth`` and ``date-of-birth`` are all caught. Words that only
-look alike are allowed: ``organisation`` (training) and ``reference`` (the
-pseudonymous referral reference) are not identifying, nor is the ``name`` of
-an organisation, school, course or district.
+Two kinds of test live here, so that the plan, the importer and every place
+that stores free text use the same rules (this module imports nothing from
+tracker, so any layer may use it):
+
+* **headers** (``identifying_kind``): a file carrying a column like that is
+  refused as a whole -- even with ``--ignore-extra``, because a file like that
+  should not be circulating at all. The same test is applied to the fields a
+  plan declares (``tracker plan check``). Headers are compared after
+  normalising case, spaces, underscores, hyphens and other punctuation, and
+  after splitting ``camelCase``: ``Date_of_Birth``, ``DOB``, ``dateOfBirth``
+  and ``date-of-birth`` are all caught. Words that only look alike are
+  allowed: ``organisation`` (training) and ``reference`` (the pseudonymous
+  referral reference) are not identifying, nor is the ``name`` of an
+  organisation, school, course or district.
+* **values** (``identifying_value``, ``identifying_values``): text holding an
+  email address, a UK postcode, a National Insurance number, a valid NHS
+  number (its check digit is tested, so other 10-digit codes pass), a UK
+  phone number, or a date written next to words saying it is a date of birth
+  ("DOB 03/04/2009", "born on 3 April 2009", "born in 2009"). Text cells of
+  data files and every free-text field people type (update notes, KPI notes,
+  narratives, override reasons: ``tracker.usertext.screen_free_text``) are
+  checked with them. Names cannot be told from other words, so they are not
+  caught: docs/data.md says what must never be written.
 """
 
 from __future__ import annotations
@@ -214,3 +227,91 @@ def refusal(header: str, kind: str) -> str:
         f"column '{header}' looks like directly identifying data ({kind}); "
         "tracker never stores identifying data: remove the column and export the file again"
     )
+
+
+# --- values -----------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[^\s@<>(),;:\"']+@[^\s@<>(),;:\"']+\.[A-Za-z]{2,}")
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
+)
+# Two letters, six digits and A-D, spaced or not (the letter rules are not checked:
+# the documented example QQ 12 34 56 C must be caught too).
+_NI_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])", re.IGNORECASE
+)
+_TEN_DIGITS = re.compile(r"(?<![0-9])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![0-9])")
+_UK_PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+44 ?\(?0?\)? ?|0)\d(?:[ -]?\d){8,9}(?![0-9])")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_A_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\.?,?(?:[ -]\d{{2,4}})?"
+    rf"|{_MONTH}[ -]\d{{1,2}}(?:st|nd|rd|th)?,?(?: \d{{4}})?|(?:19|20)\d{{2}})"
+)
+# Wording that says a date is someone's birth date, then the date (a few words may
+# come between: "born on the 3rd of April 2009", "DOB: 03/04/2009").
+_BIRTH_DATE = re.compile(
+    r"(?<![a-z])(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born)"
+    rf"(?![a-z])[\s:,-]*(?:(?:on|in|the|of|is|was)[\s:,-]+){{0,3}}{_A_DATE}(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def _valid_nhs_number(digits: str) -> bool:
+    """NHS numbers carry a modulus-11 check digit, which keeps other 10-digit codes out."""
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _emails(text: str, allowed: frozenset[str]) -> bool:
+    return any(m.group(0).lower().rstrip(".") not in allowed for m in _EMAIL.finditer(text))
+
+
+def identifying_values(text: str, *, allowed_emails: frozenset[str] = frozenset()) -> list[str]:
+    """Every kind of directly identifying value in ``text`` ('a postcode'...), in a fixed order.
+
+    ``allowed_emails`` (lower case) are addresses that may appear: the plan's own
+    owners and recipients, who are roles, not the people the data are about.
+    """
+    found: list[str] = []
+    if "@" in text and _emails(text, allowed_emails):
+        found.append("an email address")
+    if _POSTCODE.search(text):
+        found.append("a postcode")
+    if _NI_NUMBER.search(text):
+        found.append("a National Insurance number")
+    if any(_valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text)):
+        found.append("an NHS number")
+    if _UK_PHONE.search(text):
+        found.append("a phone number")
+    if _BIRTH_DATE.search(text):
+        found.append("a date of birth")
+    return found
+
+
+def identifying_value(text: str) -> str | None:
+    """The first kind of directly identifying value in ``text`` (an email address...), or None."""
+    if "@" in text and _EMAIL.search(text):
+        return "an email address"
+    if _POSTCODE.search(text):
+        return "a postcode"
+    if _NI_NUMBER.search(text):
+        return "a National Insurance number"
+    for match in _TEN_DIGITS.finditer(text):
+        if _valid_nhs_number("".join(match.groups())):
+            return "an NHS number"
+    if _UK_PHONE.search(text):
+        return "a phone number"
+    if _BIRTH_DATE.search(text):
+        return "a date of birth"
+    return None
+
+
+def kinds_text(kinds: list[str]) -> str:
+    """'a postcode, a phone number and a date of birth'."""
+    return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
