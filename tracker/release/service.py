@@ -42,7 +42,7 @@ from tracker.disclosure.model import (
     suppression_notes,
 )
 from tracker.disclosure.protect import Kind, protect
-from tracker.kpi.rag import round_half_up
+from tracker.figures import round_half_up
 from tracker.plan.schema import Dataset, Plan
 from tracker.release import ledger
 from tracker.release.counts import MonthlyCounts, count_cells
