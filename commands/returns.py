@@ -17,7 +17,7 @@ from commands.common import settings as make_settings
 from commands.options import AsOfOpt, ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
 
 if TYPE_CHECKING:
-    from tracker.returns.issue import ReturnsStatus
+    from tracker.returns.issue import IssuedReturn, ReturnsStatus
     from tracker.returns.load import ActionChange, ReturnLoad
 
 app = group(
@@ -73,6 +73,18 @@ def issue(
             show_default=False,
         ),
     ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Email each owner their workbook through the configured transport "
+            "(the outbox by default)",
+        ),
+    ] = False,
+    resend: Annotated[
+        bool,
+        typer.Option("--resend", help="With --send: send again emails already delivered"),
+    ] = False,
     fmt: FormatOpt = Format.table,
     by: ByOpt = None,
     workspace: WorkspaceOpt = None,
@@ -84,16 +96,23 @@ def issue(
     owner for the same meeting supersedes the earlier workbook: it can no longer
     be loaded. Only plan administrators issue returns.
 
+    With --send, each owner is emailed a request with their workbook attached,
+    their actions and the deadline (a re-issued workbook is sent again).
+
     \b
     Examples:
       tracker returns issue --meeting SG-2021-03 --by plan.administrator@example.org
       tracker returns issue --owner mash.manager@example.org --out ~/returns
+      tracker returns issue --meeting SG-2021-03 --send
     """
     from tracker.errors import PermissionDeniedError
     from tracker.people import acting_person
-    from tracker.returns.issue import issue_returns, write_returns
+    from tracker.returns.issue import issue_returns, plan_today, write_returns
     from tracker.returns.manifest import read_key
 
+    if send and fmt is Format.json:
+        fail("--send reports each email as a line of text: leave out --format json")
+    now = _now()
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         person = acting_person(ws.settings.user, doing="issuing returns")
@@ -107,7 +126,7 @@ def issue(
             ws.engine,
             plan,
             key=key,
-            now=_now(),
+            now=now,
             meeting_id=meeting,
             owner_email=owner,
             deadline=parse_date(deadline, "--deadline"),
@@ -117,9 +136,20 @@ def issue(
             fail("no owner has open actions to report on for that meeting; nothing was issued")
         folder = out or ws.settings.outputs / "returns" / issued[0].meeting.id
         written = write_returns(issued, folder.expanduser())
-    if fmt is Format.json:
-        print_json({"returns": [r.to_json() for r in written]})
-        return
+        if fmt is Format.json:
+            print_json({"returns": [r.to_json() for r in written]})
+            return
+        _show_issued(written, folder)
+        if send:
+            from commands.outbox import send_and_report
+            from tracker.mailing import return_request_emails
+
+            messages = return_request_emails(ws, written, now=now, today=plan_today(plan, now))
+            again = resend or any(r.superseded for r in written)
+            send_and_report(ws, messages, force=again)
+
+
+def _show_issued(written: list[IssuedReturn], folder: Path) -> None:
     first = written[0]
     due = f", due by {first.deadline:%d/%m/%Y}" if first.deadline else ""
     typer.echo(
@@ -133,7 +163,8 @@ def issue(
             f"{r.filename}{replaced}"
         )
     typer.echo(
-        "Send each owner their workbook; load the returned files with 'tracker returns load FILE'."
+        "Send each owner their workbook (or use --send); load the returned files with "
+        "'tracker returns load FILE'."
     )
 
 

@@ -195,3 +195,21 @@ def test_each_command_has_help_with_examples(rcli: Cli, command: str) -> None:
     result = rcli("returns", command, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.output
+
+
+def test_issue_send_puts_a_request_with_the_workbook_in_the_outbox(sqlite_cli: Cli) -> None:
+    import email
+    import email.policy
+
+    result = sqlite_cli(
+        "returns", "issue", "--meeting", MEETING, "--owner", "mash.manager@example.org",
+        "--by", ADMIN, "--send",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("outbox: mash.manager@example.org: ")
+    [path] = list((sqlite_cli.workspace / "outbox" / "new").iterdir())
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    [attachment] = list(message.iter_attachments())  # type: ignore[attr-defined]
+    assert attachment.get_filename() == "return-SG-2021-03-mash.xlsx"
+    issued = sqlite_cli.workspace / "outputs" / "returns" / MEETING / attachment.get_filename()
+    assert attachment.get_content() == issued.read_bytes()
