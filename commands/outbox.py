@@ -15,7 +15,11 @@ from commands.common import group, open_ws, print_json
 from commands.options import DatabaseOpt, Format, FormatOpt, WorkspaceOpt
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from tracker.delivery import Delivery
     from tracker.mail.transport import Outbox
+    from tracker.workspace import Workspace
 
 app = group("The emails in the workspace's outbox: list, show, export.")
 
@@ -130,3 +134,96 @@ def outbox_export(
     outbox = _outbox(workspace, database)
     path = export(lookup(outbox, ident), target, force=force)
     typer.echo(f"wrote {path}")
+
+
+@app.command("sent")
+def outbox_sent(
+    meeting: Annotated[
+        str | None, typer.Option("--meeting", "-m", metavar="ID", help="Only this meeting's")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """List every email delivered or tried, by either transport, latest first, with its state.
+
+    States: delivered; deferred (the server was down: send again later); failed (the
+    reason is shown); sending (interrupted: check before forcing it again).
+
+    \b
+    Examples:
+      tracker outbox sent
+      tracker outbox sent --meeting SG-2020-06 --format json
+    """
+    from tracker.delivery import deliveries
+
+    with open_ws(workspace, database) as ws:
+        rows = deliveries(ws.engine, meeting=meeting)
+    if fmt is Format.json:
+        print_json({"deliveries": [_delivery_json(d) for d in rows]})
+        return
+    if not rows:
+        typer.echo("no email has been delivered yet")
+        return
+    from rich.table import Table
+
+    from tracker.console import make_console
+
+    table = Table(title="Emails delivered", title_justify="left")
+    for column in ("when (UTC)", "kind", "meeting", "to", "via", "state", "error"):
+        table.add_column(column, overflow="fold")
+    for d in rows:
+        to = d.recipients[0] if len(d.recipients) == 1 else f"{len(d.recipients)} recipients"
+        table.add_row(
+            f"{d.at:%Y-%m-%d %H:%M}",
+            d.kind,
+            d.meeting or "",
+            to,
+            d.transport,
+            d.state,
+            d.error or "",
+        )
+    make_console().print(table)
+
+
+def _delivery_json(d: Delivery) -> dict[str, object]:
+    return {
+        "message_id": d.message_id,
+        "kind": d.kind,
+        "meeting": d.meeting,
+        "recipients": list(d.recipients),
+        "subject": d.subject,
+        "transport": d.transport,
+        "state": d.state,
+        "error": d.error,
+        "location": d.location,
+        "attempts": d.attempts,
+        "at": d.at.isoformat(),
+    }
+
+
+def send_and_report(ws: Workspace, messages: list[EmailMessage], *, force: bool) -> None:
+    """Deliver ``messages`` (the --send of returns, pack and review) and say what happened.
+
+    One line per email; exit status 1 when any was not delivered (each is recorded).
+    """
+    from tracker.delivery import send_all
+
+    outcomes = send_all(messages, workspace=ws.settings.workspace, engine=ws.engine, force=force)
+    failed = 0
+    for o in outcomes:
+        if o.delivery is not None:
+            where = "outbox" if o.delivery.transport == "outbox" else "sent"
+            typer.echo(f"{where}: {o.to}: {o.subject}")
+        else:
+            failed += 0 if o.already else 1
+            typer.echo(f"{'skipped' if o.already else 'not sent'}: {o.to}: {o.error}", err=True)
+    from commands.common import fail
+
+    if failed:
+        fail(
+            f"{failed} of {len(outcomes)} email(s) not sent: correct what is listed above and "
+            "send again (emails already delivered are skipped)"
+        )
+    if outcomes and all(o.already for o in outcomes):
+        fail("nothing sent: every email was delivered before; pass --force to send them again")

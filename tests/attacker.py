@@ -35,6 +35,7 @@ class Observation:
     label: str = ""
     low: int | None = None  # what the marker says, when it says more than "hidden"
     high: int | None = None
+    released: bool = True  # False: a count nobody published, checked but adding nothing
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def _attack_dataset(
 
     rows = {id(o): row(o) for o in mine}
     for o in mine:
+        if not o.released:
+            continue
         idx = rows[id(o)]
         if o.shown is not None:
             lo = hi = float(o.shown)

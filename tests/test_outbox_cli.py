@@ -73,3 +73,67 @@ def test_an_unknown_or_ambiguous_id_is_one_line(sqlite_cli) -> None:
     result = sqlite_cli("outbox", "show", "")
     assert result.exit_code == 1
     assert "matches 2 messages" in result.output
+
+
+def test_sent_lists_deliveries_from_the_database(cli) -> None:
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    settings = Settings(workspace=cli.workspace, database_url=cli.database_url)
+    with open_workspace(settings) as ws:
+        message = build_return_request(s.return_request(), sender=s.SENDER, date=s.NOW)
+        deliver(message, transport=Outbox(cli.workspace / "outbox"), engine=ws.engine)
+    result = cli("outbox", "sent")
+    assert result.exit_code == 0, result.output
+    assert "return_request" in result.output and "delivered" in result.output
+    document = json.loads(cli("outbox", "sent", "--meeting", "sg-2020-07", "-f", "json").output)
+    (only,) = document["deliveries"]
+    assert only["state"] == "delivered" and only["recipients"] == ["education-officer@example.org"]
+    assert json.loads(cli("outbox", "sent", "--meeting", "other", "-f", "json").output) == {
+        "deliveries": []
+    }
+
+
+def test_send_and_report_says_what_happened_to_each_email(sqlite_cli, capsys) -> None:
+    import pytest
+    import typer
+
+    from commands.outbox import send_and_report
+    from tracker.mail.messages import Contact
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    messages = [
+        build_return_request(s.return_request(), sender=s.SENDER, date=s.NOW),
+        build_return_request(
+            s.return_request(owner=Contact("Channel Panel Chair", "channel@example.org")),
+            sender=s.SENDER,
+            date=s.NOW,
+        ),
+    ]
+    with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
+        send_and_report(ws, messages, force=False)
+        out = capsys.readouterr().out.splitlines()
+        assert [line.split(":")[0:2] for line in out] == [
+            ["outbox", " education-officer@example.org"],
+            ["outbox", " channel@example.org"],
+        ]
+        with pytest.raises(typer.Exit) as caught:
+            send_and_report(ws, messages, force=False)
+        assert caught.value.exit_code == 1
+        err = capsys.readouterr().err
+        assert err.count("skipped: ") == 2
+        assert "error: nothing sent: every email was delivered before" in err
+        # a mail command that refuses: reported per email, recorded, exit 1
+        script = sqlite_cli.workspace / "refusing-sendmail"
+        script.write_text("#!/bin/sh\necho 'recipient address rejected' >&2\nexit 65\n")
+        script.chmod(0o755)
+        (sqlite_cli.workspace / "tracker.toml").write_text(
+            f'[mail]\ntransport = "sendmail"\ncommand = "{script}"\n'
+        )
+        with pytest.raises(typer.Exit):
+            send_and_report(ws, messages, force=True)
+        err = capsys.readouterr().err
+        assert err.count("\nnot sent: ") + err.startswith("not sent: ") == 2
+        assert "recipient address rejected" in err
+        assert "error: 2 of 2 email(s) not sent" in err

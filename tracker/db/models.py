@@ -7,10 +7,14 @@
   rather than deleted. ``PlanChange`` records what each load changed.
 * Progress: ``ProgressUpdate`` is append-only; the latest update of an action is
   its current state. ``KpiValue`` holds values owners enter for manual KPIs.
+* Returns: ``ReturnIssue`` is one workbook issued to an owner for a meeting;
+  updates loaded from it name it in ``ProgressUpdate.return_id``.
 * Data: ``DataImport`` is one imported file; ``DataRecord`` one row of a
   declared data set (no directly identifying fields are ever stored), with
   ``DataRecordChange`` keeping the previous values whenever a re-import
   changes a row.
+* Reports: ``PackRecord`` is one compiled pack or review, so the pack a meeting
+  saw can be found, checked (SHA-256) and compared with the next one.
 
 Table models skip pydantic validation, so nothing is written here without
 passing through the functions that validate it first (plan sync, updates,
@@ -152,6 +156,7 @@ class ProgressUpdate(SQLModel, table=True):
     by: str  # email address of the person who gave it
     source: str  # cli | spreadsheet | import | demo
     recorded_at: datetime = _ts(nullable=False)
+    return_id: str | None = Field(default=None, foreign_key="return_issue.id", index=True)
 
 
 class KpiValue(SQLModel, table=True):
@@ -223,6 +228,35 @@ class DataRecordChange(SQLModel, table=True):
     changed_at: datetime = _ts(nullable=False)
 
 
+# --- returns --------------------------------------------------------------------
+
+
+class ReturnIssue(SQLModel, table=True):
+    """A return workbook issued to an owner for a meeting (``tracker returns issue``).
+
+    A later issue to the same owner for the same meeting supersedes it
+    (``superseded_by``): the earlier workbook is then stale and refused on load.
+    ``actions`` holds each action's version (its latest update id) when issued.
+    """
+
+    __tablename__ = "return_issue"
+    __table_args__ = (Index("ix_return_issue_meeting_owner", "meeting_id", "owner_id"),)
+
+    id: str = Field(primary_key=True)  # e.g. SG-2021-03.mash.2
+    meeting_id: str = Field(foreign_key="meeting.id")
+    owner_id: str = Field(foreign_key="owner.id")
+    owner_email: str
+    issued_at: datetime = _ts(nullable=False)
+    issued_by: str | None = None
+    deadline: date | None = None
+    filename: str
+    manifest_sha256: str
+    actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    superseded_by: str | None = None
+    loaded_at: datetime | None = _ts(nullable=True)
+    loaded_by: str | None = None
+
+
 # --- email ----------------------------------------------------------------------
 
 
@@ -250,6 +284,31 @@ class MailDelivery(SQLModel, table=True):
     location: str | None = None  # the outbox file, or the command run
     attempts: int = 1
     at: datetime = _ts(nullable=False)  # the latest attempt
+
+
+# --- reports ----------------------------------------------------------------------
+
+
+class PackRecord(SQLModel, table=True):
+    """One compiled pack (or review): what it was compiled from and the file it gave.
+
+    ``snapshot`` keeps each action's rating and status as the pack showed them,
+    so the next pack says what changed since this one without recomputing the past.
+    """
+
+    __tablename__ = "pack_record"
+    __table_args__ = (Index("ix_pack_record_kind_as_of", "kind", "as_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # pack | review
+    meeting_id: str | None = None
+    as_of: date
+    file_name: str
+    sha256: str
+    inputs_digest: str
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    compiled_at: datetime = _ts(nullable=False)
+    by: str | None = None
 
 
 # --- the reporting cycle (models_schedule.py) and the release ledger (models_release.py) ---
