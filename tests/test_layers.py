@@ -46,17 +46,22 @@ CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), (
 # The clock itself, and the time a row was written (a record, not the date a report is for).
 CLOCK_READERS = ("tracker.clock", "tracker.db.models")
 
-# Files still being split on other branches (data import and summaries, disclosure):
-# each may break only the rules named until its split lands.
+# Files still being split on other branches (data import, summaries): each may break
+# only the rules named until its split lands.
 ALLOWED = {
     "tracker.data.importer": {"long", "typer", "rich"},
     "tracker.data.summary": {"long", "rich"},
-    "tracker.disclosure": {"long"},
 }
 # Cycles between modules still being written on other branches. jobs/cycle.py hands
 # chasers to jobs/mailing.py, which asks jobs/cycle.py whether the owner has returned
-# (both lazily); it goes once the return checks have a module of their own.
-ALLOWED_CYCLES = {"jobs.cycle -> jobs.mailing -> jobs.cycle"}
+# (both lazily); it goes once the return checks have a module of their own. The
+# disclosure package is being split: its network solver and table protection call
+# each other lazily, and tracker.release's package re-exports the service that imports it.
+ALLOWED_CYCLES = {
+    "jobs.cycle -> jobs.mailing -> jobs.cycle",
+    "tracker.disclosure.network -> tracker.disclosure.table -> tracker.disclosure.network",
+    "tracker.release -> tracker.release.service -> tracker.release",
+}
 
 
 # --- reading a tree ------------------------------------------------------------------------
