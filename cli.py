@@ -12,6 +12,8 @@ commands so that ``tracker --help`` answers at once.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from commands import (
@@ -26,7 +28,7 @@ from commands import (
     schedule,
     workspace,
 )
-from commands.common import TrackerGroup
+from commands.common import TrackerGroup, version_callback
 
 HELP = """Track the delivery of a partnership strategy and report on it.
 
@@ -42,6 +44,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+@app.callback()
+def _top(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Show the version of tracker and exit",
+        ),
+    ] = False,
+) -> None:
+    """Options of ``tracker`` itself (before any command)."""
+
+
 workspace.register(app)
 actions.register(app)
 app.add_typer(plan.app, name="plan")

@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 class TrackerGroup(TyperGroup):
     """Turns library errors and command-line mistakes into one clear line and exit status 1."""
 
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        # A mistake in the group's own options (``tracker --bogus``) is found here, before
+        # ``invoke``: it gets the same one line and exit status 1 as any other mistake.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.TyperException as exc:
+            if getattr(exc, "exit_code", 1) != 2 or type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(exc, "ctx", None)
+            fail(usage_line(exc, where.command_path if where else str(info_name)))
+
     def invoke(self, ctx: Any) -> Any:
         from tracker.errors import TrackerError
 
@@ -40,8 +51,7 @@ class TrackerGroup(TyperGroup):
             if getattr(exc, "exit_code", 1) != 2 or type(exc).__name__ == "NoArgsIsHelpError":
                 raise
             where = getattr(exc, "ctx", None) or ctx
-            message = exc.format_message().replace("Value error, ", "").rstrip(".")
-            fail(f"{message[:1].lower()}{message[1:]}; see '{where.command_path} --help'")
+            fail(usage_line(exc, where.command_path))
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # a bug, not the user's mistake: say so plainly
@@ -56,6 +66,30 @@ class TrackerGroup(TyperGroup):
                 f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in tracker: "
                 "rerun with TRACKER_DEBUG=1 and report the traceback"
             )
+
+
+def usage_line(exc: Exception, command_path: str) -> str:
+    """A command-line mistake as one line: what was wrong, a suggestion, where the help is."""
+    import re
+
+    assert isinstance(exc, typer.TyperException)
+    text = " ".join(exc.format_message().replace("Value error, ", "").split())
+    suggestion = ""
+    if (found := re.search(r"\s*\(?(Did you mean .+\?)\)?$", text)) is not None:
+        said = found.group(1)
+        suggestion = f" ({said[:1].lower()}{said[1:]})"
+        text = text[: found.start()]
+    text = text.rstrip(".")
+    return f"{text[:1].lower()}{text[1:]}{suggestion}; see '{command_path} --help'"
+
+
+def version_callback(value: bool) -> None:
+    """``tracker --version``: the installed version, then stop."""
+    if value:
+        from tracker import __version__
+
+        typer.echo(f"tracker {__version__}")
+        raise typer.Exit(0)
 
 
 def fail(message: str, details: list[str] | None = None, code: int = 1) -> NoReturn:
