@@ -5,6 +5,8 @@ and pass the engine (or sessions made from it) down. On SQLite the
 connection is set up for a command line and a scheduler writing at once: WAL
 journal, foreign keys enforced, a busy timeout, and every transaction opened
 with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half way.
+A read that must not queue behind a writer (WAL lets readers go on while
+someone writes) runs on ``reading(engine)``, which begins a plain transaction.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+            timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+            engine = create_engine(parsed, echo=echo, connect_args={"timeout": timeout})
             _configure_sqlite(engine)
         else:
             engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
@@ -71,7 +74,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "tracker_read_only"
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for reads only: on SQLite its transactions do not wait for the write lock.
+
+    Never write through it: a write in a plain transaction can fail at once when
+    another writer got there first, where ``BEGIN IMMEDIATE`` would have queued.
+    """
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 @contextmanager

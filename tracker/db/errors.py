@@ -8,7 +8,7 @@ failure it was, that nothing was written, and what to do.
 
 from __future__ import annotations
 
-from tracker.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from tracker.db import engine as _engine
 from tracker.errors import DatabaseError
 
 
@@ -30,10 +30,10 @@ def translate_database_error(exc: BaseException) -> DatabaseError | None:
         return None
     first = first_line(exc)
     if "database is locked" in first:
-        seconds = SQLITE_BUSY_TIMEOUT_MS // 1000
+        seconds = max(1, _engine.SQLITE_BUSY_TIMEOUT_MS // 1000)
         return DatabaseBusyError(
-            f"the database stayed busy for {seconds} seconds (another tracker command or the "
-            "scheduler is writing); nothing was written",
+            f"the database stayed busy for {seconds} second{'s' if seconds != 1 else ''} (another "
+            "tracker command or the scheduler is writing); nothing was written",
             hint="try again in a minute",
         )
     return DatabaseError(f"database error: {first}; check the database is reachable and try again")

@@ -75,6 +75,11 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             command.upgrade(cfg, revision)
             return before, MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
+        from tracker.db.errors import DatabaseBusyError, translate_database_error
+
+        busy = translate_database_error(exc)
+        if isinstance(busy, DatabaseBusyError):
+            raise busy from exc
         raise DatabaseError(
             f"cannot open the database ({_first_line(exc)})",
             hint=(
@@ -115,8 +120,10 @@ def _stored_revision(engine: Engine) -> str | None:
     """The revision recorded in the database, or None if it cannot be read cheaply."""
     from sqlalchemy import text
 
+    from tracker.db.engine import reading
+
     try:
-        with engine.connect() as conn:
+        with reading(engine).connect() as conn:
             value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             conn.rollback()
     except SQLAlchemyError:
