@@ -37,10 +37,15 @@ Leave this folder empty to use the defaults.
 
 @dataclass
 class Workspace:
-    """An open workspace: its settings and a database engine with an up-to-date schema."""
+    """An open workspace: its settings and a database engine with an up-to-date schema.
+
+    ``created`` lists the database files opening it made (a new SQLite file): when the
+    work inside ``with`` fails they are removed, so a failed command leaves nothing behind.
+    """
 
     settings: Settings
     engine: Engine
+    created: tuple[Path, ...] = ()
 
     def plan(self) -> Plan:
         """The plan in force: the last one loaded into the database."""
@@ -60,8 +65,15 @@ class Workspace:
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close()
+        if exc_type is not None:
+            _remove(self.created)
+
+
+def _remove(files: tuple[Path, ...]) -> None:
+    for path in files:
+        path.unlink(missing_ok=True)
 
 
 def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
@@ -87,14 +99,18 @@ def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
             f"{ws} is not a tracker workspace (it has no {PLAN_FILE})",
             hint="run 'tracker init' here, or pass --workspace DIR or set TRACKER_WORKSPACE",
         )
+    created: tuple[Path, ...] = ()
+    if not settings.database_url and not (ws / DATABASE_FILE).exists():
+        created = tuple(ws / f"{DATABASE_FILE}{suffix}" for suffix in ("", "-wal", "-shm"))
     engine = make_engine(settings.url)
     if migrate:
         try:
             upgrade(engine)
         except BaseException:
             engine.dispose()
+            _remove(created)
             raise
-    return Workspace(settings=settings, engine=engine)
+    return Workspace(settings=settings, engine=engine, created=created)
 
 
 @dataclass(frozen=True)
