@@ -104,6 +104,12 @@ def pack_period(
     return ahead, min(today, plan.pack.cutoff_for(ahead.date))
 
 
+def previous_meeting(plan: Plan, as_of: date) -> Meeting | None:
+    """The last Steering Group meeting on or before ``as_of``, or None."""
+    held = [m for m in plan.meetings if m.kind == "steering_group" and m.date <= as_of]
+    return max(held, key=lambda m: m.date, default=None)
+
+
 # --- gathering the inputs ----------------------------------------------------------------
 
 
