@@ -113,11 +113,10 @@ def test_two_meetings_full_cycles_send_each_email_once(ws: Path) -> None:
     # --- returns come in: one workbook filled and loaded, one update on the command line --
     with open_workspace(settings) as w:
         plan = w.plan()
+        from tests.returns_support import action_rows
         from tracker.progress import record_update
         from tracker.returns.load import load_returns
         from tracker.returns.manifest import read_key
-
-        from tests.returns_support import action_rows
 
         first_action = next(iter(action_rows(workbook)))
         fill(workbook, {first_action: {"status": "In progress", "progress": 50}})
