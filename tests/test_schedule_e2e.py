@@ -162,8 +162,14 @@ def test_two_meetings_full_cycles_send_each_email_once(ws: Path) -> None:
     assert by_owner[UPDATER].state == "skipped"
 
     # --- the pack ----------------------------------------------------------------------
-    tick(settings, now=at("2020-06-02T09:00"))
-    # (until the pack builders are installed the pack fails, is retried and reported)
+    result = tick(settings, now=at("2020-06-02T09:00"))
+    assert [o.state for o in result.outcomes if o.kind == "pack"] == ["done"]
+    with open_workspace(settings) as w:
+        pack = next(
+            r for r in d.list_dispatches(w.engine, meeting="SG-2020-06") if r.kind == "pack"
+        )
+    pack_file = Path(pack.outputs["files"][0]["path"])
+    assert pack_file.is_file() and pack_file.parent == ws / "outputs" / "packs"
 
     # --- September, straight through ---------------------------------------------------
     for moment in ("2020-08-17T09:00", "2020-08-26T17:00", "2020-08-28T09:00", "2020-09-01T09:00"):
@@ -187,7 +193,24 @@ def test_two_meetings_full_cycles_send_each_email_once(ws: Path) -> None:
         + [("chaser", "SG-2020-06", email_of[o]) for o in late]
         + [("chaser", "SG-2020-09", email_of[o]) for o in chased]
     )
-    got = Counter(m[:3] for m in outbox(ws) if m[0] in ("return_request", "chaser"))
+    group = ", ".join(str(a) for a in plan.distribution.steering_group)
+    expected += Counter([("pack", "SG-2020-06", group), ("pack", "SG-2020-09", group)])
+    got = Counter(m[:3] for m in outbox(ws) if m[0] != "alert")
     assert got == expected
+    assert not [m for m in outbox(ws) if m[0] == "alert"]  # nothing failed or was missed
     ids = [m[3] for m in outbox(ws)]
     assert len(ids) == len(set(ids))  # no email twice, of any kind
+
+
+def test_the_review_goes_to_the_chair_with_its_workbook_and_paper(ws: Path) -> None:
+    settings = Settings(workspace=ws)
+    # The scheduler starts late: the review's requests and chaser are overdue but still useful.
+    result = tick(settings, now=at("2021-04-13T09:00"))
+    review = [o for o in result.outcomes if o.kind == "review"]
+    assert [o.state for o in review] == ["done"], result.outcomes
+    found = [m for m in outbox(ws) if m[0] == "review"]
+    assert [(m[1], m[2]) for m in found] == [("REVIEW-2021-04", "steering.group.chair@example.org")]
+    path = next(p for p in (ws / "outbox" / "new").iterdir() if p.name.startswith("review."))
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    names = sorted(part.get_filename() for part in msg.iter_attachments())
+    assert [n.rsplit(".", 1)[1] for n in names] == ["xlsx", "docx"], names
