@@ -123,3 +123,16 @@ def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
         compiled.paper.name: compiled.paper.read_bytes(),
     }
     assert message["X-Tracker-Kind"] == "review"
+
+
+def test_the_demo_outbox_holds_the_return_requests_and_the_pack_email(issued) -> None:
+    from tracker.mail.transport import Outbox
+    from tracker.mailing import demo_outbox
+    from tracker.reporting import compile_pack
+
+    ws, returns = issued
+    pack = compile_pack(ws.engine, ws.plan(), out_dir=ws.settings.outputs, as_of=ON, today=ON)
+    line = demo_outbox(ws, issued=returns, pack=pack, today=ON)
+    assert line == f"{len(returns)} return requests and the pack email in outbox/"
+    entries = Outbox(ws.settings.workspace / "outbox").entries()
+    assert len(entries) == len(returns) + 1

@@ -231,3 +231,44 @@ def review_email(ws: Workspace, compiled: Any, *, now: datetime) -> EmailMessage
     marking = getattr(getattr(plan, "pack", None), "marking", None)
     who = _with_marking(workspace_sender(ws), marking)
     return build_review_email(email, sender=who, date=now, templates=ws.settings.templates)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+def demo_outbox(ws: Workspace, *, issued: Sequence[Any], pack: Any | None, today: date) -> str:
+    """Put the demo's return requests and pack email in its outbox; a one-line summary.
+
+    The demo always uses the outbox, whatever tracker.toml says: nothing leaves the machine.
+    """
+    from datetime import UTC, time
+
+    from tracker.delivery import send_all
+    from tracker.mail.config import OUTBOX_DIR
+    from tracker.mail.transport import Outbox
+
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    messages = return_request_emails(ws, issued, now=now, today=today) if issued else []
+    if pack is not None and getattr(pack, "summary", None) is not None:
+        messages.append(pack_email(ws, pack, now=now))
+    outbox = Outbox(ws.settings.workspace / OUTBOX_DIR)
+    outcomes = send_all(
+        messages, workspace=ws.settings.workspace, engine=ws.engine, transport=outbox
+    )
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise failed_error(failed)
+    requests = len(messages) - (pack is not None)
+    what = [f"{requests} return requests"] if requests else []
+    if pack is not None:
+        what.append("the pack email")
+    return f"{' and '.join(what) or 'no emails'} in {OUTBOX_DIR}/"
+
+
+def failed_error(failed: Sequence[Any]) -> Exception:
+    from tracker.mail.errors import MailError
+
+    return MailError(
+        f"{len(failed)} demo email(s) could not be put in the outbox ({failed[0].error})",
+        hint="run 'tracker demo' again",
+    )
