@@ -105,6 +105,13 @@ def test_the_pack_email_repeats_the_compiled_pack_and_attaches_it(issued) -> Non
             assert k.latest_shown_as in plain  # a hidden figure stays hidden
     if summary.marking:
         assert summary.marking in message["Subject"]
+    from sqlmodel import Session, select
+
+    from tracker.db.models_release import Release
+
+    with Session(ws.engine) as session:  # the email's figures are a release in the ledger
+        (release,) = session.exec(select(Release).where(Release.channel == "email")).all()
+    assert release.reference == f"pack-email.{MEETING}"
 
 
 def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
