@@ -59,18 +59,20 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     lines = out.splitlines()
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/6] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        "[1/7] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/6] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith("[2/7] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
     assert lines[3] == (
-        "[3/6] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+        "[3/7] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
     )
-    assert lines[4].startswith("[4/6] Import them as a plan administrator would: ")
+    assert lines[4].startswith("[4/7] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
-    assert lines[5].startswith("[5/6] Record synthetic values of the manual KPIs: ")
-    assert lines[6] == (
-        "[6/6] Compile the Steering Group pack and the strategy review: "
+    assert lines[5].startswith("[5/7] Record synthetic values of the manual KPIs: ")
+    assert lines[6].startswith("[6/7] Issue returns; load some filled in: 8 for SG-2021-03; ")
+    assert " 3 filled in" in lines[6] and "not loaded" not in lines[6]
+    assert lines[7] == (
+        "[7/7] Compile the Steering Group pack and the strategy review: "
         "the SG-2021-03 pack and the review, in outputs/"
     )
     outputs = folder / "outputs"
@@ -102,8 +104,9 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
             owner = plan.owner(action.owner)
             assert owner is not None
             assert u.by == owner.email
-            assert u.source == "demo"
-            assert u.note and u.note.endswith("(synthetic)")
+            assert u.source in ("demo", "spreadsheet")  # spreadsheet: the demo's returns
+            assert u.note and "(synthetic)" in u.note
+            assert (u.return_id is not None) is (u.source == "spreadsheet")
             assert plan.plan.start <= u.on <= DEMO_AS_OF
 
     (folder / "outputs" / "left-over.txt").write_text("from the first run")
