@@ -205,3 +205,19 @@ def test_an_action_line_shows_the_engines_override_and_flags() -> None:
     plain = action_line("SO1", NS(**{**action.__dict__, "rag": NS(rating="red", reason="late")}))
     assert plain.computed_rating == "red" and plain.override_rating is None
     assert not plain.update_overdue
+
+
+def test_pack_settings_are_checked_at_their_line(tmp_path: Path) -> None:
+    from tracker.plan.loader import check_plan
+
+    text = shipped.example_plan().read_text(encoding="utf-8")
+    text = text.replace("  headline_kpis: [KPI3.1,", "  headline_kpis: [KPI9.9,", 1)
+    text = text.replace("  cutoff: end_of_previous_month", "  cutoff: fortnightly", 1)
+    path = tmp_path / "objectives.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = {p.line: p.message for p in check_plan(path)}
+    lines = text.splitlines()
+    headline = next(i for i, t in enumerate(lines, 1) if "headline_kpis: [KPI9.9" in t)
+    cutoff = next(i for i, t in enumerate(lines, 1) if "cutoff: fortnightly" in t)
+    assert problems[headline].startswith("headline KPI 'KPI9.9' is not in the plan; use one of")
+    assert "end_of_previous_month" in problems[cutoff]
