@@ -193,6 +193,20 @@ def step_manual_kpis(ctx: DemoContext) -> str:
     return f"{stored} values"
 
 
+def step_returns(ctx: DemoContext) -> str:
+    """Returns issued to every owner; three filled in as owners would, loaded (see returns/demo)."""
+    from tracker.returns.demo import demo_returns, summary
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        result = demo_returns(
+            ws.engine, ws.plan(), ctx.directory, as_of=ctx.as_of, by=DEMO_ADMINISTRATOR,
+            seed=ctx.seed,
+        )  # fmt: skip
+    ctx.results["returns"] = result  # the issued workbooks, for the return-request emails
+    return summary(result)
+
+
 def step_reports(ctx: DemoContext) -> str:
     """The pack the group saw at the last meeting, the pack for the next one, and the review.
 
@@ -235,6 +249,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Write synthetic referral and training files", step_data_files),
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
+        DemoStep("Issue returns; load some filled in", step_returns),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
         DemoStep("Put the return requests and the pack email in the outbox", step_outbox),
     ]
@@ -285,6 +300,8 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker update SO3.1 -w {ws} --status in_progress --progress 80 "
         '--note "Two more workshops booked" --by prevent.coordinator@example.org',
         f"  tracker plan check -w {ws}",
+        f"  tracker returns status -w {ws} --as-of {day}",
+        f"  (return workbooks, blank and filled in: {ws}/outputs/returns/)",
         f"  tracker pack list -w {ws}",
         f"  tracker outbox list -w {ws}",
         f"  tracker outbox show pack -w {ws}",
