@@ -226,8 +226,19 @@ def step_reports(ctx: DemoContext) -> str:
         pack = compile_pack(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
         review = compile_review(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
     ctx.results["reports"] = [pack.path, review.path, review.paper]
+    ctx.results["pack"] = pack  # for the pack email
     meeting = f"the {pack.meeting_id} pack" if pack.meeting_id else "the pack"
     return f"{meeting} and the review, in {out.name}/"
+
+
+def step_outbox(ctx: DemoContext) -> str:
+    """The return requests and the pack email, into the demo's outbox (never sent anywhere)."""
+    from tracker.mailing import demo_outbox
+    from tracker.workspace import open_workspace
+
+    issued = (ctx.results.get("returns") or {}).get("issued") or []
+    with open_workspace(ctx.settings) as ws:
+        return demo_outbox(ws, issued=issued, pack=ctx.results.get("pack"), today=ctx.as_of)
 
 
 def demo_steps() -> list[DemoStep]:
@@ -240,6 +251,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
         DemoStep("Issue returns; load some filled in", step_returns),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
+        DemoStep("Put the return requests and the pack email in the outbox", step_outbox),
     ]
 
 
@@ -291,7 +303,10 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker returns status -w {ws} --as-of {day}",
         f"  (return workbooks, blank and filled in: {ws}/outputs/returns/)",
         f"  tracker pack list -w {ws}",
+        f"  tracker outbox list -w {ws}",
+        f"  tracker outbox show pack -w {ws}",
         *_report_paths(ctx),
+        f"The emails (a Maildir folder any mail client opens): {ctx.directory / 'outbox' / 'new'}",
     ]
 
 
