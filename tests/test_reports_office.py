@@ -59,9 +59,8 @@ def pdf_text(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
     tmp = tmp_path_factory.mktemp("office")
     folder = tmp / "demo"
-    run_demo(
-        folder, today=DEMO_AS_OF
-    )  # writes the packs for the last and the next meeting, and the review
+    # writes the packs for the last and the next meeting, and the review
+    run_demo(folder, today=DEMO_AS_OF)
     with open_workspace(Settings(workspace=folder)) as ws:
         records = list_packs(ws.engine)
     outputs = folder / "outputs"
