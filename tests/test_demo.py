@@ -57,23 +57,35 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert first.exit_code == 0, first.output
     out = first.output
     lines = out.splitlines()
+    outputs = folder / "outputs"
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/6] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        "[1/7] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/6] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith("[2/7] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
     assert lines[3] == (
-        "[3/6] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+        "[3/7] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
     )
-    assert lines[4].startswith("[4/6] Import them as a plan administrator would: ")
+    assert lines[4].startswith("[4/7] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
-    assert lines[5].startswith("[5/6] Record synthetic values of the manual KPIs: ")
+    assert lines[5].startswith("[5/7] Record synthetic values of the manual KPIs: ")
     assert lines[6] == (
-        "[6/6] Compile the Steering Group pack and the strategy review: "
+        "[6/7] Compile the Steering Group pack and the strategy review: "
         "the SG-2021-03 pack and the review, in outputs/"
     )
-    outputs = folder / "outputs"
+    assert lines[7].startswith("[7/7] Run the next meeting's reporting cycle on the scheduler: ")
+    assert lines[7].endswith(" passes for SG-2021-03, 13 emails")
+    # The schedule, then what one meeting's cycle sent, ending with the outbox and the pack.
+    assert "  tick --now 2021-03-02T09:00 (Steering Group pack): 1 done" in lines
+    assert (
+        f"The outbox ({folder / 'outbox'}) holds 13 emails: 5 chaser, 1 pack, 7 return request"
+        in lines
+    )
+    assert (
+        f"The pack for SG-2021-03: {outputs / 'packs' / 'pack-SG-2021-03-as-of-2021-02-28.xlsx'}"
+        in lines
+    )
     assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
     assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
     assert f"The draft review paper: {outputs / 'review-paper-as-of-2020-12-31.docx'}" in lines
@@ -92,7 +104,10 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert f"  tracker history SO3.2 -w {folder}" in lines
     assert (folder / MARKER).is_file()
 
-    updates = all_updates(folder)
+    everything = all_updates(folder)
+    updates = [u for u in everything if u.source == "demo"]
+    returned = [u for u in everything if u.source != "demo"]  # the two returns the cycle loads
+    assert {u.source for u in returned} == {"spreadsheet"} and len(returned) >= 2
     assert len(updates) > 100
     with open_workspace(Settings(workspace=folder)) as ws:
         plan = ws.plan()
@@ -112,7 +127,7 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert second.output == first.output  # deterministic
     assert not (folder / "outputs" / "left-over.txt").exists()  # rebuilt from scratch
     assert [(u.action_id, u.on, u.status, u.progress, u.note) for u in all_updates(folder)] == [
-        (u.action_id, u.on, u.status, u.progress, u.note) for u in updates
+        (u.action_id, u.on, u.status, u.progress, u.note) for u in everything
     ]
 
 
@@ -144,7 +159,9 @@ def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
     result = demo(str(folder), "--as-of", "2020-06-30")
     assert result.exit_code == 0, result.output
     assert f"{DEMO_NAME}: status as of 2020-06-30" in result.output
-    assert max(u.on for u in all_updates(folder)) <= date(2020, 6, 30)
+    assert max(u.on for u in all_updates(folder) if u.source == "demo") <= date(2020, 6, 30)
+    # The scheduler's cycle is the next meeting's: requests from 17 August 2020.
+    assert "  tick --now 2020-08-17T09:00 (return request): " in result.output
 
 
 def test_keep_reuses_the_demo_workspace(tmp_path: Path) -> None:

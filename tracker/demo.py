@@ -216,6 +216,15 @@ def step_reports(ctx: DemoContext) -> str:
     return f"{meeting} and the review, in {out.name}/"
 
 
+def step_schedule(ctx: DemoContext) -> str:
+    """The next meeting's reporting cycle, one 'tracker schedule tick' at each step's time."""
+    from jobs.demo import demo_cycle, next_meeting
+
+    cycle = demo_cycle(ctx.settings, meeting_id=next_meeting(ctx.settings, ctx.as_of))
+    ctx.results["schedule"] = cycle
+    return f"{len(cycle.passes)} passes for {cycle.meeting_id}, {sum(cycle.outbox.values())} emails"
+
+
 def demo_steps() -> list[DemoStep]:
     """The steps that build the demo, in order. Later issues insert theirs where marked."""
     return [
@@ -225,6 +234,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
+        DemoStep("Run the next meeting's reporting cycle on the scheduler", step_schedule),
     ]
 
 
@@ -251,11 +261,32 @@ def view_kpis(ctx: DemoContext) -> None:
     render_kpis(report)
 
 
+def view_schedule(ctx: DemoContext) -> None:
+    """The meeting's schedule as 'tracker schedule show' prints it, then what the cycle sent."""
+    from rich.text import Text
+
+    from jobs.demo import summary_lines
+    from tracker.schedule.view import render_schedule, schedule_view
+    from tracker.workspace import open_workspace
+
+    cycle = ctx.results.get("schedule")
+    if cycle is None:  # --keep: the cycle ran when the workspace was built
+        return
+    with open_workspace(ctx.settings) as ws:
+        view = schedule_view(ws.engine, ws.plan(), meeting=cycle.meeting_id)
+    ctx.console.print()
+    render_schedule(view, console=ctx.console, checksums=False)
+    ctx.console.print(Text(f"The {cycle.meeting_id} cycle, a 'tracker schedule tick' a step:"))
+    for line in summary_lines(cycle):
+        ctx.console.print(Text(line))
+
+
 def demo_views() -> list[Callable[[DemoContext], None]]:
     """What the demo shows once built, in order."""
     return [
         view_status,
         view_kpis,
+        view_schedule,
     ]
 
 
@@ -274,6 +305,8 @@ def _hint(ctx: DemoContext) -> list[str]:
         '--note "Two more workshops booked" --by prevent.coordinator@example.org',
         f"  tracker plan check -w {ws}",
         f"  tracker pack list -w {ws}",
+        f"  tracker schedule show -w {ws} --meeting SG-2021-03",
+        f"  tracker outbox list -w {ws}",
         *_report_paths(ctx),
     ]
 
