@@ -1,6 +1,6 @@
 """The demo's reporting cycle: one meeting, through ``tick`` at successive simulated times.
 
-What an officer would see over three weeks, in seconds: the return requests go
+What an officer would have seen over three weeks, in seconds: the return requests go
 out, two owners fill in their workbooks and the officer loads them, the
 deadline notes who is outstanding, the others are chased, and the pack is
 compiled and sent. Each pass is the scheduler's ordinary pass at a chosen time
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.settings import Settings
 
-DEMO_MEETING = "SG-2021-03"  # the Steering Group after the demo's usual status date
+DEMO_MEETING = "SG-2020-12"  # the Steering Group just before the demo's usual status date
 # Owners who send their returns back before the deadline, and what they write.
 RETURNERS = ("prevent-coordinator", "channel-chair")
 NARRATIVE = "Delivered as planned this quarter; next steps agreed with partners (synthetic)."
@@ -98,17 +98,15 @@ def _outbox(settings: Settings) -> dict[str, int]:
     return dict(counts)
 
 
-def next_meeting(settings: Settings, after: date) -> str:
-    """The first meeting whose cycle starts after ``after`` (the demo's status date)."""
-    from tracker.schedule.cycle import meeting_cycle, meetings_with_cycles
+def last_meeting(settings: Settings, as_of: date) -> str:
+    """The last Steering Group meeting on or before ``as_of`` (else the first one)."""
     from tracker.workspace import open_workspace
 
     with open_workspace(settings) as ws:
         plan = ws.plan()
-    for meeting in meetings_with_cycles(plan):
-        if meeting_cycle(plan, meeting)[0].day > after:
-            return meeting.id
-    return DEMO_MEETING
+    groups = sorted((m for m in plan.meetings if m.kind == "steering_group"), key=lambda m: m.date)
+    held = [m for m in groups if m.date <= as_of]
+    return (held[-1] if held else groups[0]).id if groups else DEMO_MEETING
 
 
 def demo_cycle(settings: Settings, *, meeting_id: str = DEMO_MEETING) -> DemoCycle:

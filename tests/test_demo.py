@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker import shipped
-from tracker.demo import DEMO_AS_OF, MARKER, synthetic_updates
+from tracker.demo import DEMO_AS_OF, MARKER, demo_steps, synthetic_updates
 from tracker.plan.loader import load_plan
 from tracker.progress import action_history
 from tracker.settings import Settings
@@ -56,36 +56,46 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     first = demo(str(folder))
     assert first.exit_code == 0, first.output
     out = first.output
+    N = len(demo_steps())
     lines = out.splitlines()
     outputs = folder / "outputs"
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/7] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        f"[1/{N}] Create the workspace from the shipped plan: "
+        "objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/7] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith(f"[2/{N}] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
     assert lines[3] == (
-        "[3/7] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+        f"[3/{N}] Write synthetic referral and training files: "
+        "data/referrals.csv, data/training.xlsx"
     )
-    assert lines[4].startswith("[4/7] Import them as a plan administrator would: ")
+    assert lines[4].startswith(f"[4/{N}] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
-    assert lines[5].startswith("[5/7] Record synthetic values of the manual KPIs: ")
-    assert lines[6] == (
-        "[6/7] Compile the Steering Group pack and the strategy review: "
+    assert lines[5].startswith(f"[5/{N}] Record synthetic values of the manual KPIs: ")
+    assert lines[6].startswith(f"[6/{N}] Issue returns; load some filled in: 8 for SG-2021-03; ")
+    assert " 3 filled in" in lines[6] and "not loaded" not in lines[6]
+    assert lines[7] == (
+        f"[7/{N}] Compile the Steering Group pack and the strategy review: "
         "the SG-2021-03 pack and the review, in outputs/"
     )
-    assert lines[7].startswith("[7/7] Run the next meeting's reporting cycle on the scheduler: ")
-    assert lines[7].endswith(" passes for SG-2021-03, 13 emails")
-    # The schedule, then what one meeting's cycle sent, ending with the outbox and the pack.
-    assert "  tick --now 2021-03-02T09:00 (Steering Group pack): 1 done" in lines
-    assert (
-        f"The outbox ({folder / 'outbox'}) holds 13 emails: 5 chaser, 1 pack, 7 return request"
-        in lines
+    assert lines[8] == (
+        f"[8/{N}] Put the return requests and the pack email in the outbox: "
+        "8 return requests and the pack email in outbox/"
     )
-    assert (
-        f"The pack for SG-2021-03: {outputs / 'packs' / 'pack-SG-2021-03-as-of-2021-02-28.xlsx'}"
-        in lines
+    emails = folder / "outbox" / "new"
+    assert f"The emails (a Maildir folder any mail client opens): {emails}" in lines
+    assert any(p.name.startswith("pack.SG-2021-03.") for p in emails.iterdir())
+    assert lines[9] == (
+        f"[9/{N}] Replay the last meeting's reporting cycle on the scheduler: "
+        "4 passes for SG-2020-12, 20 emails"
     )
+    # The schedule, then what one meeting's cycle did, ending with the outbox and the pack.
+    assert "  tick --now 2020-11-17T09:00 (return request): 8 done" in lines
+    assert "  tick --now 2020-12-01T09:00 (Steering Group pack): 1 done" in lines
+    assert f"The outbox ({folder / 'outbox'}) holds 20 emails: " in out
+    pack = outputs / "packs" / "pack-SG-2020-12-as-of-2020-11-30.xlsx"
+    assert f"The pack for SG-2020-12: {pack}" in lines and pack.is_file()
     assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
     assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
     assert f"The draft review paper: {outputs / 'review-paper-as-of-2020-12-31.docx'}" in lines
@@ -117,8 +127,9 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
             owner = plan.owner(action.owner)
             assert owner is not None
             assert u.by == owner.email
-            assert u.source == "demo"
-            assert u.note and u.note.endswith("(synthetic)")
+            assert u.source in ("demo", "spreadsheet")  # spreadsheet: the demo's returns
+            assert u.note and "(synthetic)" in u.note
+            assert (u.return_id is not None) is (u.source == "spreadsheet")
             assert plan.plan.start <= u.on <= DEMO_AS_OF
 
     (folder / "outputs" / "left-over.txt").write_text("from the first run")
@@ -160,8 +171,8 @@ def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"{DEMO_NAME}: status as of 2020-06-30" in result.output
     assert max(u.on for u in all_updates(folder) if u.source == "demo") <= date(2020, 6, 30)
-    # The scheduler's cycle is the next meeting's: requests from 17 August 2020.
-    assert "  tick --now 2020-08-17T09:00 (return request): " in result.output
+    # The scheduler replays the last meeting's cycle: requests from 18 May 2020.
+    assert "  tick --now 2020-05-18T09:00 (return request): " in result.output
 
 
 def test_keep_reuses_the_demo_workspace(tmp_path: Path) -> None:

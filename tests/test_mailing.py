@@ -105,6 +105,13 @@ def test_the_pack_email_repeats_the_compiled_pack_and_attaches_it(issued) -> Non
             assert k.latest_shown_as in plain  # a hidden figure stays hidden
     if summary.marking:
         assert summary.marking in message["Subject"]
+    from sqlmodel import Session, select
+
+    from tracker.db.models_release import Release
+
+    with Session(ws.engine) as session:  # the email's figures are a release in the ledger
+        (release,) = session.exec(select(Release).where(Release.channel == "email")).all()
+    assert release.reference == f"pack-email.{MEETING}"
 
 
 def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
@@ -123,3 +130,39 @@ def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
         compiled.paper.name: compiled.paper.read_bytes(),
     }
     assert message["X-Tracker-Kind"] == "review"
+
+
+def test_the_demo_outbox_holds_the_return_requests_and_the_pack_email(issued) -> None:
+    from tracker.mail.transport import Outbox
+    from tracker.mailing import demo_outbox
+    from tracker.reporting import compile_pack
+
+    ws, returns = issued
+    pack = compile_pack(ws.engine, ws.plan(), out_dir=ws.settings.outputs, as_of=ON, today=ON)
+    line = demo_outbox(ws, issued=returns, pack=pack, today=ON)
+    assert line == f"{len(returns)} return requests and the pack email in outbox/"
+    entries = Outbox(ws.settings.workspace / "outbox").entries()
+    assert len(entries) == len(returns) + 1
+
+
+def test_the_scheduler_s_alert_is_rendered_from_the_templates() -> None:
+    from types import SimpleNamespace
+
+    from tracker import shipped
+    from tracker.plan.loader import load_plan
+    from tracker.schedule.alerts import build_alert
+
+    plan = load_plan(shipped.example_plan()).plan
+    row = SimpleNamespace(
+        id=7, kind="pack", recipient=None, meeting_id="SG-2021-03", due_at=NOW, state="failed",
+        attempts=3, next_attempt_at=None, error="the mail server could not take it", note=None,
+    )  # fmt: skip
+    message = message_from_bytes(as_bytes(build_alert(plan, [row], now=NOW)), policy=policy.default)
+    assert message["X-Tracker-Kind"] == "alert"
+    assert [a.addr_spec for a in message["To"].addresses] == [
+        str(a) for a in plan.distribution.administrators
+    ]
+    plain = message.get_body(("plain",)).get_content()
+    assert "#7" in plain and "FAILED after 3 attempt(s)" in plain and "What to do:" in plain
+    assert "tracker schedule retry ID" in message.get_body(("html",)).get_content()
+    assert build_alert(plan, [row], now=NOW)["Message-ID"] == message["Message-ID"]
