@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -77,24 +80,69 @@ def data_import(
       tracker data import referrals referrals.xlsx
       tracker data import training training.csv --ignore-extra --format json
     """
-    from tracker.data.importer import import_file, render_import
+    from tracker.data.importer import import_file, import_lines
 
-    with open_ws(workspace, database, by) as ws:
+    with open_ws(workspace, database, by) as ws, _progress_bar(fmt is Format.table) as bar:
+        plan = ws.plan()
         result = import_file(
             ws.engine,
-            ws.plan(),
+            plan,
             dataset,
             file,
             sheet=sheet,
             dry_run=dry_run,
             ignore_extra=ignore_extra,
             by=ws.settings.user,
-            progress=fmt is Format.table,
+            today=plan.today(),
+            progress=bar,
         )
     if fmt is Format.json:
         print_json(result.to_json())
     else:
-        render_import(result)
+        for line in import_lines(result):
+            typer.echo(line)
+
+
+@contextmanager
+def _progress_bar(wanted: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar on stderr for a long import at a terminal; otherwise nothing.
+
+    The importer calls it with (stage, done, total); the bar appears only once a
+    stage has taken a second, so small files import without one.
+    """
+    from tracker.console import make_console
+
+    console = make_console(stderr=True)
+    if not wanted or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+    started = time.monotonic()
+
+    def update(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started < 1 and not bar.live.is_started:
+            return
+        if not bar.live.is_started:
+            bar.start()
+        if stage not in tasks:
+            for other in tasks.values():
+                bar.update(other, completed=bar.tasks[other].total or 0)
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 @app.command("summary")
