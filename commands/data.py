@@ -215,3 +215,60 @@ def data_summary(
             suppress=not no_suppress,
         )
     render_summary(summary, fmt.value)
+
+
+@app.command("withdraw")
+def data_withdraw(
+    dataset: Annotated[
+        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
+    ],
+    keys: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KEY...",
+            help="Key of each record, as in the file (several key fields: joined by ' / ')",
+        ),
+    ],
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", metavar="TEXT", help="Why (kept with the record); required"),
+    ] = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Withdraw records imported by mistake: they leave every count, their history stays.
+
+    Only a plan administrator may withdraw. Each record keeps its values and earlier
+    versions, with who withdrew it, when and why; figures already sent out may change
+    (the next pack shows them as revised). All keys or none: an unknown key withdraws
+    nothing.
+
+    \b
+    Examples:
+      tracker data withdraw referrals SYN-00123 --reason "imported twice by mistake"
+      tracker data withdraw referrals SYN-00123 SYN-00124 --reason "test rows" --format json
+    """
+    from tracker.data.withdraw import withdraw_records
+    from tracker.db.models import utcnow
+
+    with open_ws(workspace, database, by) as ws:
+        result = withdraw_records(
+            ws.engine,
+            ws.plan(),
+            dataset,
+            keys,
+            reason=reason,
+            by=ws.settings.user,
+            now=utcnow(),
+        )
+    if fmt is Format.json:
+        print_json(result.to_json())
+        return
+    n = len(result.keys)
+    typer.echo(
+        f"Withdrew {n} {result.dataset} record{'s' if n != 1 else ''} "
+        f"({', '.join(result.keys)}); {'they' if n != 1 else 'it'} no longer "
+        f"count{'' if n != 1 else 's'} anywhere. Reason: {result.reason}"
+    )

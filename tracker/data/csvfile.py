@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def open_csv(path: Path) -> Table:
     text = io.TextIOWrapper(io.BufferedReader(raw, HEAD), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
 
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
+    def numbered() -> Generator[tuple[int, list[Any]], None, None]:
         line = 1
         last_spanned: int | None = None  # the last row, when it ran over several lines
         try:

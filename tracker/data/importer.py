@@ -179,13 +179,10 @@ class _Checker:
                 self._flush(lines, cells_list, stage, dumps)
                 lines, cells_list = [], []
                 tick(self.rows)
-                if len(self.problems) >= MAX_PROBLEMS:
-                    self.stopped_at = line
+                if self.stopped_at is not None:
                     return
         self._flush(lines, cells_list, stage, dumps)
         tick(self.rows)
-        if len(self.problems) >= MAX_PROBLEMS:
-            self.stopped_at = lines[-1] if lines else None
 
     def _flush(self, lines: list[int], cells: list[Any], stage: Any, dumps: Any) -> None:
         from tracker.data.fields import RowErrors
@@ -195,19 +192,19 @@ class _Checker:
         key_of = self.builder.key_of
         keys = self.key_names
         for line, result in zip(lines, self.chunk.build(cells), strict=True):
-            if result.__class__ is RowErrors:
-                for _, message in result.problems:  # type: ignore[union-attr]
+            if isinstance(result, RowErrors):
+                for _, message in result.problems:
                     self.problem(line, message)
-                values = result.values  # type: ignore[union-attr]
+                values = result.values
                 if all(values[k] is not None for k in keys):
                     staged.append((line, key_of(values), None))  # for the duplicate check
                 if len(self.problems) >= MAX_PROBLEMS:
                     self.stopped_at = line
                     break
             elif self.problems:
-                staged.append((line, key_of(result), None))  # type: ignore[arg-type]
+                staged.append((line, key_of(result), None))
             else:
-                staged.append((line, key_of(result), dumps(result)))  # type: ignore[arg-type]
+                staged.append((line, key_of(result), dumps(result)))
         stage.add(staged)
 
     def finish(self, stage: Any) -> None:
@@ -216,7 +213,7 @@ class _Checker:
         optional = [
             f.name for f in self.dataset.fields if f.name in self.dataset.key and not f.required
         ]
-        hint = (
+        keep = (
             f"keep one of them, or give each its own {optional[0]}"
             if optional
             else f"keep one of them, or correct the {key_names} of the other"
@@ -227,7 +224,7 @@ class _Checker:
             shown_key = key.replace(KEY_SEPARATOR, " / ").rstrip(" /")
             self.problem(
                 line,
-                f"this row has the same {key_names} as row {first} ({shown_key}); {hint}",
+                f"this row has the same {key_names} as row {first} ({shown_key}); {keep}",
             )
         more = 0
         if len(duplicates) == MAX_PROBLEMS:

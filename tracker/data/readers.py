@@ -352,11 +352,12 @@ def _choose_sheet(name: str, sheet_names: list[str], wanted: str | None, first: 
 
 def _table_from_rows(name: str, sheet: str, rows: Iterator[tuple[int, list[Any]]]) -> Table:
     header_line, headers = split_header(name, rows)
-    table = Table(file=name, header_line=header_line, headers=headers, sheet=sheet)
-    append = table.rows.append
+    kept: list[tuple[int, list[Any]]] = []
+    append = kept.append
     for number, cells in rows:
         if not is_blank_row(cells):
             append((number, cells))
+    table = Table(file=name, header_line=header_line, headers=headers, rows=kept, sheet=sheet)
     return table
 
 

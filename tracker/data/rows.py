@@ -11,6 +11,7 @@ row (a test compares the two), only faster.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from tracker.data.fields import CellError, RowBuilder, RowErrors
@@ -50,25 +51,39 @@ class ChunkBuilder:
         self._period_parts = builder._period_parts
         self._periods = builder._periods
         self._caches: list[dict[Any, Any]] = [{} for _ in names]
+        self._bands_seen: dict[tuple[str, Any], str | None] = {}
+
+    def _band_of(self, name: str, value: Any, limits: list[tuple[str, Any]]) -> str | None:
+        """The band label of ``value`` (remembered: a data set holds few distinct ages)."""
+        key = (name, value)
+        try:
+            return self._bands_seen[key]
+        except KeyError:
+            band = next((label for label, top in limits if top is None or value <= top), None)
+            self._bands_seen[key] = band
+            return band
 
     def _column(self, index: int, cells: Sequence[Any]) -> tuple[list[Any], bool]:
         """The converted cells of one column (a value, None or a CellError), and if any failed."""
         _, parse, required, cached = self._columns[index]
         cache = self._caches[index]
-        out: list[Any] = []
-        append = out.append
         failed = False
-        for raw in cells:
-            # Only text is cached: 1, 1.0 and True are equal keys but not equal cells.
-            key = cached and raw.__class__ is str
-            if key:
-                found = cache.get(raw, _MISSING)
-                if found is not _MISSING:
-                    append(found)
-                    continue
+        if cached:
+            # Every cell looked up at C speed; only the ones not seen yet are converted.
+            # Only text is cached (1, 1.0 and True are equal keys but not equal cells), so
+            # a number or date cell from a workbook is always a miss.
+            out = list(map(cache.get, cells, repeat(_MISSING, len(cells))))
+            if _MISSING not in out:
+                return out, False
+            todo: Any = (i for i, v in enumerate(out) if v is _MISSING)
+        else:
+            out = [None] * len(cells)
+            todo = range(len(cells))
+        for i in todo:
+            raw = cells[i]
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 if required:
-                    append(CellError(required))
+                    out[i] = CellError(required)
                     failed = True
                     continue
                 value: Any = None
@@ -76,12 +91,12 @@ class ChunkBuilder:
                 try:
                     value = parse(raw)
                 except CellError as exc:
-                    append(exc)
+                    out[i] = exc
                     failed = True
                     continue
-            if key and len(cache) < CACHE_LIMIT:
+            if cached and raw.__class__ is str and len(cache) < CACHE_LIMIT:
                 cache[raw] = value
-            append(value)
+            out[i] = value
         return out, failed
 
     def build(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any] | RowErrors]:
@@ -100,27 +115,28 @@ class ChunkBuilder:
         periods, period_parts = self._periods, self._period_parts
         absent = self._absent
         simple = not failed and not bands and not order and not absent
+        band_of = self._band_of
         results: list[dict[str, Any] | RowErrors] = []
         append = results.append
         for cells in zip(*columns, strict=True):
             values = template.copy()
-            if simple:
+            if not failed:
                 values.update(zip(names, cells, strict=True))
+            if simple:
                 problems: list[tuple[str, str]] = []
             else:
                 problems = list(absent)
-                for name, cell in zip(names, cells, strict=True):
-                    if cell.__class__ is CellError:
-                        problems.append((name, str(cell)))
-                    else:
-                        values[name] = cell
+                if failed:
+                    for name, cell in zip(names, cells, strict=True):
+                        if cell.__class__ is CellError:
+                            problems.append((name, str(cell)))
+                        else:
+                            values[name] = cell
                 for name, band_field, limits in bands:
                     value = values[name]
                     if value is None:
                         continue
-                    band = next(
-                        (label for label, top in limits if top is None or value <= top), None
-                    )
+                    band = band_of(name, value, limits)
                     if band is None:
                         problems.append((name, f"{name} {value} is in no band of {band_field}"))
                         continue

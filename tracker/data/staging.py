@@ -58,7 +58,7 @@ class Stage:
         self.connection = connection
         self.dataset = dataset
         self.postgresql = connection.dialect.name == "postgresql"
-        self.driver = connection.connection.driver_connection
+        self.driver: Any = connection.connection.driver_connection
         if self.postgresql:
             # Dropped by the commit or rollback that ends the import.
             for name, columns in (
@@ -74,6 +74,7 @@ class Stage:
                 f"CREATE TEMP TABLE {CHANGED} (id INTEGER PRIMARY KEY, line INTEGER NOT NULL)"
             )
         self.rows = 0
+        self.fresh = False  # set by difference(): no staged key is held yet
 
     def _raw(self, sql: str) -> list[Any]:
         """A statement on the driver's connection: on SQLite outside any transaction (the
@@ -136,18 +137,42 @@ class Stage:
     def difference(self, sample: int) -> Difference:
         """How the staged rows differ from the records held (reads only; call after index)."""
         ds = {"dataset": self.dataset}
-        if self.postgresql:
+        held = int(
+            self._exec(
+                "SELECT COUNT(*) FROM data_record WHERE dataset = :dataset "
+                "AND withdrawn_at IS NULL",
+                ds,
+            ).scalar()
+            or 0
+        )
+        anything = (
+            held
+            or self._exec("SELECT 1 FROM data_record WHERE dataset = :dataset LIMIT 1", ds).first()
+        )
+        # Withdrawn records stay withdrawn whatever a later file says: a file holding one
+        # again leaves it as it is (counted unchanged), and one without it is no news.
+        matched = matched_active = 0
+        if anything:
+            counted = self._exec(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.withdrawn_at IS NULL THEN 1 ELSE 0 "
+                f"END), 0) {self._join()}",
+                ds,
+            ).one()
+            matched, matched_active = int(counted[0]), int(counted[1])
+        self.fresh = matched == 0  # nothing held matches: every staged row is new
+        if matched_active and self.postgresql:
             self._exec(
                 f"INSERT INTO {CHANGED} (id, line) SELECT r.id, s.line {self._join()} "
-                'WHERE r."values" <> s.vals',
+                'WHERE r.withdrawn_at IS NULL AND r."values" <> s.vals',
                 ds,
             )
-        else:
+        elif matched_active:
             # Same text: unchanged. Different text: compared again after SQLite's json()
             # minifies the stored text; what still differs is decoded and compared in Python.
             candidates = self._exec(
                 f'SELECT r.id, s.line, r."values", s.vals {self._join()} '
-                'WHERE r."values" <> s.vals AND json(r."values") <> s.vals',
+                'WHERE r.withdrawn_at IS NULL AND r."values" <> s.vals '
+                'AND json(r."values") <> s.vals',
                 ds,
             )
             changed: list[tuple[int, int]] = []
@@ -160,21 +185,17 @@ class Stage:
                     cursor.executemany(f"INSERT INTO temp.{CHANGED} VALUES (?, ?)", changed)
                 finally:
                     cursor.close()
-        matched = int(self._exec(f"SELECT COUNT(*) {self._join()}", ds).scalar() or 0)
         added = self.rows - matched
         n_changed = int(self._exec(f"SELECT COUNT(*) FROM {CHANGED}").scalar() or 0)
-        held = int(
-            self._exec("SELECT COUNT(*) FROM data_record WHERE dataset = :dataset", ds).scalar()
-            or 0
+        new_rows = (
+            f"SELECT s.key FROM {STAGE} s ORDER BY s.line LIMIT :n"
+            if self.fresh
+            else f"SELECT s.key FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM data_record r "
+            "WHERE r.dataset = :dataset AND r.key = s.key) ORDER BY s.line LIMIT :n"
         )
-        sample_added = [
-            str(k)
-            for (k,) in self._exec(
-                f"SELECT s.key FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM data_record r "
-                "WHERE r.dataset = :dataset AND r.key = s.key) ORDER BY s.line LIMIT :n",
-                {**ds, "n": sample},
-            )
-        ]
+        sample_added = (
+            [str(k) for (k,) in self._exec(new_rows, {**ds, "n": sample})] if added else []
+        )
         changed_sample = [
             (int(rid), int(line), str(key), _loaded(old), _loaded(new))
             for rid, line, key, old, new in self._exec(
@@ -189,7 +210,7 @@ class Stage:
             updated=n_changed,
             changed=changed_sample,
             unchanged=matched - n_changed,
-            not_in_file=held - matched,
+            not_in_file=held - matched_active,
             sample_added=sample_added,
         )
 
@@ -198,6 +219,25 @@ class Stage:
         stamp = bindparam("now", type_=DateTime(timezone=True))
         params = {"dataset": self.dataset, "import_id": import_id, "now": now}
         old = 'r."values"::json' if self.postgresql else 'r."values"'
+        if not self.fresh:
+            self._update_changed(stamp, params, old)
+        self.connection.execute(
+            text(
+                'INSERT INTO data_record (dataset, key, "values", import_id, updated_at) '
+                f"SELECT CAST(:dataset AS VARCHAR), s.key, s.vals, :import_id, :now FROM {STAGE} s "
+                + (
+                    ""
+                    if self.fresh
+                    else "WHERE NOT EXISTS (SELECT 1 FROM data_record r WHERE "
+                    "r.dataset = :dataset AND r.key = s.key) "
+                )
+                + "ORDER BY s.line"
+            ).bindparams(stamp),
+            params,
+        )
+
+    def _update_changed(self, stamp: Any, params: dict[str, Any], old: str) -> None:
+        """Keep the old values of the changed records, then store their new ones."""
         self.connection.execute(
             text(
                 "INSERT INTO data_record_change (record_id, import_id, old_values, changed_at) "
@@ -219,15 +259,6 @@ class Stage:
                 f"import_id = :import_id, updated_at = :now WHERE id IN (SELECT id FROM {CHANGED})"
             )
         self.connection.execute(text(update).bindparams(stamp), params)
-        self.connection.execute(
-            text(
-                'INSERT INTO data_record (dataset, key, "values", import_id, updated_at) '
-                f"SELECT :dataset, s.key, s.vals, :import_id, :now FROM {STAGE} s "
-                "WHERE NOT EXISTS (SELECT 1 FROM data_record r WHERE r.dataset = :dataset "
-                "AND r.key = s.key) ORDER BY s.line"
-            ).bindparams(stamp),
-            params,
-        )
 
     def drop(self) -> None:
         """Remove the SQLite TEMP tables (PostgreSQL's go with the transaction)."""
