@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from tracker.plan.cycle import CycleSettings
+from tracker.plan.pack import PackSettings
+from tracker.plan.publications import Publications
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[
@@ -237,6 +239,8 @@ class Plan(_Model):
     objectives: list[Objective] = Field(min_length=1)
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
+    pack: PackSettings = Field(default_factory=PackSettings)
+    publications: Publications = Field(default_factory=Publications)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --
 

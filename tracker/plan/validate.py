@@ -17,6 +17,7 @@ from typing import Any, get_args
 from tracker.errors import Problem
 from tracker.plan.cycle import check_cycle
 from tracker.plan.loader import LineMap
+from tracker.plan.publications import check_publications
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
 Loc = tuple[str | int, ...]
@@ -166,8 +167,20 @@ def cross_check(
                 )
         with suppress(*_SKIP):
             _check_measure(add, at, kpi, datasets)
+
+    kpi_ids = {getattr(k, "id", None) for k in _list(plan, "kpis")}
+    with suppress(*_SKIP):
+        for i, ref in enumerate(plan.pack.headline_kpis):
+            if ref not in kpi_ids:
+                add(
+                    ("pack", "headline_kpis", i),
+                    f"headline KPI '{ref}' is not in the plan; use one of "
+                    f"{', '.join(sorted(str(k) for k in kpi_ids if k)) or 'the kpis: ids'}",
+                )
     with suppress(*_SKIP):
         check_cycle(plan, add)
+    with suppress(*_SKIP):
+        check_publications(plan, add)
     return out
 
 

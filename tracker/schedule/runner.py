@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -179,8 +180,11 @@ def _do_one(
         error = _describe(exc)
         attempts = job.attempts + 1
         again = d.retry_at(attempts, now, tz)
-        d.finish_failed(ctx.engine, job.id, now=now, error=error, retry=again)
-        when = f"retry at {again.isoformat()}" if again else "no more retries"
+        # Administrators hear of the first failure and of the last (when retries run out).
+        tell = attempts == 1 or again is None
+        d.finish_failed(ctx.engine, job.id, now=now, error=error, retry=again, tell=tell)
+        local = again.astimezone(ZoneInfo(tz)) if again else None
+        when = f"retry at {local:%Y-%m-%d %H:%M %Z}" if local else "no more retries"
         log.error("dispatch %s %s (%s) failed (attempt %d, %s): %s", job.id, job.key, label,
                   attempts, when, error)  # fmt: skip
         return Outcome(job.id, job.key, job.kind, "failed", error)
