@@ -150,9 +150,7 @@ def step_import_data(ctx: DemoContext) -> str:
     with open_workspace(ctx.settings) as ws:
         plan = ws.plan()
         for dataset, path in ctx.results["data_files"].items():
-            result = import_file(
-                ws.engine, plan, dataset, path, by=DEMO_ADMINISTRATOR, progress=False
-            )
+            result = import_file(ws.engine, plan, dataset, path, by=DEMO_ADMINISTRATOR)
             done.append(f"{result.added} {dataset}")
     return ", ".join(done) + " rows imported"
 
