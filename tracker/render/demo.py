@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.console import make_console
-from tracker.demo import DemoResult
+from tracker.demo import DemoResult, ScheduleShown
 
 
 class ConsoleDemoProgress:
@@ -44,6 +44,7 @@ def render_demo(result: DemoResult) -> None:
 
     from tracker.kpi.results import KpiReport
     from tracker.render.kpis import render_kpis
+    from tracker.render.schedule import render_schedule
     from tracker.render.status import render_status
     from tracker.status import StatusReport
 
@@ -55,6 +56,14 @@ def render_demo(result: DemoResult) -> None:
         elif isinstance(view, KpiReport):
             console.print()
             render_kpis(view)
+        elif isinstance(view, ScheduleShown):
+            console.print()
+            render_schedule(view.view, console=console, checksums=False)
+            console.print(Text(f"The {view.meeting_id} cycle, a 'tracker schedule tick' a step:"))
+            for line in view.lines:
+                console.print(Text(line))
+        elif view is None:
+            continue
         else:
             raise TypeError(f"no renderer for a demo view of type {type(view).__name__}")
     console.print()
