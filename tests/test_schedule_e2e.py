@@ -133,7 +133,7 @@ def test_two_meetings_full_cycles_send_each_email_once(ws: Path) -> None:
         record_update(
             w.engine, plan, action_id=police.id, status="in_progress", progress=60, rag=None,
             note="Update given by phone", on=date(2020, 5, 27), by=str(plan.owner(UPDATER).email),
-            source="cli",
+            source="cli", today=date(2020, 5, 27),
         )  # fmt: skip
 
     # --- the deadline notes who is outstanding -----------------------------------------
