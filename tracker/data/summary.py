@@ -449,9 +449,11 @@ def _count(
             all_measure = func.count()
         stmt = select(*groups, func.count(case((matched, 1))), filtered_measure, all_measure)
         stmt = stmt.where(DataRecord.dataset == ds.name)
+        stmt = stmt.where(DataRecord.withdrawn_at.is_(None))  # type: ignore[union-attr]
     else:
         measure = func.coalesce(func.sum(amount), 0) if amount is not None else func.count()
         stmt = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
+        stmt = stmt.where(DataRecord.withdrawn_at.is_(None))  # type: ignore[union-attr]
         for cond in conditions:
             stmt = stmt.where(matches(cond))
     when = values[ds.period_field].as_string()
