@@ -308,7 +308,7 @@ def test_kpi_reports_hide_what_the_release_hides_and_rate_none_of_it(
     from tracker.release.kpis import released_history, released_report
 
     engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 6))
+    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
     day = date(2021, 3, 9)
     pub = publish(engine, plan, as_of=day, channel="pack", reference="SG-2021-03")
     raw = evaluate_kpis(engine, plan, as_of=day, unsuppressed=True)
@@ -318,9 +318,12 @@ def test_kpi_reports_hide_what_the_release_hides_and_rate_none_of_it(
         for p in kpi_history(engine, plan, r.kpi.id, as_of=day, unsuppressed=True).periods
     }
     assert pub.kpi_cells
+    compared = 0
     for cell in pub.kpi_cells:  # the ledger's figures are the KPIs' own figures
-        if cell.value is not None:
+        if cell.value is not None and (cell.kpi_id, cell.period) in values:
             assert values[(cell.kpi_id, cell.period)] == cell.value, cell
+            compared += 1
+    assert compared > 5
     shown = released_report(evaluate_kpis(engine, plan, as_of=day), pub)
     checked = 0
     for r in shown.kpis:
