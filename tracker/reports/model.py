@@ -134,6 +134,7 @@ class PublishedTable:
     column_labels: tuple[str, ...]
     rows: tuple[PublishedRow, ...]
     notes: tuple[str, ...] = ()
+    missing: tuple[bool, ...] = ()  # per column: True when there is no data at all ([x])
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class PackSummary:
     headline_kpis: tuple[KpiLine, ...]
     changes: tuple[Change, ...]
     previous_as_of: date | None
+    threshold: int = 5  # counts from 1 to threshold - 1 are never shown
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class PackData:
             headline_kpis=self.headline(),
             changes=self.changes,
             previous_as_of=self.previous_as_of,
+            threshold=self.threshold,
         )
 
     def digest(self) -> str:
