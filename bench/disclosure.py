@@ -10,6 +10,10 @@ pack before it. For each pack it times:
   count, ``tracker.disclosure.protect``), which issue 7 requires under 5 s;
 * the whole release (counting in the database, protecting, recording).
 
+The same series is then compiled on a partnership's own scale (120 referrals
+over two years), where nearly every cell is small and protection does the
+most work.
+
 As everywhere in `make bench`, each figure is also given as a ratio to a
 floor measured in the same run (here: one GROUP BY over the referrals),
 so figures from machines of different speeds can be compared. Results are
@@ -33,7 +37,6 @@ sys.path.insert(0, str(REPO))
 OUT = REPO / "bench" / "out"
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "100000"))
 FIRST_DAY = date(2011, 4, 1)
-DAYS = (date(2021, 3, 31) - FIRST_DAY).days
 LIMIT_SECONDS = 5.0
 
 
@@ -43,8 +46,9 @@ def _values(plan: Any, field: str) -> list[str]:
     return [v.value for v in f.values or []]
 
 
-def write_referrals(plan: Any, path: Path) -> None:
+def write_referrals(plan: Any, path: Path, count: int = REFERRALS, first: date = FIRST_DAY) -> None:
     rng = random.Random(7)
+    days = (date(2021, 3, 31) - first).days
     sector = _values(plan, "sector")
     cols = [
         "reference",
@@ -60,8 +64,8 @@ def write_referrals(plan: Any, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(cols)
-        for i in range(REFERRALS):
-            day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+        for i in range(count):
+            day = first + timedelta(days=rng.randrange(days))
             writer.writerow(
                 [
                     f"BENCH-{i:06d}",
@@ -77,15 +81,49 @@ def write_referrals(plan: Any, path: Path) -> None:
             )
 
 
+def series(engine: Any, plan: Any, label: str) -> list[dict[str, Any]]:
+    """Compile every pack of the strategy in order, timing the protection of each."""
+    from tracker.disclosure import protect as protect_module
+    from tracker.release import publish, service
+
+    timings: list[float] = []
+    original = protect_module.protect
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        result = original(*args, **kwargs)
+        timings.append(time.perf_counter() - t)
+        return result
+
+    service.protect = timed  # type: ignore[assignment]
+    packs = []
+    try:
+        for meeting in plan.meetings:
+            timings.clear()
+            t = time.perf_counter()
+            pub = publish(engine, plan, as_of=meeting.date, channel="pack", reference=meeting.id)
+            whole = time.perf_counter() - t
+            packs.append(
+                {
+                    "workspace": label,
+                    "pack": meeting.id,
+                    "protect_s": sum(timings),
+                    "release_s": whole,
+                    "hidden": sum(table.hidden for table in pub.tables),
+                }
+            )
+    finally:
+        service.protect = original  # type: ignore[assignment]
+    return packs
+
+
 def main() -> None:
     from sqlalchemy import text
 
     from tracker.data.importer import import_file
     from tracker.db.engine import make_engine
     from tracker.db.migrate import upgrade
-    from tracker.disclosure import protect as protect_module
     from tracker.plan.loader import load_plan
-    from tracker.release import publish, service
 
     OUT.mkdir(parents=True, exist_ok=True)
     plan = load_plan(REPO / "objectives.yaml").plan
@@ -107,47 +145,40 @@ def main() -> None:
         ).all()
     floor = time.perf_counter() - start
 
-    timings: list[float] = []
-    original = protect_module.protect
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        result = original(*args, **kwargs)
-        timings.append(time.perf_counter() - t)
-        return result
-
-    service.protect = timed  # type: ignore[assignment]
-    packs = []
-    for meeting in plan.meetings:
-        timings.clear()
-        t = time.perf_counter()
-        pub = publish(engine, plan, as_of=meeting.date, channel="pack", reference=meeting.id)
-        whole = time.perf_counter() - t
-        hidden = sum(table.hidden for table in pub.tables)
-        packs.append(
-            {"pack": meeting.id, "protect_s": sum(timings), "release_s": whole, "hidden": hidden}
-        )
-    service.protect = original  # type: ignore[assignment]
-    worst = max(p["protect_s"] for p in packs)
+    packs = series(engine, plan, f"{REFERRALS:,} referrals over ten years")
+    # and a partnership's own scale: about 50 referrals a year, so nearly every cell is small
+    small_db = OUT / "disclosure-small.db"
+    small_db.unlink(missing_ok=True)
+    small = make_engine(f"sqlite:///{small_db}")
+    upgrade(small)
+    small_source = OUT / "disclosure-small.csv"
+    write_referrals(plan, small_source, count=120, first=date(2019, 4, 1))
+    import_file(small, plan, "referrals", small_source, progress=False)
+    packs += series(small, plan, "120 referrals over two years")
+    large = [p for p in packs if p["workspace"].startswith(f"{REFERRALS:,}")]
+    worst = max(p["protect_s"] for p in large)
     results = {
         "referrals": REFERRALS,
         "floor_s": floor,
         "packs": packs,
         "worst_protect_s": worst,
-        "total_protect_s": sum(p["protect_s"] for p in packs),
+        "total_protect_s": sum(p["protect_s"] for p in large),
         "limit_s": LIMIT_SECONDS,
     }
     (OUT / "disclosure.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print("| pack | protection (s) | x floor | whole release (s) | hidden figures |")
-    print("|---|---|---|---|---|")
+    print("| workspace | pack | protection (s) | x floor | whole release (s) | hidden figures |")
+    print("|---|---|---|---|---|---|")
     for p in packs:
         print(
-            f"| {p['pack']} | {p['protect_s']:.2f} | {p['protect_s'] / floor:.1f} | "
-            f"{p['release_s']:.2f} | {p['hidden']} |"
+            f"| {p['workspace']} | {p['pack']} | {p['protect_s']:.2f} | "
+            f"{p['protect_s'] / floor:.2f} | {p['release_s']:.2f} | {p['hidden']} |"
         )
     print(f"\nfloor (one GROUP BY over {REFERRALS:,} referrals): {floor:.3f} s")
     verdict = "within" if worst < LIMIT_SECONDS else "OVER"
-    print(f"slowest protection {worst:.2f} s: {verdict} the {LIMIT_SECONDS:.0f} s limit")
+    print(
+        f"large workspace: slowest pack's protection {worst:.2f} s, all packs "
+        f"{results['total_protect_s']:.2f} s: {verdict} the {LIMIT_SECONDS:.0f} s limit"
+    )
 
 
 if __name__ == "__main__":
