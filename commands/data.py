@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -85,24 +88,69 @@ def data_import(
       tracker data import referrals referrals.xlsx
       tracker data import training training.csv --ignore-extra --format json
     """
-    from tracker.data.importer import import_file, render_import
+    from tracker.data.importer import import_file, import_lines
 
-    with open_ws(workspace, database, by) as ws:
+    with open_ws(workspace, database, by) as ws, _progress_bar(fmt is Format.table) as bar:
+        plan = ws.plan()
         result = import_file(
             ws.engine,
-            ws.plan(),
+            plan,
             dataset,
             file,
             sheet=sheet,
             dry_run=dry_run,
             ignore_extra=ignore_extra,
             by=ws.settings.user,
-            progress=fmt is Format.table,
+            today=plan.today(),
+            progress=bar,
         )
     if fmt is Format.json:
         print_json(result.to_json())
     else:
-        render_import(result)
+        for line in import_lines(result):
+            typer.echo(line)
+
+
+@contextmanager
+def _progress_bar(wanted: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar on stderr for a long import at a terminal; otherwise nothing.
+
+    The importer calls it with (stage, done, total); the bar appears only once a
+    stage has taken a second, so small files import without one.
+    """
+    from tracker.console import make_console
+
+    console = make_console(stderr=True)
+    if not wanted or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+    started = time.monotonic()
+
+    def update(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started < 1 and not bar.live.is_started:
+            return
+        if not bar.live.is_started:
+            bar.start()
+        if stage not in tasks:
+            for other in tasks.values():
+                bar.update(other, completed=bar.tasks[other].total or 0)
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 @app.command("summary")
@@ -211,3 +259,60 @@ def data_summary(
             suppress=not no_suppress,
         )
     render_summary(summary, fmt.value)
+
+
+@app.command("withdraw")
+def data_withdraw(
+    dataset: Annotated[
+        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
+    ],
+    keys: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KEY...",
+            help="Key of each record, as in the file (several key fields: joined by ' / ')",
+        ),
+    ],
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", metavar="TEXT", help="Why (kept with the record); required"),
+    ] = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Withdraw records imported by mistake: they leave every count, their history stays.
+
+    Only a plan administrator may withdraw. Each record keeps its values and earlier
+    versions, with who withdrew it, when and why; figures already sent out may change
+    (the next pack shows them as revised). All keys or none: an unknown key withdraws
+    nothing.
+
+    \b
+    Examples:
+      tracker data withdraw referrals SYN-00123 --reason "imported twice by mistake"
+      tracker data withdraw referrals SYN-00123 SYN-00124 --reason "test rows" --format json
+    """
+    from tracker.data.withdraw import withdraw_records
+    from tracker.db.models import utcnow
+
+    with open_ws(workspace, database, by) as ws:
+        result = withdraw_records(
+            ws.engine,
+            ws.plan(),
+            dataset,
+            keys,
+            reason=reason,
+            by=ws.settings.user,
+            now=utcnow(),
+        )
+    if fmt is Format.json:
+        print_json(result.to_json())
+        return
+    n = len(result.keys)
+    typer.echo(
+        f"Withdrew {n} {result.dataset} record{'s' if n != 1 else ''} "
+        f"({', '.join(result.keys)}); {'they' if n != 1 else 'it'} no longer "
+        f"count{'' if n != 1 else 's'} anywhere. Reason: {result.reason}"
+    )

@@ -76,9 +76,11 @@ def count_groups(
             all_measure = func.count()
         stmt = select(*groups, func.count(case((matched, 1))), filtered_measure, all_measure)
         stmt = stmt.where(DataRecord.dataset == ds.name)
+        stmt = stmt.where(DataRecord.withdrawn_at.is_(None))  # type: ignore[union-attr]
     else:
         measure = func.coalesce(func.sum(amount), 0) if amount is not None else func.count()
         stmt = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
+        stmt = stmt.where(DataRecord.withdrawn_at.is_(None))  # type: ignore[union-attr]
         for cond in conditions:
             stmt = stmt.where(matches(cond))
     when = values[ds.period_field].as_string()
@@ -172,7 +174,11 @@ def periods_with_rows(
     values: Any = DataRecord.values
     label = values[f"{ds.period_field}_{grain}"].as_string()
     when = values[ds.period_field].as_string()
-    stmt: Any = select(label, func.count()).where(col(DataRecord.dataset) == ds.name)
+    stmt: Any = (
+        select(label, func.count())
+        .where(col(DataRecord.dataset) == ds.name)
+        .where(col(DataRecord.withdrawn_at).is_(None))
+    )
     if start:
         stmt = stmt.where(when >= start.isoformat())
     if end:
