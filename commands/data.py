@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from commands.common import group, open_ws, parse_date, print_json, today
-from commands.options import ByOpt, DatabaseOpt, Format, FormatOpt, SummaryFormat, WorkspaceOpt
+from commands.options import (
+    AsOfOpt,
+    ByOpt,
+    DatabaseOpt,
+    Format,
+    FormatOpt,
+    SummaryFormat,
+    WorkspaceOpt,
+)
 
 app = group("Import referral and training data, and summarise it safely.")
 
@@ -148,8 +156,20 @@ def _progress_bar(wanted: bool) -> Iterator[Callable[[str, int, int], None] | No
 @app.command("summary")
 def data_summary(
     dataset: Annotated[
-        str, typer.Argument(metavar="DATASET", help="Data set name, e.g. referrals or training")
-    ],
+        str | None,
+        typer.Argument(
+            metavar="DATASET", help="Data set name, e.g. referrals or training (not with --table)"
+        ),
+    ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            metavar="KEY",
+            help="A declared table (publications: in the plan), exactly as a pack shows it",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
     by_: Annotated[
         str | None,
         typer.Option(
@@ -189,19 +209,43 @@ def data_summary(
 ) -> None:
     """Counts (attendees for training) with percentages, small numbers suppressed.
 
-    Periods follow the UK financial year (2019/20 Q1 is April-June 2019). Percentages are
-    of the rows where the field is known; unknowns get their own row. Counts from 1 to 4
-    are shown as <5, and others hidden (*) where a <5 could be worked out from totals.
+    With --table KEY: a declared table, exactly the figures a pack as of --as-of shows,
+    safe to pass on. Otherwise an analyst view for your own screen, labelled not for
+    distribution: periods follow the UK financial year (2019/20 Q1 is April-June 2019),
+    percentages are of the rows where the field is known, unknowns get their own row,
+    and counts from 1 to 4 (and others that would give them away) are shown as [c].
 
     \b
     Examples:
+      tracker data summary --table referrals-by-district --as-of 2020-12-08
       tracker data summary referrals --by sector_group --period quarter
       tracker data summary referrals --by district,gender --from 2020-04-01 --to 2021-03-31
       tracker data summary referrals --by outcome --where sector=Schools --format csv
       tracker data summary training --by course --period year --format json
     """
-    from tracker.data.summary import build_summary, render_summary
+    from tracker.data.summary import build_summary
+    from tracker.errors import InvalidValueError
+    from tracker.render.summary import render_published, render_summary
 
+    if table is not None:
+        if dataset or by_ or period or from_ or to or where or no_suppress:
+            raise InvalidValueError(
+                "--table shows a declared table as it is",
+                hint="give no DATASET, --by, --period, --from, --to, --where or --no-suppress "
+                "with it",
+            )
+        from tracker.release.service import declared_table
+
+        with open_ws(workspace, database) as ws:
+            plan = ws.plan()
+            day = parse_date(as_of, "--as-of") or today(plan)
+            found, notes = declared_table(ws.engine, plan, table, as_of=day)
+        render_published(found, notes, fmt.value)
+        return
+    if dataset is None:
+        raise InvalidValueError(
+            "missing argument 'DATASET' (or --table KEY)", hint="see 'tracker data summary --help'"
+        )
     with open_ws(workspace, database) as ws:
         summary = build_summary(
             ws.engine,

@@ -36,9 +36,9 @@ def shorten(text: str, limit: int = 120) -> str:
 
 
 def figure_text(figure: Figure, unit: str) -> str:
-    """How a figure reads in a table: '38%', '12 referrals', '<5 referrals', 'hidden', 'no data'."""
+    """How a figure reads in a table: '38%', '12 referrals', '[c]' (hidden), 'no data'."""
     if figure.suppressed:
-        return f"{figure.label} {unit}".strip() if figure.label else "hidden"
+        return figure.label or "hidden"
     if figure.value is None:
         return "no data"
     return fmt_value(figure.value, unit)
@@ -75,4 +75,7 @@ def comparison_text(c: Comparison, unit: str) -> str:
 
 def suppression_footnote(threshold: int) -> str:
     """The footnote under any table that hides small numbers."""
-    return f"Counts from 1 to {threshold - 1} are shown as <{threshold}"
+    return (
+        f"[c]: confidential (counts from 1 to {threshold - 1}, and figures that would reveal "
+        "them); hidden figures are not rated"
+    )

@@ -85,21 +85,21 @@ def render_kpis(report: KpiReport) -> None:
         if narrow:
             table.add_row(
                 Text.assemble((k.id, "bold"), " ", k.name),
-                f"{period}\n{value}",
+                Text(f"{period}\n{value}"),
                 target,
                 rag_text(r.rating.rating),
-                f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}",
+                Text(f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}"),
             )
         else:
             table.add_row(
                 k.id,
                 Text(k.name),
                 period,
-                value,
+                Text(value),  # Text: "[c]" is not Rich markup
                 target,
                 rag_text(r.rating.rating),
-                previous,
-                year_ago,
+                Text(previous),
+                Text(year_ago),
                 trend,
             )
     console.print(table)
@@ -117,8 +117,8 @@ def render_kpis(report: KpiReport) -> None:
     console.print(line)
     console.print(
         Text(
-            f"{suppression_footnote(report.threshold)}; "
-            "see docs/kpis.md for how ratings are worked out.",
+            f"{suppression_footnote(report.threshold)}. See docs/kpis.md for how ratings are "
+            "worked out.",
             style="dim",
         )
         if not report.unsuppressed
@@ -162,7 +162,7 @@ def render_kpi_history(result: KpiHistory) -> None:
         target = period_target_text(p.target, k.unit)
         table.add_row(
             p.period.label,
-            figure_text(p.figure, k.unit),
+            Text(figure_text(p.figure, k.unit)),
             target,
             rag_text(p.rating.rating),
             Text(p.rating.reason),
