@@ -221,3 +221,25 @@ class DataRecordChange(SQLModel, table=True):
     import_id: int = Field(foreign_key="data_import.id")
     old_values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     changed_at: datetime = _ts(nullable=False)
+
+
+# --- RAG overrides --------------------------------------------------------------
+
+
+class RagOverride(SQLModel, table=True):
+    """A plan administrator's override of an action's rating. Never edited or deleted.
+
+    In force from ``starts`` (the day it was made, in the plan's timezone) to ``until``
+    inclusive; the latest made wins when two cover the same day.
+    """
+
+    __tablename__ = "rag_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(foreign_key="action.id", index=True)
+    rag: str  # red | amber | green
+    reason: str
+    starts: date
+    until: date
+    by: str  # email address of the administrator
+    recorded_at: datetime = _ts(nullable=False)

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from tracker.plan.rag_settings import RagSettings
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
@@ -78,6 +80,12 @@ class Owner(_Model):
 class Milestone(_Model):
     date: date
     description: Text
+    progress: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="per cent complete expected by this date (a point on the expected line)",
+    )
 
 
 class Action(_Model):
@@ -235,6 +243,7 @@ class Plan(_Model):
     objectives: list[Objective] = Field(min_length=1)
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
+    rag: RagSettings = Field(default_factory=RagSettings)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --
 
