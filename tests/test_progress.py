@@ -111,7 +111,7 @@ def test_reopening_a_complete_action_needs_its_progress(sqlite_cli) -> None:
     so32 = next(a for o in status["objectives"] for a in o["actions"] if a["id"] == "SO3.2")
     assert (so32["status"], so32["progress"]) == ("in_progress", 80)
     # within one batch too: complete, then reopened without a figure
-    with _open(cli) as ws, pytest.raises(InvalidValueError, match="update 2 of 2 .*reopening"):
+    with _open(cli) as ws, pytest.raises(InvalidValueError, match=r"update 2 of 2 .*reopening"):
         record_updates(
             ws.engine,
             ws.plan(),

@@ -63,30 +63,85 @@ def test_reporting_deadlines_are_days_before_each_meeting() -> None:
 
 CASES = [
     # inputs, as_of, rating, rule, reason
-    (act(status="cancelled", last_update=D(2020, 5, 1)), D(2020, 6, 1), "cancelled", "cancelled",
-     "cancelled, reported 1 May 2020; not counted"),
-    (act(status="complete", progress=100, last_update=D(2020, 5, 1)), D(2021, 3, 1), "complete",
-     "complete", "complete, reported 1 May 2020"),
+    (
+        act(status="cancelled", last_update=D(2020, 5, 1)),
+        D(2020, 6, 1),
+        "cancelled",
+        "cancelled",
+        "cancelled, reported 1 May 2020; not counted",
+    ),
+    (
+        act(status="complete", progress=100, last_update=D(2020, 5, 1)),
+        D(2021, 3, 1),
+        "complete",
+        "complete",
+        "complete, reported 1 May 2020",
+    ),
     (act(), D(2019, 12, 1), "grey", "not_yet_started", "not due to start yet (starts 1 Jan 2020)"),
     (act(), START, "grey", "not_yet_started", "not due to start yet (starts today)"),
-    (act(status="in_progress", progress=90), D(2021, 2, 14), "red", "overdue",
-     "due 31 Dec 2020, not complete, 45 days overdue"),
-    (act(), D(2020, 1, 31), "amber", "not_started",
-     "due to start 1 Jan 2020, no update given 30 days later"),
-    (act(status="not_started", last_update=D(2020, 1, 20)), D(2020, 2, 1), "amber",
-     "not_started", "due to start 1 Jan 2020, not started 31 days later"),
-    (act(status="on_hold", progress=30, last_update=D(2020, 6, 1)), D(2020, 6, 2), "amber",
-     "on_hold", "on hold, reported 1 Jun 2020"),
-    (act(status="in_progress"), D(2020, 7, 1), "green", "no_progress_given",
-     "in progress, no per cent complete given; 50% expected by now, due 31 Dec 2020"),
-    (act(status="in_progress", progress=10), D(2020, 7, 1), "red", "behind_red",
-     "behind: 10% complete, 50% expected by now (40 points behind, more than 30)"),
-    (act(status="in_progress", progress=30), D(2020, 7, 1), "amber", "behind_amber",
-     "behind: 30% complete, 50% expected by now (20 points behind, more than 15)"),
-    (act(status="in_progress", progress=35), D(2020, 7, 1), "green", "on_track",
-     "on track: 35% complete, 50% expected by now"),
-    (act(status="in_progress", progress=20, milestones=((D(2020, 9, 30), 20.0),)),
-     D(2020, 7, 1), "green", "on_track", "on track: 20% complete, 13% expected by now"),
+    (
+        act(status="in_progress", progress=90),
+        D(2021, 2, 14),
+        "red",
+        "overdue",
+        "due 31 Dec 2020, not complete, 45 days overdue",
+    ),
+    (
+        act(),
+        D(2020, 1, 31),
+        "amber",
+        "not_started",
+        "due to start 1 Jan 2020, no update given 30 days later",
+    ),
+    (
+        act(status="not_started", last_update=D(2020, 1, 20)),
+        D(2020, 2, 1),
+        "amber",
+        "not_started",
+        "due to start 1 Jan 2020, not started 31 days later",
+    ),
+    (
+        act(status="on_hold", progress=30, last_update=D(2020, 6, 1)),
+        D(2020, 6, 2),
+        "amber",
+        "on_hold",
+        "on hold, reported 1 Jun 2020",
+    ),
+    (
+        act(status="in_progress"),
+        D(2020, 7, 1),
+        "green",
+        "no_progress_given",
+        "in progress, no per cent complete given; 50% expected by now, due 31 Dec 2020",
+    ),
+    (
+        act(status="in_progress", progress=10),
+        D(2020, 7, 1),
+        "red",
+        "behind_red",
+        "behind: 10% complete, 50% expected by now (40 points behind, more than 30)",
+    ),
+    (
+        act(status="in_progress", progress=30),
+        D(2020, 7, 1),
+        "amber",
+        "behind_amber",
+        "behind: 30% complete, 50% expected by now (20 points behind, more than 15)",
+    ),
+    (
+        act(status="in_progress", progress=35),
+        D(2020, 7, 1),
+        "green",
+        "on_track",
+        "on track: 35% complete, 50% expected by now",
+    ),
+    (
+        act(status="in_progress", progress=20, milestones=((D(2020, 9, 30), 20.0),)),
+        D(2020, 7, 1),
+        "green",
+        "on_track",
+        "on track: 20% complete, 13% expected by now",
+    ),
 ]
 
 
@@ -124,8 +179,14 @@ def test_owner_view_worse_counts_better_is_mentioned() -> None:
 
 
 def test_override_in_force_replaces_the_rating_and_lapses_after_its_end_date() -> None:
-    o = Override("green", "recovery plan agreed", "plan.administrator@example.org",
-                 starts=D(2021, 1, 10), until=D(2021, 2, 28), id=1)
+    o = Override(
+        "green",
+        "recovery plan agreed",
+        "plan.administrator@example.org",
+        starts=D(2021, 1, 10),
+        until=D(2021, 2, 28),
+        id=1,
+    )
     a = act(status="in_progress", progress=90, overrides=(o,))
     before = rate_action(a, D(2021, 1, 9))
     assert before.rating == "red" and before.override is None
@@ -180,8 +241,7 @@ def test_update_overdue_is_a_flag_beside_the_rating_not_a_colour() -> None:
     assert result.rating == "green"
     assert [f.flag for f in result.flags] == ["update_overdue"]
     assert result.flags[0].reason == (
-        "update overdue: none given for the 26 May 2020 reporting deadline "
-        "(last update 1 Feb 2020)"
+        "update overdue: none given for the 26 May 2020 reporting deadline (last update 1 Feb 2020)"
     )
 
 

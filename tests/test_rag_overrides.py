@@ -63,8 +63,11 @@ def test_an_override_is_recorded_and_lapses(workspace: Path, database_url: str) 
         ({"rag": "blue"}, InvalidValueError, "RAG 'blue' is not one of red, amber, green"),
         ({"until": date(2021, 1, 9)}, InvalidValueError, "would already have lapsed"),
         ({"reason": "  "}, InvalidValueError, "an override needs a reason"),
-        ({"reason": "Agreed with the boy's mother, 07700 900123"}, InvalidValueError,
-         "override reason holds what looks like a phone number"),
+        (
+            {"reason": "Agreed with the boy's mother, 07700 900123"},
+            InvalidValueError,
+            "override reason holds what looks like a phone number",
+        ),
         ({"action_id": "SO9.9"}, NotFoundError, "no action 'SO9.9' in the plan"),
     ],
 )

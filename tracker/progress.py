@@ -226,13 +226,14 @@ REOPENED = ("not_started", "in_progress", "on_hold")  # statuses that reopen a c
 
 def _statuses(session: Any) -> dict[str, list[tuple[date, str]]]:
     """Every stored update's (date, status), by action, in the order they took effect."""
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from tracker.db.models import ProgressUpdate as U
+    from tracker.db.models import ProgressUpdate
 
+    pu = ProgressUpdate.__table__.c  # type: ignore[attr-defined]
     out: dict[str, list[tuple[date, str]]] = {}
-    stmt = select(U.action_id, U.on, U.status).order_by(col(U.on), col(U.id))
-    for action_id, on, status in session.exec(stmt).all():
+    stmt = select(pu.action_id, pu.on, pu.status).order_by(pu.on, pu.id)
+    for action_id, on, status in session.execute(stmt).all():
         out.setdefault(action_id, []).append((on, status))
     return out
 
@@ -242,13 +243,13 @@ def _check_reopening(values: dict[str, Any], history: list[tuple[date, str]]) ->
     in progress by accident. ``history`` (the action's earlier updates) gains this one."""
     on = values["on"]
     before = [status for day, status in history if day <= on]
-    if before and before[-1] == "complete" and values["status"] in REOPENED:
-        if values["progress"] is None:
-            raise InvalidValueError(
-                f"{values['action_id']} was reported complete; reopening it as "
-                f"{values['status'].replace('_', ' ')} needs its per cent complete",
-                hint="pass --progress with how far along it is now, e.g. --progress 80",
-            )
+    reopened = before and before[-1] == "complete" and values["status"] in REOPENED
+    if reopened and values["progress"] is None:
+        raise InvalidValueError(
+            f"{values['action_id']} was reported complete; reopening it as "
+            f"{values['status'].replace('_', ' ')} needs its per cent complete",
+            hint="pass --progress with how far along it is now, e.g. --progress 80",
+        )
     history.append((on, values["status"]))
     history.sort(key=lambda pair: pair[0])
 

@@ -232,8 +232,7 @@ def computed_rating(a: ActionInputs, as_of: date, rules: ActionRules) -> Rating:
     if behind > rules.red_behind:
         return Rating(
             RED,
-            f"behind: {words} ({round(behind)} points behind, more than "
-            f"{_num(rules.red_behind)})",
+            f"behind: {words} ({round(behind)} points behind, more than {_num(rules.red_behind)})",
             "behind_red",
             inputs,
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 
 
 def expected_points(
@@ -43,7 +44,7 @@ def expected_progress(
     if as_of >= due:
         return 100.0
     points = expected_points(start, due, milestones)
-    for (d0, p0), (d1, p1) in zip(points, points[1:], strict=False):
+    for (d0, p0), (d1, p1) in pairwise(points):
         if d0 <= as_of <= d1:
             span = (d1 - d0).days
             return p1 if span <= 0 else p0 + (p1 - p0) * (as_of - d0).days / span

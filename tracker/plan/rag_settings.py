@@ -21,6 +21,10 @@ DEFAULT_UPDATE_DUE_DAYS = 14
 DEFAULT_SHARE = 25.0
 
 
+Include = Literal["actions", "kpis"]
+INCLUDE: tuple[Include, ...] = ("actions", "kpis")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -32,14 +36,15 @@ class ObjectiveRollUp(_Model):
         default="worst",
         description="worst: the worst rated item; share: by the share of red and amber items",
     )
-    include: list[Literal["actions", "kpis"]] = Field(
-        default_factory=lambda: ["actions", "kpis"], min_length=1
-    )
+    include: list[Include] = Field(default_factory=lambda: list(INCLUDE), min_length=1)
     red_share: float = Field(
         default=DEFAULT_SHARE, gt=0, le=100, description="share rule: red from this % red"
     )
     amber_share: float = Field(
-        default=DEFAULT_SHARE, gt=0, le=100, description="share rule: amber from this % red or amber"
+        default=DEFAULT_SHARE,
+        gt=0,
+        le=100,
+        description="share rule: amber from this % red or amber",
     )
 
 
