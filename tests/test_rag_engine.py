@@ -15,7 +15,7 @@ from tracker.rag_actions import (
     rate_action,
     update_overdue,
 )
-from tracker.rag_expected import expected_points, expected_progress, reporting_deadlines
+from tracker.rag_expected import expected_points, expected_progress
 from tracker.rag_objectives import RollUpRule, roll_up
 
 D = date
@@ -50,13 +50,6 @@ def test_expected_points_ignore_milestones_outside_or_going_down() -> None:
         start, due, [(D(2020, 1, 10), 50), (D(2020, 1, 12), 40), (D(2020, 2, 1), 90)]
     )
     assert points == [(start, 0.0), (D(2020, 1, 10), 50.0), (due, 100.0)]
-
-
-def test_reporting_deadlines_are_days_before_each_meeting() -> None:
-    assert reporting_deadlines([D(2020, 3, 10), D(2019, 12, 10)], 14) == [
-        D(2019, 11, 26),
-        D(2020, 2, 25),
-    ]
 
 
 # --- the action rules, first match wins --------------------------------------------------

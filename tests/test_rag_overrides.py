@@ -102,7 +102,7 @@ def test_rag_settings_have_defaults(plan_copy: Path) -> None:
     end = text.index("\nobjectives:\n")
     plan_copy.write_text(text[:start] + "\n" + text[end:], encoding="utf-8")
     rag = load_plan(plan_copy).plan.rag
-    assert (rag.amber_behind, rag.red_behind, rag.update_due_days_before_meeting) == (15, 30, 14)
+    assert (rag.amber_behind, rag.red_behind) == (15, 30)
     assert (rag.objectives.rule, rag.objectives.include) == ("worst", ["actions", "kpis"])
 
 

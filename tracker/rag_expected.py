@@ -49,15 +49,3 @@ def expected_progress(
             span = (d1 - d0).days
             return p1 if span <= 0 else p0 + (p1 - p0) * (as_of - d0).days / span
     return 100.0  # not reached: as_of lies between start and due
-
-
-def reporting_deadlines(meetings: Sequence[date], days_before: int) -> list[date]:
-    """The reporting deadline of each meeting: ``days_before`` calendar days before it.
-
-    Owners' updates are due by these dates so that the pack can be compiled.
-    (The full working-day cycle of returns replaces this simple rule where it
-    is configured.)
-    """
-    from datetime import timedelta
-
-    return sorted({m - timedelta(days=days_before) for m in meetings})

@@ -7,10 +7,10 @@ thresholds, milestones and reporting deadlines from the plan, so that
 ``tracker status``, ``tracker rag explain`` and the Steering Group pack all
 rate the same way from the same inputs.
 
-Reporting deadlines: an owner's update is due ``rag.update_due_days_before_meeting``
-days before each meeting in the plan (docs/rag.md). The pack cut-off of a
-meeting is the plan's ``pack.cutoff`` where the plan has one, otherwise the last
-day of the month before the meeting.
+Reporting deadlines: an owner's update is due by the return deadline of each
+meeting's reporting cycle (``tracker.schedule.cycle``, the plan's ``cycle:``
+section). The pack cut-off of a meeting is the plan's ``pack.cutoff`` where
+the plan has one, otherwise the last day of the month before the meeting.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 
 from tracker.plan.schema import Meeting, Plan
 from tracker.rag_actions import ActionInputs, ActionRating, ActionRules, rate_action
-from tracker.rag_expected import reporting_deadlines
 from tracker.rag_objectives import RollUpRule
 
 
@@ -42,9 +41,17 @@ def roll_up_rule(plan: Plan) -> RollUpRule:
 
 
 def deadlines(plan: Plan) -> tuple[date, ...]:
-    """Every reporting deadline of the plan: a fixed number of days before each meeting."""
-    days = plan.rag.update_due_days_before_meeting
-    return tuple(reporting_deadlines([m.date for m in plan.meetings], days))
+    """Every reporting deadline of the plan: the return deadline of each meeting's cycle."""
+    from tracker.schedule.cycle import meeting_cycle, meetings_with_cycles, plan_calendar
+
+    calendar = plan_calendar(plan)
+    days = {
+        step.day
+        for meeting in meetings_with_cycles(plan)
+        for step in meeting_cycle(plan, meeting, calendar)
+        if step.kind == "deadline"
+    }
+    return tuple(sorted(days))
 
 
 def pack_cutoff(plan: Plan, meeting: Meeting) -> date:
@@ -185,7 +192,6 @@ class PlanRatings:
 def kpi_ratings(engine: Any, plan: Plan, as_of: date) -> dict[str, Any]:
     """Each KPI's rating on ``as_of``: that of its latest complete period, as ``kpi show``."""
     from tracker.kpi.engine import evaluate_kpis
-
     from tracker.rag_actions import Rating
 
     report = evaluate_kpis(engine, plan, as_of=as_of)
@@ -214,7 +220,7 @@ def rate_objectives(
 
 
 def rate_plan(engine: Any, plan: Plan, as_of: date, *, with_kpis: bool = True) -> PlanRatings:
-    """Every rating of the plan as of ``as_of`` (KPIs only when the roll-up or caller needs them)."""
+    """Every rating of the plan as of ``as_of`` (KPIs only when the roll-up needs them)."""
     from sqlmodel import Session
 
     with Session(engine) as session:

@@ -1,12 +1,12 @@
 """The ``rag:`` section of objectives.yaml: the thresholds of the RAG rules, in the plan.
 
 A partnership agrees how far behind plan an action may fall before it is
-amber or red, when owners' updates are due, and how an objective's rating is
-rolled up from its actions and KPIs. Those choices belong in the plan, next to
-the actions they judge, so that everyone reading the plan can see them and a
-change to them is recorded like any other plan change. Every key has a
-default (docs/plan.md), so a plan without the section is rated the documented
-way.
+amber or red, and how an objective's rating is rolled up from its actions and
+KPIs (when owners' updates are due is the ``cycle:`` section's return
+deadline). Those choices belong in the plan, next to the actions they judge,
+so that everyone reading the plan can see them and a change to them is
+recorded like any other plan change. Every key has a default (docs/plan.md),
+so a plan without the section is rated the documented way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_AMBER_BEHIND = 15.0
 DEFAULT_RED_BEHIND = 30.0
-DEFAULT_UPDATE_DUE_DAYS = 14
 DEFAULT_SHARE = 25.0
 
 
@@ -62,11 +61,5 @@ class RagSettings(_Model):
         ge=0,
         le=100,
         description="red when progress is more than this many points behind expected",
-    )
-    update_due_days_before_meeting: int = Field(
-        default=DEFAULT_UPDATE_DUE_DAYS,
-        ge=0,
-        le=90,
-        description="owners' updates are due this many days before each meeting",
     )
     objectives: ObjectiveRollUp = Field(default_factory=ObjectiveRollUp)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from tracker.plan.cycle import CycleSettings
 from tracker.plan.rag_settings import RagSettings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -240,6 +241,7 @@ class Plan(_Model):
     owners: list[Owner] = Field(min_length=1)
     distribution: Distribution
     meetings: list[Meeting] = Field(default_factory=list)
+    cycle: CycleSettings = Field(default_factory=CycleSettings)  # tracker/plan/cycle.py
     objectives: list[Objective] = Field(min_length=1)
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)

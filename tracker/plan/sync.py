@@ -209,6 +209,7 @@ def sync_plan(
                     "plan",
                     "distribution",
                     "datasets",
+                    "cycle",
                 ):
                     changes.append(Change("plan section", section, "updated"))
         if latest is not None and not apply and latest.document == document:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, get_args
 
 from tracker.errors import Problem
+from tracker.plan.cycle import check_cycle
 from tracker.plan.loader import LineMap
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
@@ -170,6 +171,8 @@ def cross_check(
                 )
         with suppress(*_SKIP):
             _check_measure(add, at, kpi, datasets)
+    with suppress(*_SKIP):
+        check_cycle(plan, add)
     return out
 
 
