@@ -115,9 +115,23 @@ def _rating(engine: Any, plan: Plan, kind: str, ident: str, as_of: date) -> Any:
 
 
 def previous_pack_date(engine: Any, plan: Plan, as_of: date) -> tuple[str, date, str] | None:
-    """(meeting id, as-of date, source) of the last pack before ``as_of``."""
+    """(meeting id, as-of date, source) of the last pack before ``as_of``: the last recorded
+    pack compiled as of an earlier date where packs are recorded, else the plan's cut-offs."""
+    from tracker.db import models
     from tracker.ratings import previous_pack
 
+    record = getattr(models, "PackRecord", None)
+    if record is not None:
+        from sqlmodel import Session, col, select
+
+        with Session(engine) as session:
+            row = session.exec(
+                select(record)
+                .where(record.kind == "pack", col(record.as_of) < as_of)
+                .order_by(col(record.as_of).desc(), col(record.id).desc())
+            ).first()
+        if row is not None:
+            return row.meeting_id or "pack", row.as_of, f"recorded pack {row.file_name}"
     found = previous_pack(plan, as_of)
     if found is None:
         return None
