@@ -6,16 +6,8 @@ from datetime import date
 
 import pytest
 
-from tracker.kpi.rag import (
-    Figure,
-    classify,
-    direction_of_travel,
-    pro_rata_target,
-    projection,
-    rate,
-    round_half_up,
-    sparkline,
-)
+from tracker.figures import Figure, pro_rata_target, projection, round_half_up, sparkline
+from tracker.rag.kpis import classify, direction_of_travel, rate
 
 HIDDEN_SMALL = Figure(3, True, (1, 4), "<5")  # a count of 1-4 shown as <5
 HIDDEN = Figure(37.5, True, None, None)  # a percentage hidden because few rows lie behind it
@@ -67,23 +59,23 @@ def test_every_rating_explains_itself() -> None:
         "38% against a target of at most 50% (better than target)"
     )
     r = _rate(Figure.shown(150), 150)
-    assert (r.rag, r.reason) == (
+    assert (r.rating, r.reason) == (
         "green",
         "150 people against a target of at least 150 (meets target)",
     )
     r = _rate(Figure.shown(140), 150)
-    assert (r.rag, r.reason) == (
+    assert (r.rating, r.reason) == (
         "amber",
         "140 people against a target of at least 150 (worse than target, within the 10% tolerance)",
     )
     r = _rate(Figure.shown(1200), 1500)
-    assert (r.rag, r.reason) == (
+    assert (r.rating, r.reason) == (
         "red",
         "1,200 people against a target of at least 1,500 "
         "(worse than target by more than the 10% tolerance)",
     )
     r = _rate(Figure.shown(31.5), 30, "lower", "days")
-    assert (r.rag, r.reason) == (
+    assert (r.rating, r.reason) == (
         "amber",
         "31.5 days against a target of at most 30 (worse than target, within the 10% tolerance)",
     )
@@ -91,39 +83,39 @@ def test_every_rating_explains_itself() -> None:
 
 def test_no_data_is_grey() -> None:
     r = _rate(Figure.no_data(), 150)
-    assert (r.rag, r.reason) == ("grey", "no data yet for 2020/21 Q2")
+    assert (r.rating, r.reason) == ("grey", "no data yet for 2020/21 Q2")
 
 
 def test_contextual_indicators_have_no_colour() -> None:
     r = _rate(Figure.shown(12), None, unit="referrals")
-    assert r.rag == "contextual"
+    assert r.rating == "contextual"
     assert r.reason == (
         "contextual indicator: 12 referrals in 2020/21 Q2, shown for context with no target, "
         "so not rated"
     )
-    assert _rate(Figure.no_data(), None).rag == "contextual"
+    assert _rate(Figure.no_data(), None).rating == "contextual"
 
 
 def test_a_hidden_count_is_rated_only_when_every_possible_value_agrees() -> None:
     # target 6, amber from 5.4: every value 1-4 is red, so red gives nothing away
     r = _rate(HIDDEN_SMALL, 6, unit="referrals")
-    assert (r.rag, r.reason) == (
+    assert (r.rating, r.reason) == (
         "red",
         "<5 referrals against a target of at least 6 "
         "(worse than target by more than the 10% tolerance)",
     )
     # target 4: 4 would be green, 1 red; any colour would narrow the hidden value
     r = _rate(HIDDEN_SMALL, 4, unit="referrals")
-    assert r.rag == "grey"
+    assert r.rating == "grey"
     assert "cannot be rated without revealing it" in r.reason
     assert "3" not in r.reason
     # lower is better, target 10: every value 1-4 is green
-    assert _rate(HIDDEN_SMALL, 10, "lower").rag == "green"
+    assert _rate(HIDDEN_SMALL, 10, "lower").rating == "green"
 
 
 def test_a_hidden_percentage_is_grey_and_its_value_stays_out_of_the_reason() -> None:
     r = _rate(HIDDEN, 50, "lower", "%")
-    assert r.rag == "grey"
+    assert r.rating == "grey"
     assert "37.5" not in r.reason
     assert "disclosure control" in r.reason
 

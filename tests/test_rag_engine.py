@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tracker.rag_actions import (
+from tracker.rag.actions import (
     ActionInputs,
     ActionRules,
     Override,
@@ -15,8 +15,8 @@ from tracker.rag_actions import (
     rate_action,
     update_overdue,
 )
-from tracker.rag_expected import expected_points, expected_progress
-from tracker.rag_objectives import RollUpRule, roll_up
+from tracker.rag.expected import expected_points, expected_progress
+from tracker.rag.objectives import RollUpRule, roll_up
 
 D = date
 START, DUE = D(2020, 1, 1), D(2020, 12, 31)

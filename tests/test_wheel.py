@@ -26,6 +26,7 @@ def test_wheel_installs_and_runs_in_an_empty_folder(tmp_path: Path) -> None:
     (wheel,) = dist.glob("tracker-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "cli.py" in names
+    assert "commands/common.py" in names
     assert "tracker/shipped/objectives.yaml" in names
     assert "tracker/db/migrations/env.py" in names
     assert any(n.startswith("tracker/db/migrations/versions/") for n in names)

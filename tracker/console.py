@@ -11,17 +11,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tracker.rag import AMBER, CANCELLED, COMPLETE, CONTEXTUAL, GREEN, GREY, RED
+
 PIPE_WIDTH = 120
 
 # How each rating looks, for actions (complete) and KPIs (contextual) alike. Colour helps;
 # the word is always printed, so nothing depends on colour alone.
 RAG_STYLES = {
-    "red": "bold red",
-    "amber": "bold yellow",
-    "green": "bold green",
-    "grey": "dim",
-    "complete": "bold blue",
-    "contextual": "italic",
+    RED: "bold red",
+    AMBER: "bold yellow",
+    GREEN: "bold green",
+    GREY: "dim",
+    COMPLETE: "bold blue",
+    CONTEXTUAL: "italic",
+    CANCELLED: "dim strike",
 }
 
 

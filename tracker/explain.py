@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.plan.lookup import not_found, resolve_id
 from tracker.plan.schema import Plan
-from tracker.rag_actions import ActionRating, day_text, label
+from tracker.rag.actions import ActionRating, day_text, label
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ plan administrator may then override the rating with a reason and an end date
 (``tracker rag override``). Each override is one new row in ``rag_override``;
 nothing is edited or deleted, so the record shows who overrode what, why and
 for how long. Wherever the rating appears it is shown as an override with its
-reason, and the rules' own rating beside it (``tracker.rag_actions``). From the
+reason, and the rules' own rating beside it (``tracker.rag.actions``). From the
 day after its ``until`` date the override has lapsed and the rules' rating
 stands again; ``tracker rag overrides`` lists those in force and those lapsed.
 
@@ -28,8 +28,9 @@ from sqlalchemy.engine import Engine
 from tracker.errors import InvalidValueError, PermissionDeniedError
 from tracker.people import acting_person
 from tracker.plan.lookup import not_found, resolve_id
-from tracker.plan.schema import RAGS, Plan
-from tracker.rag_actions import Override
+from tracker.plan.schema import Plan
+from tracker.rag import OWNER_RATINGS as RAGS
+from tracker.rag.actions import Override
 from tracker.usertext import clean_note, plan_addresses, screen_free_text
 
 
@@ -207,7 +208,7 @@ def list_overrides(engine: Engine, *, as_of: date) -> OverridesReport:
 
 def overrides_lines(report: OverridesReport) -> list[str]:
     """The overrides as plain lines of text: those in force, then those lapsed."""
-    from tracker.rag_actions import day_text
+    from tracker.rag.actions import day_text
 
     def line(o: OverrideRecord) -> str:
         return (

@@ -40,7 +40,8 @@ from sqlalchemy.engine import Engine
 from tracker.errors import InvalidValueError, TrackerError
 from tracker.people import acting_person, check_may_act
 from tracker.plan.lookup import not_found, resolve_id
-from tracker.plan.schema import RAGS, STATUSES, Plan
+from tracker.plan.schema import STATUSES, Plan
+from tracker.rag import OWNER_RATINGS
 from tracker.usertext import clean_note, plan_addresses, screen_free_text
 
 SOURCES = ("cli", "spreadsheet", "import", "demo")  # how an update or a KPI value arrived
@@ -152,9 +153,9 @@ def _rag(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     code = str(value).strip().lower()
-    if code not in RAGS:
+    if code not in OWNER_RATINGS:
         raise InvalidValueError(
-            f"RAG '{value}' is not one of {', '.join(RAGS)}",
+            f"RAG '{value}' is not one of {', '.join(OWNER_RATINGS)}",
             hint="pass --rag red, amber or green, or leave it out",
         )
     return code

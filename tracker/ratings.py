@@ -1,6 +1,6 @@
 """The RAG engine's inputs, gathered from the database: the thin service over the pure rules.
 
-``tracker.rag_actions`` rates an action from plain values. This module fetches
+``tracker.rag.actions`` rates an action from plain values. This module fetches
 those values for every action as of a date (the latest update on or before it,
 the latest per cent complete given, every override recorded) and reads the
 thresholds, milestones and reporting deadlines from the plan, so that
@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from tracker.plan.schema import Meeting, Plan
-from tracker.rag_actions import ActionInputs, ActionRating, ActionRules, rate_action
-from tracker.rag_objectives import RollUpRule
+from tracker.rag.actions import ActionInputs, ActionRating, ActionRules, rate_action
+from tracker.rag.objectives import RollUpRule
 
 
 def action_rules(plan: Plan) -> ActionRules:
@@ -192,15 +192,21 @@ class PlanRatings:
 def kpi_ratings(engine: Any, plan: Plan, as_of: date) -> dict[str, Any]:
     """Each KPI's rating on ``as_of``: that of its latest complete period, as ``kpi show``."""
     from tracker.kpi.engine import evaluate_kpis
-    from tracker.rag_actions import Rating
+    from tracker.rag import Rating
 
     report = evaluate_kpis(engine, plan, as_of=as_of)
     out = {}
     for k in report.kpis:
-        r = k.rating
-        word = getattr(r, "rating", None) or r.rag
-        period = k.latest.period.label if k.latest else None
-        out[k.kpi.id] = Rating(word, r.reason, "kpi", {"period": period, "kpi": k.kpi.id})
+        r, latest = k.rating, k.latest
+        inputs = {
+            "period": latest.period.label if latest else None,
+            "value": latest.figure.public() if latest else None,
+            "target": latest.target if latest else k.kpi.target,
+            "direction": k.kpi.direction,
+            "tolerance": k.kpi.tolerance,
+            **r.inputs,
+        }
+        out[k.kpi.id] = Rating(r.rating, r.reason, r.rule or "kpi_target", inputs)
     return out
 
 
@@ -208,7 +214,7 @@ def rate_objectives(
     plan: Plan, actions: dict[str, ActionRating], kpis: dict[str, Any]
 ) -> dict[str, Any]:
     """Each objective rolled up from its actions' and KPIs' ratings by the plan's rule."""
-    from tracker.rag_objectives import roll_up
+    from tracker.rag.objectives import roll_up
 
     rule = roll_up_rule(plan)
     out = {}

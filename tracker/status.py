@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.plan.schema import Plan
-from tracker.rag_actions import CANCELLED, ActionRating, Rating
-
-COUNT_ORDER = ("green", "amber", "red", "grey", "complete")  # the JSON counts, as published
+from tracker.rag import ACTION_RATINGS, CANCELLED, JSON_COUNT_ORDER, Rating
+from tracker.rag.actions import ActionRating
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class StatusReport:
     def counts(self) -> dict[str, int]:
         """Actions by rating, every one present (zero included); cancelled ones are not counted."""
         ratings = [a.rag.rating for a in self._actions()]
-        return {r: ratings.count(r) for r in COUNT_ORDER}
+        return {r: ratings.count(r) for r in JSON_COUNT_ORDER}
 
     @property
     def cancelled(self) -> list[str]:
@@ -301,7 +300,7 @@ def render_status(report: StatusReport) -> None:
         console.print()
         console.print(Text(f"Cancelled, not counted: {', '.join(report.cancelled)}"))
     line = Text(f"{total} action{'s' if total != 1 else ''} by RAG: ")
-    for i, rating in enumerate(("red", "amber", "green", "complete", "grey")):
+    for i, rating in enumerate(ACTION_RATINGS):
         if i:
             line.append(", ")
         line.append(f"{counts[rating]} ")

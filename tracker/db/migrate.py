@@ -125,5 +125,6 @@ def _stored_revision(engine: Engine) -> str | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    from tracker.db.errors import first_line
+
+    return first_line(exc)

@@ -3,7 +3,7 @@
 This is where a KPI definition from objectives.yaml meets the data: the
 values of every complete period since the strategy start come from one SQL
 query per computed KPI (``tracker.kpi.measures``) or from the values owners
-recorded (``tracker.kpi.manual``); ``tracker.kpi.rag`` rates them and
+recorded (``tracker.kpi.manual``); ``tracker.rag.kpis`` rates them and
 compares them. Disclosure control is applied here, before anything leaves
 the engine, so no renderer or JSON consumer ever holds a small number it
 should not show. docs/kpis.md explains the rules for officers.
@@ -18,27 +18,23 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from tracker.disclosure import is_small, small_label
-from tracker.kpi.manual import recorded_values
-from tracker.kpi.measures import Aggregate, Request, kpi_aggregates
-from tracker.kpi.rag import (
-    CONTEXTUAL,
-    GREY,
-    NA,
+from tracker.figures import (
     Figure,
-    Rating,
-    direction_of_travel,
     fmt_number,
     fmt_value,
     plain_number,
     pro_rata_target,
     projection,
-    rate,
     round_half_up,
     sparkline,
 )
+from tracker.kpi.manual import recorded_values
+from tracker.kpi.measures import Aggregate, Request, kpi_aggregates
 from tracker.periods import Period, period_of, periods_between
 from tracker.plan.lookup import find_kpi, find_objective
 from tracker.plan.schema import Kpi, Plan
+from tracker.rag import CONTEXTUAL, GREY, Rating
+from tracker.rag.kpis import NA, direction_of_travel, rate
 
 TREND_LENGTH = 4
 _GRAIN_NOUN = {"month": "month", "quarter": "quarter", "year": "financial year"}
@@ -81,7 +77,7 @@ class PeriodResult:
             "end": self.period.end.isoformat(),
             "value": self.figure.public(),
             "target": plain_number(self.target),
-            "rag": self.rating.rag,
+            "rag": self.rating.rating,
             "rag_reason": self.rating.reason,
             "projection": self.projection.to_json() if self.projection else None,
             "suppressed": self.figure.suppressed,
@@ -133,7 +129,7 @@ class KpiResult:
             "target_for_period": plain_number(latest.target) if latest else None,
             "period": latest.period.label if latest else None,
             "value": latest.figure.public() if latest else None,
-            "rag": self.rating.rag,
+            "rag": self.rating.rating,
             "rag_reason": self.rating.reason,
             "previous": self.previous.to_json(),
             "year_ago": self.year_ago.to_json(),
@@ -478,7 +474,7 @@ class _Series:
             ),
         )
         return PeriodResult(
-            p, figure, due, rating, Projection(self.review, projected_figure, rating.rag)
+            p, figure, due, rating, Projection(self.review, projected_figure, rating.rating)
         )
 
     def pending(self) -> Rating:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tracker.kpi.rag import CONTEXTUAL, Figure, fmt_number, fmt_value
+from tracker.figures import Figure, fmt_number, fmt_value
 from tracker.periods import GRAIN_ADJECTIVES
+from tracker.rag import KPI_RATINGS
 
 if TYPE_CHECKING:
     from tracker.kpi.engine import Comparison, KpiHistory, KpiReport
     from tracker.plan.schema import Kpi
 
-RAG_ORDER = ("red", "amber", "green", "grey", CONTEXTUAL)
 UNSUPPRESSED_WARNING = (
     "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or distribute it"
 )
@@ -101,11 +101,11 @@ def render_kpis(report: KpiReport) -> None:
         table.add_column("vs previous", ratio=2)
         table.add_column("vs year earlier", ratio=2)
         table.add_column("Trend", no_wrap=True)
-    counts = dict.fromkeys(RAG_ORDER, 0)
+    counts = dict.fromkeys(KPI_RATINGS, 0)
     for r in report.kpis:
         k = r.kpi
         latest = r.latest
-        counts[r.rating.rag] = counts.get(r.rating.rag, 0) + 1
+        counts[r.rating.rating] = counts.get(r.rating.rating, 0) + 1
         period = latest.period.label if latest else "-"
         value = figure_text(latest.figure, k.unit) if latest else "-"
         target = target_text(k, latest.target if latest else None)
@@ -117,7 +117,7 @@ def render_kpis(report: KpiReport) -> None:
                 Text.assemble((k.id, "bold"), " ", k.name),
                 f"{period}\n{value}",
                 target,
-                rag_text(r.rating.rag),
+                rag_text(r.rating.rating),
                 f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}",
             )
         else:
@@ -127,7 +127,7 @@ def render_kpis(report: KpiReport) -> None:
                 period,
                 value,
                 target,
-                rag_text(r.rating.rag),
+                rag_text(r.rating.rating),
                 previous,
                 year_ago,
                 trend,
@@ -136,10 +136,10 @@ def render_kpis(report: KpiReport) -> None:
     console.print(Text("Why each KPI has its rating:", style="bold"))
     for r in report.kpis:
         console.print(
-            Text.assemble(f"  {r.kpi.id} ", rag_text(r.rating.rag), f": {r.rating.reason}")
+            Text.assemble(f"  {r.kpi.id} ", rag_text(r.rating.rating), f": {r.rating.reason}")
         )
     line = Text(f"{len(report.kpis)} KPI{'s' if len(report.kpis) != 1 else ''} by RAG: ")
-    for i, rating in enumerate(RAG_ORDER):
+    for i, rating in enumerate(KPI_RATINGS):
         if i:
             line.append(", ")
         line.append(f"{counts[rating]} ")
@@ -194,7 +194,7 @@ def render_kpi_history(result: KpiHistory) -> None:
             p.period.label,
             figure_text(p.figure, k.unit),
             target,
-            rag_text(p.rating.rag),
+            rag_text(p.rating.rating),
             Text(p.rating.reason),
         )
     console.print(table)

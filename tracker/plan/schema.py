@@ -32,7 +32,6 @@ MeetingId = Annotated[
 ]
 
 STATUSES = ("not_started", "in_progress", "complete", "on_hold", "cancelled")
-RAGS = ("red", "amber", "green")
 PERIODS = ("month", "quarter", "year")
 
 

@@ -29,30 +29,15 @@ been given since the last reporting deadline passed (see ``update_overdue``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tracker.rag_expected import expected_progress
+from tracker.rag import AMBER, CANCELLED, COMPLETE, GREEN, GREY, RED, SEVERITY, Rating
+from tracker.rag.expected import expected_progress
 
-GREEN, AMBER, RED, GREY, COMPLETE, CANCELLED = (
-    "green",
-    "amber",
-    "red",
-    "grey",
-    "complete",
-    "cancelled",
-)
-_SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
-
-
-@dataclass(frozen=True)
-class Rating:
-    rating: str
-    reason: str
-    rule: str = ""
-    inputs: Mapping[str, Any] = field(default_factory=dict)
+_SEVERITY = SEVERITY
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.rag_actions import AMBER, CANCELLED, COMPLETE, GREEN, GREY, RED, Rating
+from tracker.rag import (
+    ACTION_RATINGS,
+    AMBER,
+    CANCELLED,
+    COMPLETE,
+    CONTEXTUAL,
+    GREEN,
+    GREY,
+    RED,
+    SEVERITY,
+    Rating,
+)
 
-_SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
+_SEVERITY = SEVERITY
 ROLL_UP_RULES = ("worst", "share")
-_ORDER = (RED, AMBER, GREEN, COMPLETE, GREY)  # the order counts are written in
-CONTEXTUAL = "contextual"
+_ORDER = ACTION_RATINGS  # the order counts are written in
 
 
 @dataclass(frozen=True)
