@@ -223,6 +223,35 @@ class DataRecordChange(SQLModel, table=True):
     changed_at: datetime = _ts(nullable=False)
 
 
+# --- email ----------------------------------------------------------------------
+
+
+class MailDelivery(SQLModel, table=True):
+    """One email's delivery, by Message-ID: so the same email is never sent twice.
+
+    ``state`` is ``sending`` while a transport has it (claimed before the send, so
+    a crash mid-send is visible), then ``delivered`` (in the outbox, or accepted by
+    the sendmail command), ``deferred`` (temporary failure: try again) or
+    ``failed``. A forced resend updates the same row and counts the attempt.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_delivery_message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str
+    kind: str = Field(index=True)  # return_request | chaser | pack | review
+    meeting: str | None = Field(default=None, index=True)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str = ""
+    transport: str  # outbox | sendmail
+    state: str
+    error: str | None = None
+    location: str | None = None  # the outbox file, or the command run
+    attempts: int = 1
+    at: datetime = _ts(nullable=False)  # the latest attempt
+
+
 # --- RAG overrides --------------------------------------------------------------
 
 
