@@ -193,6 +193,37 @@ def step_manual_kpis(ctx: DemoContext) -> str:
     return f"{stored} values"
 
 
+def step_override(ctx: DemoContext) -> str:
+    """A plan administrator overrides the first overdue action's red for a month, with a reason,
+    so the demo shows an override beside the computed rating (docs/rag.md)."""
+    from sqlmodel import Session
+
+    from tracker.overrides import record_override
+    from tracker.ratings import action_ratings
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+        with Session(ws.engine) as session:
+            ratings = action_ratings(session, plan, ctx.as_of)
+        overdue = [a.id for a in plan.actions() if ratings[a.id].computed_rule == "overdue"]
+        if not overdue:
+            return "no overdue action to override"
+        until = ctx.as_of + timedelta(days=31)
+        stored = record_override(
+            ws.engine,
+            plan,
+            action_id=overdue[0],
+            rag="amber",
+            reason="Revised completion date agreed with partners; recovery plan in place"
+            + SYNTHETIC,
+            until=until,
+            by=DEMO_ADMINISTRATOR,
+            today=ctx.as_of,
+        )
+    return f"{stored.action_id} amber until {stored.until.isoformat()}"
+
+
 def demo_steps() -> list[DemoStep]:
     """The steps that build the demo, in order. Later issues insert theirs where marked."""
     return [
@@ -201,6 +232,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Write synthetic referral and training files", step_data_files),
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
+        DemoStep("Override one overdue action's rating as an administrator", step_override),
     ]
 
 
@@ -243,6 +275,8 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker status -w {ws} --as-of {day} --objective SO3",
         f"  tracker status -w {ws} --as-of 2020-06-30 --format json",
         f"  tracker history SO3.2 -w {ws}",
+        f"  tracker rag explain SO3.1 -w {ws} --as-of {day}",
+        f"  tracker rag overrides -w {ws} --as-of {day}",
         f"  tracker kpi show -w {ws} --as-of {day}",
         f"  tracker kpi history KPI3.1 -w {ws} --as-of {day}",
         f"  tracker data summary referrals -w {ws} --by sector_group --period quarter",

@@ -119,6 +119,11 @@ class ActionRating(Rating):
     flags: tuple[Flag, ...] = ()
 
     @property
+    def computed_rule(self) -> str | None:
+        """The rule that decided the computed rating (before the owner's view and overrides)."""
+        return (self.computed or self).rule
+
+    @property
     def sentence(self) -> str:
         """'Red: due 31 Mar 2020, not complete, 45 days overdue'."""
         return f"{label(self.rating)}: {self.reason}"
