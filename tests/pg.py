@@ -92,13 +92,16 @@ class PgServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database ``name``: empty, or a copy of database ``template``."""
         import psycopg
 
+        # FILE_COPY: with fsync off, copying the files beats WAL-logging every block.
+        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user="tracker", dbname="postgres", autocommit=True
         ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
 

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from tests.conftest import require_file
 from tracker.plan.loader import check_plan, load_plan
 
 
@@ -44,11 +45,22 @@ def test_shipped_plan_is_valid() -> None:
 def test_objectives_use_the_strategy_wording(plan_text: str) -> None:
     seed = Path(__file__).parents[2] / "shared/seed/prevent-strategy-2019-2021.txt"
     plan = load_plan(Path(__file__).parent.parent / "objectives.yaml").plan
-    if not seed.exists():
-        pytest.skip("shared/seed is not beside the checkout")
+    require_file(seed, "../shared/seed")
     seed_text = " ".join(seed.read_text(encoding="utf-8").split())
     for objective in plan.objectives:
         assert objective.title in seed_text, objective.id
+
+
+def test_a_missing_seed_fails_in_ci_and_skips_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "shared/seed/prevent-strategy-2019-2021.txt"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must provide ../shared/seed"):
+        require_file(missing, "../shared/seed")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_file(missing, "../shared/seed")
 
 
 def test_broken_plan_lists_every_problem_with_its_line(tmp_path: Path, plan_text: str) -> None:

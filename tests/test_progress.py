@@ -58,6 +58,7 @@ def test_update_is_recorded_and_listed(cli) -> None:
         "note": "Module live on the learning platform",
         "by": COORDINATOR,
         "source": "cli",
+        "return": None,
     }
 
 

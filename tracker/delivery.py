@@ -228,3 +228,50 @@ def find_delivery(engine: Engine, message_id: str) -> Delivery | None:
             select(m.MailDelivery).where(m.MailDelivery.message_id == message_id)
         ).first()
         return Delivery.of(row) if row else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One message's fate in ``send_all``: its delivery, or the one-line reason it was not sent."""
+
+    message_id: str
+    to: str
+    subject: str
+    delivery: Delivery | None
+    error: str | None = None
+    already: bool = False  # refused because it was delivered before
+
+    @property
+    def ok(self) -> bool:
+        return self.delivery is not None
+
+
+def send_all(
+    messages: list[EmailMessage],
+    *,
+    workspace: Path,
+    engine: Engine,
+    force: bool = False,
+    transport: Transport | None = None,
+) -> list[Outcome]:
+    """Deliver each message through the workspace's transport, carrying on past failures.
+
+    Emails go one by one, so one owner's refused address does not hold up the others;
+    the outcome of each is returned (and recorded) for the caller to report.
+    """
+    from tracker.mail.config import load_mail_settings
+
+    chosen = transport or make_transport(load_mail_settings(workspace), workspace)
+    outcomes = []
+    for message in messages:
+        message_id = str(message.get("Message-ID", ""))
+        to = ", ".join(a for _, a in getaddresses(message.get_all("To", [])))
+        subject = " ".join(str(message.get("Subject", "")).split())
+        try:
+            done = deliver(message, transport=chosen, engine=engine, force=force)
+            outcomes.append(Outcome(message_id, to, subject, delivery=done))
+        except AlreadySentError as exc:
+            outcomes.append(Outcome(message_id, to, subject, None, error=str(exc), already=True))
+        except MailError as exc:
+            outcomes.append(Outcome(message_id, to, subject, None, error=str(exc)))
+    return outcomes

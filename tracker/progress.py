@@ -59,6 +59,7 @@ class UpdateInput:
     on: date | None = None
     by: str | None = None
     source: str = "cli"
+    return_id: str | None = None  # the return workbook it came from (source "spreadsheet")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class UpdateRecord:
     by: str
     source: str
     recorded_at: datetime
+    return_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """One entry of the history document (docs/json.md)."""
@@ -86,6 +88,7 @@ class UpdateRecord:
             "note": self.note,
             "by": self.by,
             "source": self.source,
+            "return": self.return_id,
             "recorded_at": self.recorded_at.isoformat(timespec="seconds"),
         }
 
@@ -104,6 +107,7 @@ def _record(row: Any) -> UpdateRecord:
         by=row.by,
         source=row.source,
         recorded_at=as_utc(row.recorded_at),
+        return_id=row.return_id,
     )
 
 
@@ -219,6 +223,7 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
         "on": _on(item.on, plan, today),
         "by": by,
         "source": _source(item.source),
+        "return_id": item.return_id,
     }
 
 
@@ -265,31 +270,40 @@ def record_updates(
 
     An error about one of several updates names its position ("update 3 of 40").
     """
+    from tracker.db.engine import transaction
+
+    with transaction(engine) as session:
+        return store_updates(session, plan, updates)
+
+
+def store_updates(session: Any, plan: Plan, updates: Iterable[UpdateInput]) -> list[UpdateRecord]:
+    """Check and add ``updates`` inside the caller's transaction (``record_updates`` makes one).
+
+    For callers that write something else in the same transaction (a return being loaded).
+    """
     from sqlmodel import select
 
     from tracker.db import models as m
-    from tracker.db.engine import transaction
 
     items = list(updates)
     today = plan.today()
     now = m.utcnow()
-    with transaction(engine) as session:
-        rows = {a.id: a for a in session.exec(select(m.Action)).all()}
-        history = _statuses(session)
-        stored = []
-        for n, item in enumerate(items, 1):
-            try:
-                values = _check(item, plan, rows, today)
-                _check_reopening(values, history.setdefault(values["action_id"], []))
-            except TrackerError as exc:
-                if len(items) > 1:
-                    exc.message = f"update {n} of {len(items)} ({item.action_id}): {exc.message}"
-                    exc.args = (str(exc),)
-                raise
-            stored.append(m.ProgressUpdate(**values, recorded_at=now))
-        session.add_all(stored)
-        session.flush()
-        return [_record(row) for row in stored]
+    rows = {a.id: a for a in session.exec(select(m.Action)).all()}
+    history = _statuses(session)
+    stored = []
+    for n, item in enumerate(items, 1):
+        try:
+            values = _check(item, plan, rows, today)
+            _check_reopening(values, history.setdefault(values["action_id"], []))
+        except TrackerError as exc:
+            if len(items) > 1:
+                exc.message = f"update {n} of {len(items)} ({item.action_id}): {exc.message}"
+                exc.args = (str(exc),)
+            raise
+        stored.append(m.ProgressUpdate(**values, recorded_at=now))
+    session.add_all(stored)
+    session.flush()
+    return [_record(row) for row in stored]
 
 
 def record_update(

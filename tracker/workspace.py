@@ -1,6 +1,7 @@
 """A workspace: the folder holding a partnership's plan, database and outputs.
 
-``init_workspace`` makes one (copying the shipped plan and loading it);
+``init_workspace`` makes one (copying the shipped plan and loading it, and
+creating the secret key that signs return workbooks);
 ``open_workspace`` is how every command gets at one: it checks the folder,
 builds the engine from settings, applies pending migrations and gives access
 to the plan in force (the last one loaded with ``tracker plan load``).
@@ -109,6 +110,7 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
     from tracker import shipped
     from tracker.plan.loader import load_plan
     from tracker.plan.sync import sync_plan
+    from tracker.returns.manifest import create_key, key_path
 
     ws = settings.workspace
     if ws.exists() and not ws.is_dir():
@@ -135,6 +137,8 @@ def init_workspace(settings: Settings, *, plan_source: Path | None = None) -> In
             readme.write_text(TEMPLATES_README, encoding="utf-8")
         shutil.copyfile(source, ws / PLAN_FILE)
         created.append(ws / PLAN_FILE)
+        if not key_path(ws).exists():  # signs return workbooks; never shown or sent anywhere
+            created.append(create_key(ws))
         with open_workspace(settings) as workspace:  # checks the database URL, too
             sync_plan(workspace.engine, parsed, source=str(ws / PLAN_FILE))
         if settings.database_url and stored_database_url(ws) != settings.database_url:

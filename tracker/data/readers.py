@@ -395,14 +395,15 @@ def _sheet_title(archive: zipfile.ZipFile, member: str) -> str:
     return fallback
 
 
-def inspect_workbook(path: Path) -> bool:
+def inspect_workbook(path: Path, *, formulas_checked_later: bool = False) -> bool:
     """Refuse a workbook that is not a zip, carries macros, or is too big when unpacked.
 
     Runs before any XML is parsed. Raises UnreadableFileError; returns whether a
     worksheet holds Excel error cells (#N/A, #REF!...), which calamine would read as
     empty, so that the caller reads the workbook with openpyxl instead. A formula
     with no saved result (a workbook written by a program and never opened in
-    Excel) would read as empty with either, so it is refused.
+    Excel) would read as empty with either, so it is refused -- unless the caller
+    refuses formulas itself, cell by cell (``formulas_checked_later``: returns).
     """
     name = path.name
     with path.open("rb") as fh:
@@ -452,7 +453,7 @@ def inspect_workbook(path: Path) -> bool:
         for info in infos:
             sheet = _SHEET_MEMBER.match(info.filename.replace("\\", "/")) is not None
             budget -= _member_size(archive, info, name, budget, marks if sheet else None)
-        for info in marks.formula_members:
+        for info in [] if formulas_checked_later else marks.formula_members:
             cell = _uncalculated_cell(archive, info)
             if cell is not None:
                 raise UnreadableFileError(

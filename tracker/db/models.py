@@ -7,6 +7,8 @@
   rather than deleted. ``PlanChange`` records what each load changed.
 * Progress: ``ProgressUpdate`` is append-only; the latest update of an action is
   its current state. ``KpiValue`` holds values owners enter for manual KPIs.
+* Returns: ``ReturnIssue`` is one workbook issued to an owner for a meeting;
+  updates loaded from it name it in ``ProgressUpdate.return_id``.
 * Data: ``DataImport`` is one imported file; ``DataRecord`` one row of a
   declared data set (no directly identifying fields are ever stored), with
   ``DataRecordChange`` keeping the previous values whenever a re-import
@@ -152,6 +154,7 @@ class ProgressUpdate(SQLModel, table=True):
     by: str  # email address of the person who gave it
     source: str  # cli | spreadsheet | import | demo
     recorded_at: datetime = _ts(nullable=False)
+    return_id: str | None = Field(default=None, foreign_key="return_issue.id", index=True)
 
 
 class KpiValue(SQLModel, table=True):
@@ -223,6 +226,35 @@ class DataRecordChange(SQLModel, table=True):
     changed_at: datetime = _ts(nullable=False)
 
 
+# --- returns --------------------------------------------------------------------
+
+
+class ReturnIssue(SQLModel, table=True):
+    """A return workbook issued to an owner for a meeting (``tracker returns issue``).
+
+    A later issue to the same owner for the same meeting supersedes it
+    (``superseded_by``): the earlier workbook is then stale and refused on load.
+    ``actions`` holds each action's version (its latest update id) when issued.
+    """
+
+    __tablename__ = "return_issue"
+    __table_args__ = (Index("ix_return_issue_meeting_owner", "meeting_id", "owner_id"),)
+
+    id: str = Field(primary_key=True)  # e.g. SG-2021-03.mash.2
+    meeting_id: str = Field(foreign_key="meeting.id")
+    owner_id: str = Field(foreign_key="owner.id")
+    owner_email: str
+    issued_at: datetime = _ts(nullable=False)
+    issued_by: str | None = None
+    deadline: date | None = None
+    filename: str
+    manifest_sha256: str
+    actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    superseded_by: str | None = None
+    loaded_at: datetime | None = _ts(nullable=True)
+    loaded_by: str | None = None
+
+
 # --- email ----------------------------------------------------------------------
 
 
@@ -250,6 +282,11 @@ class MailDelivery(SQLModel, table=True):
     location: str | None = None  # the outbox file, or the command run
     attempts: int = 1
     at: datetime = _ts(nullable=False)  # the latest attempt
+
+
+# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+
+from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
 
 
 # --- RAG overrides --------------------------------------------------------------

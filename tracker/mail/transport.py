@@ -246,3 +246,98 @@ class Sendmail:
 def _first_line(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip()
     return text.splitlines()[0][:200] if text else ""
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message in the outbox as ``tracker outbox`` lists and shows it."""
+
+    id: str  # the file name: the Message-ID without angle brackets
+    message_id: str
+    folder: str
+    kind: str
+    meeting: str
+    date: str
+    subject: str
+    to: tuple[str, ...]
+    attachments: tuple[tuple[str, int], ...]  # (file name, bytes)
+    size: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "message_id": self.message_id,
+            "folder": self.folder,
+            "kind": self.kind,
+            "meeting": self.meeting,
+            "date": self.date,
+            "subject": self.subject,
+            "to": list(self.to),
+            "attachments": [{"filename": n, "bytes": b} for n, b in self.attachments],
+            "bytes": self.size,
+        }
+
+
+def describe(outbox: Outbox, entry: OutboxEntry) -> OutboxMessage:
+    msg = outbox.read(entry)
+    to = msg.get("To")
+    addresses = tuple(a.addr_spec for a in to.addresses) if to is not None else ()
+    files = tuple(
+        (a.get_filename() or "", len(a.get_payload(decode=True) or b""))
+        for a in msg.iter_attachments()
+    )
+    return OutboxMessage(
+        id=entry.path.name.split(":2,")[0],
+        message_id=entry.message_id,
+        folder=entry.folder,
+        kind=str(msg.get("X-Tracker-Kind", "")),
+        meeting=str(msg.get("X-Tracker-Meeting", "")),
+        date=str(msg.get("Date", "")),
+        subject=" ".join(str(msg.get("Subject", "")).split()),
+        to=addresses,
+        attachments=files,
+        size=entry.path.stat().st_size,
+    )
+
+
+def lookup(outbox: Outbox, ident: str) -> OutboxEntry:
+    """The message named by its id, its Message-ID, or the start of its id (if unique)."""
+    wanted = ident.strip().strip("<>")
+    entries = outbox.entries()
+    ids = [e.path.name.split(":2,")[0] for e in entries]
+    exact = [e for e, i in zip(entries, ids, strict=True) if i == wanted]
+    matches = exact or [e for e, i in zip(entries, ids, strict=True) if i.startswith(wanted)]
+    if len(matches) == 1 and wanted:
+        return matches[0]
+    if not entries:
+        raise MailError(f"the outbox {outbox.path} is empty", hint="nothing has been sent yet")
+    if len(matches) > 1:
+        raise MailError(
+            f"'{ident}' matches {len(matches)} messages in the outbox",
+            hint="give more of the id (see 'tracker outbox list')",
+        )
+    raise MailError(
+        f"no message '{ident}' in the outbox",
+        hint="run 'tracker outbox list' to see the ids",
+    )
+
+
+def export(entry: OutboxEntry, target: Path, *, force: bool = False) -> Path:
+    """Copy a message's bytes to ``target`` (written whole, then renamed into place)."""
+    if target.suffix.lower() != ".eml":
+        raise MailError(f"{target} does not end in .eml", hint="name the file like pack.eml")
+    if target.exists() and not force:
+        raise MailError(f"{target} already exists", hint="choose another name or pass --force")
+    if not target.parent.is_dir():
+        raise MailError(f"the folder {target.parent} does not exist", hint="create it first")
+    staged = target.with_name(f".{target.name}.part")
+    try:
+        staged.write_bytes(entry.path.read_bytes())
+        os.replace(staged, target)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise MailError(
+            f"cannot write {target} ({exc.strerror or exc})",
+            hint="choose a folder you can write to",
+        ) from None
+    return target

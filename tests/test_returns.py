@@ -1,0 +1,440 @@
+"""Owner returns: the workbook issued, filled in as an owner would, re-saved by LibreOffice, loaded.
+
+Every file here is a real .xlsx written by tracker, edited with openpyxl the way
+an owner edits it in Excel (typing into the white cells) and, where said,
+opened and saved again by a real LibreOffice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.returns_support import (
+    ADMIN,
+    FILLED,
+    MEETING,
+    NOW,
+    ON,
+    OTHER,
+    OWNER,
+    Opened,
+    build_workspace,
+    copy_workspace,
+    fill,
+    need_soffice,
+    return_file,
+)
+from tracker.returns import layout as L
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = tmp_path_factory.mktemp("returns") / "ws"
+    build_workspace(ws)
+    return ws
+
+
+@pytest.fixture
+def opened(pristine: Path, tmp_path: Path) -> Iterator[Opened]:
+    from tracker.returns.manifest import read_key
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    ws = copy_workspace(pristine, tmp_path / "ws")
+    with open_workspace(Settings(workspace=ws)) as w:
+        yield Opened(path=ws, engine=w.engine, plan=w.plan(), key=read_key(ws))
+
+
+@pytest.fixture(scope="module")
+def resaved(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Returns filled in and then re-saved by LibreOffice: one conversion run for the module."""
+    need_soffice()
+    from tracker.returns.resave import resave
+
+    folder = tmp_path_factory.mktemp("filled")
+    filled = fill(
+        return_file(pristine, "prevent-coordinator"),
+        FILLED,
+        out=folder / "return-filled.xlsx",
+    )
+    formula = fill(
+        return_file(pristine, "prevent-coordinator"),
+        {"SO2.3": {"status": "In progress", "progress": "=30+40"}},
+        out=folder / "return-formula.xlsx",
+    )
+    out = resave([filled, formula], tmp_path_factory.mktemp("resaved"))
+    return {"filled": out[0], "formula": out[1]}
+
+
+def mine(opened: Opened) -> Path:
+    return return_file(opened.path, "prevent-coordinator")
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+def test_workbook_holds_only_the_owners_actions_with_locked_and_unlocked_cells(
+    opened: Opened,
+) -> None:
+    book = openpyxl.load_workbook(mine(opened))
+    assert book.sheetnames == [L.RETURN_SHEET, L.LISTS_SHEET, L.MANIFEST_SHEET]
+    assert book[L.LISTS_SHEET].sheet_state == "hidden"
+    assert book[L.MANIFEST_SHEET].sheet_state == "veryHidden"
+    ws = book[L.RETURN_SHEET]
+    owned = {a.id for a in opened.plan.actions() if a.owner == "prevent-coordinator"}
+    ids = [ws[f"A{r}"].value for r in range(L.FIRST_ROW, ws.max_row + 1)]
+    assert ids == ["SO2.3", "SO3.1", "SO3.4"] and set(ids) <= owned
+    assert ws.protection.sheet is True and not ws.protection.password
+    for column in L.COLUMNS:
+        assert ws[f"{column.letter}{L.FIRST_ROW}"].protection.locked is column.locked
+    assert ws["C11"].is_date
+    assert "Please fill in the white cells" in ws["A3"].value
+    assert OWNER in ws["A2"].value
+
+
+def test_drop_downs_come_from_the_hidden_lists_by_defined_name(opened: Opened) -> None:
+    book = openpyxl.load_workbook(mine(opened))
+    ws = book[L.RETURN_SHEET]
+    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert lists["H11:H13"] == L.STATUS_LIST and lists["J11:J13"] == L.RAG_LIST
+    assert not any(f and f.startswith('"') for f in lists.values())  # no inline lists
+    assert book.defined_names[L.STATUS_LIST].attr_text == "Lists!$A$2:$A$6"
+    statuses = [book[L.LISTS_SHEET][f"A{r}"].value for r in range(2, 7)]
+    assert statuses == ["Not started", "In progress", "Complete", "On hold", "Cancelled"]
+
+
+def test_manifest_is_signed_and_stored_twice(opened: Opened) -> None:
+    from tracker.returns.reader import _from_properties, _from_sheet
+
+    book = openpyxl.load_workbook(mine(opened))
+    in_props, in_sheet = _from_properties(book), _from_sheet(book)
+    assert in_props is not None and in_props == in_sheet
+    payload, signature = in_props
+    assert payload is not None and '"owner":"prevent-coordinator"' in payload
+    assert len(signature) == 64
+    assert all(len(p.value) <= 255 for p in book.custom_doc_props.props)
+
+
+def test_issuing_again_supersedes_the_earlier_return(opened: Opened) -> None:
+    from tracker.returns.issue import issue_returns, write_returns
+
+    before = opened.count_updates()
+
+    [again] = issue_returns(
+        opened.engine, opened.plan, key=opened.key, now=NOW, meeting_id=MEETING, owner_email=OWNER
+    )
+    assert again.superseded == f"{MEETING}.prevent-coordinator.1"
+    assert again.return_id == f"{MEETING}.prevent-coordinator.2"
+    [written] = write_returns([again], opened.path / "outputs" / "returns")
+    assert written.path is not None and written.path.name.endswith("-v2.xlsx")
+    fill(mine(opened), FILLED)
+    [stale] = opened.load(mine(opened))
+    assert stale.state == "refused" and stale.reason.startswith("stale: ")
+    assert opened.count_updates() == before
+    fill(written.path, FILLED)
+    [fresh] = opened.load(written.path)
+    assert fresh.state == "loaded", fresh.reason
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _check_recorded(opened: Opened, return_id: str) -> None:
+    latest = opened.history("SO2.3")[-1]
+    assert (latest.status, latest.progress, latest.rag) == ("in_progress", 70, "amber")
+    assert latest.source == "spreadsheet" and latest.return_id == return_id
+    assert latest.by == OWNER and latest.on == ON
+    assert latest.note == (
+        "Two of three districts trained; the third booked for February.\n"
+        "Next steps: Final session on 9 February\nRisks and issues: Venue availability"
+    )
+    done = opened.history("SO3.1")[-1]
+    assert (done.status, done.progress, done.source) == ("complete", 100, "spreadsheet")
+
+
+def test_a_filled_return_loads_records_updates_and_a_second_load_changes_nothing(
+    opened: Opened,
+) -> None:
+    before = opened.count_updates()
+    fill(mine(opened), FILLED)
+    [first] = opened.load(mine(opened))
+    assert first.state == "loaded", (first.reason, [str(p) for p in first.problems])
+    assert [c.action_id for c in first.changes] == ["SO2.3", "SO3.1"]
+    assert first.blank == ["SO3.4"] and first.recorded == 2
+    assert first.changes[0].changed_fields() == ["progress", "rag", "note"]
+    _check_recorded(opened, f"{MEETING}.prevent-coordinator.1")
+    assert opened.count_updates() == before + 2
+
+    [second] = opened.load(mine(opened))
+    assert second.state == "unchanged" and second.recorded == 0
+    assert sorted(second.unchanged) == ["SO2.3", "SO3.1"]
+    assert opened.count_updates() == before + 2
+
+
+def test_a_return_resaved_by_libreoffice_loads_the_same(
+    opened: Opened, resaved: dict[str, Path], tmp_path: Path
+) -> None:
+    book = openpyxl.load_workbook(resaved["filled"])
+    assert book[L.MANIFEST_SHEET].sheet_state == "hidden"  # really re-saved: no longer veryHidden
+    assert book[L.RETURN_SHEET].freeze_panes is None
+    [loaded] = opened.load(resaved["filled"])
+    assert loaded.state == "loaded", (loaded.reason, [str(p) for p in loaded.problems])
+    assert [c.action_id for c in loaded.changes] == ["SO2.3", "SO3.1"]
+    _check_recorded(opened, f"{MEETING}.prevent-coordinator.1")
+    [again] = opened.load(resaved["filled"])
+    assert again.state == "unchanged"
+    # The original, as the tracker's own openpyxl save left it, is the same return: unchanged too.
+    original = fill(mine(opened), FILLED, out=tmp_path / "original.xlsx")
+    [same] = opened.load(original)
+    assert same.state == "unchanged"
+
+
+def test_a_formula_in_an_input_cell_is_refused_even_after_libreoffice_calculated_it(
+    opened: Opened, resaved: dict[str, Path]
+) -> None:
+    before = opened.count_updates()
+    [load] = opened.load(resaved["formula"])
+    assert load.state == "problems"
+    [problem] = load.problems
+    assert (problem.sheet, problem.line, problem.column) == (L.RETURN_SHEET, 11, "I")
+    assert "formula" in str(problem) and "cell I11 (Progress %)" in str(problem)
+    assert opened.count_updates() == before
+
+
+def test_a_formula_typed_into_a_fresh_file_is_refused_with_its_cell(opened: Opened) -> None:
+    fill(mine(opened), {"SO3.4": {"status": "In progress", "narrative": '=HYPERLINK("x")'}})
+    [load] = opened.load(mine(opened))
+    assert load.state == "problems"
+    assert [(p.line, p.column) for p in load.problems] == [(13, "K")]
+
+
+def test_every_problem_is_listed_with_sheet_row_and_column_and_nothing_is_written(
+    opened: Opened,
+) -> None:
+    before = opened.count_updates()
+    fill(
+        mine(opened),
+        {
+            "SO2.3": {"status": "Finished", "progress": 140, "rag": "Purple"},
+            "SO3.1": {"narrative": "Spoke to the family at 12 High Street, NN1 1AA"},
+            "SO3.4": {"status": "Complete", "progress": 50, "risks": "x" * 400},
+        },
+    )
+    [load] = opened.load(mine(opened))
+    assert load.state == "problems"
+    found = {(p.line, p.column) for p in load.problems}
+    assert found == {(11, "H"), (11, "I"), (11, "J"), (12, "H"), (12, "K"), (13, "I"), (13, "M")}
+    postcode = next(p for p in load.problems if (p.line, p.column) == (12, "K"))
+    assert "a postcode" in postcode.message and "NN1" not in postcode.message
+    assert opened.count_updates() == before
+
+
+def test_text_typed_outside_the_issued_rows_is_reported_not_lost(opened: Opened) -> None:
+    book = openpyxl.load_workbook(mine(opened))
+    book[L.RETURN_SHEET]["K20"] = "A note below the table"
+    book.save(mine(opened))
+    [load] = opened.load(mine(opened))
+    assert load.state == "problems"
+    assert [(p.line, p.column) for p in load.problems] == [(20, "K")]
+
+
+@pytest.mark.parametrize(
+    ("where", "cell", "value"),
+    [
+        ("locked cell", "B11", "A different title"),
+        ("locked date", "C12", "2030-01-01"),
+        ("manifest sheet", None, None),
+        ("document property", None, None),
+    ],
+)
+def test_a_tampered_return_is_refused_with_nothing_written(
+    opened: Opened, where: str, cell: str | None, value: str | None
+) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    path = fill(mine(opened), FILLED)
+    book = openpyxl.load_workbook(path)
+    if cell:
+        book[L.RETURN_SHEET][cell] = value
+    elif where == "manifest sheet":
+        hidden = book[L.MANIFEST_SHEET]
+        text = L.decode(hidden["B2"].value)
+        assert text is not None
+        hidden["B2"] = L.encode(text.replace('"version":', '"version":1'))
+    else:
+        props = book.custom_doc_props
+        prop = props[L.PROP_SIGNATURE]
+        props.props.remove(prop)
+        props.append(StringProperty(name=L.PROP_SIGNATURE, value="0" * 64))
+    book.save(path)
+    before = opened.count_updates()
+    [load] = opened.load(path)
+    assert load.state == "refused"
+    assert load.reason.startswith("tampered: ")
+    assert "\n" not in load.reason
+    assert opened.count_updates() == before
+
+
+def test_a_return_copied_into_a_new_file_is_refused(opened: Opened, tmp_path: Path) -> None:
+    source = openpyxl.load_workbook(mine(opened))[L.RETURN_SHEET]
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    for row in source.iter_rows(values_only=True):
+        ws.append(row)
+    book.save(tmp_path / "copy.xlsx")
+    [load] = opened.load(tmp_path / "copy.xlsx")
+    assert load.state == "refused" and "no manifest" in load.reason
+
+
+def test_another_owners_return_is_refused(opened: Opened) -> None:
+    path = fill(mine(opened), FILLED)
+    before = opened.count_updates()
+    [load] = opened.load(path, by=OTHER)
+    assert load.state == "refused"
+    assert load.reason.startswith("another owner's return: ")
+    assert opened.count_updates() == before
+    # The owner may load their own; so may an administrator (tested above).
+    theirs = fill(return_file(opened.path, "community-safety"), {"SO1.2": {"status": "On hold"}})
+    [ok] = opened.load(theirs, by=OTHER)
+    assert ok.state == "loaded", ok.reason
+
+
+def test_a_macro_enabled_workbook_is_refused(opened: Opened, tmp_path: Path) -> None:
+    target = tmp_path / "return.xlsm"
+    shutil.copyfile(fill(mine(opened), FILLED), target)
+    [load] = opened.load(target)
+    assert load.state == "refused" and "macro-enabled" in load.reason
+
+
+def test_an_action_updated_after_issue_is_a_conflict_unless_forced(opened: Opened) -> None:
+    from tracker.progress import record_update
+
+    record_update(
+        opened.engine, opened.plan, action_id="SO2.3", status="in_progress", progress=65,
+        rag=None, note="Updated by the coordinator directly", on=ON, by=ADMIN, source="cli",
+    )  # fmt: skip
+    before = opened.count_updates()
+    fill(mine(opened), FILLED)
+    [held] = opened.load(mine(opened))
+    assert held.state == "conflicts"
+    [conflict] = held.conflicts
+    assert conflict.action_id == "SO2.3" and conflict.conflict is not None
+    assert conflict.conflict.source == "cli" and conflict.before.progress == 65
+    assert opened.count_updates() == before  # the whole file waits, not just SO2.3
+
+    [forced] = opened.load(mine(opened), force=True)
+    assert forced.state == "loaded" and forced.recorded == 2
+    assert opened.history("SO2.3")[-1].progress == 70
+    [again] = opened.load(mine(opened))
+    assert again.state == "unchanged"
+
+
+def test_a_batch_goes_on_past_a_bad_file_and_a_declined_one_writes_nothing(
+    opened: Opened, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not-a-workbook.xlsx"
+    bad.write_text("hello")
+    good = fill(mine(opened), FILLED)
+    other = fill(return_file(opened.path, "community-safety"), {"SO1.2": {"status": "On hold"}})
+    asked: list[str] = []
+
+    def confirm(load: object) -> bool:
+        asked.append(load.file)  # type: ignore[attr-defined]
+        return load.file == good.name  # type: ignore[attr-defined]
+
+    outcomes = opened.load(bad, good, other, confirm=confirm)
+    assert [o.state for o in outcomes] == ["refused", "loaded", "declined"]
+    assert asked == [good.name, other.name]
+    assert "not a valid .xlsx" in outcomes[0].reason
+
+
+def test_status_shows_who_has_returned_and_who_is_outstanding(opened: Opened) -> None:
+    from tracker.returns.issue import return_status
+
+    opened.load(fill(mine(opened), FILLED))
+    report = return_status(opened.engine, opened.plan, today=ON)
+    assert report.meeting.id == MEETING
+    states = {o.owner_email: o.state for o in report.owners}
+    assert states[OWNER] == "returned"
+    assert states[OTHER] == "outstanding"
+    assert report.counts["returned"] == 1
+    late = return_status(opened.engine, opened.plan, today=report.owners[0].deadline.replace(day=3))
+    assert {o.state for o in late.owners} == {"returned", "overdue"}
+
+
+# --- the key --------------------------------------------------------------------------------
+
+
+def test_init_creates_a_private_key_outside_the_plan_and_settings(opened: Opened) -> None:
+    key = opened.path / ".tracker-secret"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    secret = key.read_text().strip()
+    for name in ("objectives.yaml",):
+        assert secret not in (opened.path / name).read_text()
+    assert not list(opened.path.glob("tracker.toml"))
+
+
+def test_a_missing_or_unsafe_key_is_a_clear_error(tmp_path: Path) -> None:
+    from tracker.returns.manifest import ReturnKeyError, create_key, read_key
+
+    with pytest.raises(ReturnKeyError, match="tracker returns key"):
+        read_key(tmp_path)
+    path = create_key(tmp_path)
+    assert len(read_key(tmp_path)) == 32
+    with pytest.raises(ReturnKeyError, match="already exists"):
+        create_key(tmp_path)
+    path.chmod(0o644)
+    with pytest.raises(ReturnKeyError, match="chmod 600"):
+        read_key(tmp_path)
+
+
+def test_a_return_signed_by_another_workspace_is_refused(opened: Opened, tmp_path: Path) -> None:
+    from tracker.returns.manifest import create_key
+
+    path = fill(mine(opened), FILLED)
+    create_key(opened.path, replace=True)
+    from tracker.returns.manifest import read_key
+
+    opened.key = read_key(opened.path)
+    [load] = opened.load(path)
+    assert load.state == "refused" and load.reason.startswith("tampered: ")
+
+
+# --- on both databases ----------------------------------------------------------------------
+
+
+def test_issue_and_load_on_each_database(tmp_path: Path, database_url: str) -> None:
+    """The round trip on SQLite and PostgreSQL: issue, fill, load, load again, supersede."""
+    from tracker.returns.issue import issue_returns, return_status, write_returns
+    from tracker.returns.manifest import read_key
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    ws = tmp_path / "ws"
+    url = None if database_url.startswith("sqlite") else database_url
+    build_workspace(ws, url)
+    with open_workspace(Settings(workspace=ws, database_url=url)) as w:
+        opened = Opened(path=ws, engine=w.engine, plan=w.plan(), key=read_key(ws))
+        path = fill(return_file(ws, "prevent-coordinator"), FILLED)
+        [first] = opened.load(path)
+        assert first.state == "loaded" and first.recorded == 2
+        _check_recorded(opened, f"{MEETING}.prevent-coordinator.1")
+        [second] = opened.load(path)
+        assert second.state == "unchanged"
+        [again] = write_returns(
+            issue_returns(w.engine, w.plan(), key=opened.key, now=NOW, owner_email=OWNER,
+                          meeting_id=MEETING),
+            tmp_path / "again",
+        )  # fmt: skip
+        [stale] = opened.load(path)
+        assert stale.state == "refused" and "superseded" in stale.reason
+        report = return_status(w.engine, w.plan(), today=ON)
+        mine_now = next(o for o in report.owners if o.owner_email == OWNER)
+        assert mine_now.return_id == again.return_id and mine_now.state == "outstanding"
