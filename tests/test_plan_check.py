@@ -56,7 +56,7 @@ def test_a_missing_seed_fails_in_ci_and_skips_elsewhere(
 ) -> None:
     missing = tmp_path / "shared/seed/prevent-strategy-2019-2021.txt"
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="CI must provide ../shared/seed"):
+    with pytest.raises(pytest.fail.Exception, match=r"CI must provide \.\./shared/seed"):
         require_file(missing, "../shared/seed")
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):

@@ -284,11 +284,6 @@ class MailDelivery(SQLModel, table=True):
     at: datetime = _ts(nullable=False)  # the latest attempt
 
 
-# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
-
-from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
-
-
 # --- RAG overrides --------------------------------------------------------------
 
 
@@ -309,3 +304,8 @@ class RagOverride(SQLModel, table=True):
     until: date
     by: str  # email address of the administrator
     recorded_at: datetime = _ts(nullable=False)
+
+
+# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+
+from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)
