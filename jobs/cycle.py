@@ -25,7 +25,6 @@ from sqlmodel import Session, col, select
 from tracker.db.models import Action, ProgressUpdate
 from tracker.db.models_schedule import Dispatch
 from tracker.errors import TrackerError
-from tracker.plan.schema import Plan
 from tracker.schedule.dispatch import DispatchRef, utc
 from tracker.schedule.runner import Handler, JobContext, JobResult
 
@@ -114,13 +113,6 @@ def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
     raise _unavailable("a return request", "tracker.returns and tracker.mail")
 
 
-def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
-    """Remind an owner whose return has not come in; nothing if it has."""
-    if has_returned(ctx, job.meeting_id, job.recipient):
-        return JobResult(skipped="their return is in")
-    raise _unavailable("a chaser", "tracker.mail")
-
-
 def send_pack(ctx: JobContext, job: DispatchRef) -> JobResult:
     """Compile the Steering Group pack for the meeting and email it to the group."""
     raise _unavailable("the Steering Group pack", "tracker.reports and tracker.mail")
@@ -131,22 +123,23 @@ def send_review(ctx: JobContext, job: DispatchRef) -> JobResult:
     raise _unavailable("the review", "tracker.reports and tracker.mail")
 
 
-def report_to_administrators(ctx: JobContext, rows: Sequence[Dispatch]) -> JobResult:
-    """Tell the plan's administrators which dispatches failed or were missed, and what to do."""
-    from tracker.schedule.alerts import build_alert
+def _chase(ctx: JobContext, job: DispatchRef) -> JobResult:
+    from jobs.mailing import chase
 
-    message = build_alert(ctx.plan, rows, now=ctx.now)
-    raise _unavailable(f"telling administrators ({message['Subject']})", "tracker.mail")
+    return chase(ctx, job)
+
+
+def report_to_administrators(ctx: JobContext, rows: Sequence[Dispatch]) -> JobResult:
+    """Tell the plan's administrators which dispatches failed or were missed."""
+    from jobs.mailing import report_to_administrators as report
+
+    return report(ctx, rows)
 
 
 HANDLERS: dict[str, Handler] = {
     "request": request_return,
     "deadline": note_deadline,
-    "chaser": chase,
+    "chaser": _chase,
     "pack": send_pack,
     "review": send_review,
 }
-
-
-def plan_administrators(plan: Plan) -> list[str]:
-    return [str(a) for a in plan.distribution.administrators]

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from tracker.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
+from tracker.db.migrate import HEAD
 from tracker.settings import Settings
 from tracker.workspace import init_workspace, open_workspace
 
@@ -99,4 +100,5 @@ def test_commands_starting_together_on_a_new_database_migrate_it_once(database_u
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_upgrade, [database_url] * 4)
     assert not [r for r in results if r.startswith("failed")], results
-    assert sorted(results) == ["('0001', '0001')"] * 3 + ["(None, '0001')"]
+    # Three find the schema current; exactly one migrated it from nothing.
+    assert sorted(results) == [repr((HEAD, HEAD))] * 3 + [repr((None, HEAD))]

@@ -280,3 +280,30 @@ def test_people_s_text_that_mentions_code_does_not_trip_the_html_check() -> None
     msg = build_pack_email(s.pack_email(summary=summary), sender=s.SENDER, date=s.NOW)
     _, html, _ = _parts(_parse(msg))
     assert "Online=yes, javascript: src=http://x" in html and "&lt;iframe&gt;" in html
+
+
+def test_an_alert_to_the_administrators_is_built_from_templates_too() -> None:
+    from tracker.mail.build import build_alert_email
+    from tracker.mail.messages import AlertEmail
+
+    alert = AlertEmail(
+        recipients=("plan.administrator@example.org", "prevent.coordinator@example.org"),
+        title="2 scheduled dispatches need attention",
+        intro="The scheduler could not do the following:",
+        items=(f"#3 pack for SG-2020-06: FAILED {s.SCRIPT}", "#4 chaser: MISSED"),
+        advice=("'tracker schedule retry ID' tries again.",),
+        fingerprint="3:failed:2,4:missed:0",
+    )
+    msg = _parse(build_alert_email(alert, sender=s.SENDER, date=s.NOW))
+    plain, html, files = _parts(msg)
+    assert files == [] and msg["X-Tracker-Kind"] == "alert"
+    assert "#4 chaser: MISSED" in plain and "What to do:" in plain
+    assert "&lt;script&gt;" in html and "Attention" in html
+    again = build_alert_email(alert, sender=s.SENDER, date=s.NOW)
+    assert again["Message-ID"] == msg["Message-ID"]
+    other = build_alert_email(
+        AlertEmail(alert.recipients, alert.title, alert.intro, alert.items[:1], fingerprint="3:x"),
+        sender=s.SENDER,
+        date=s.NOW,
+    )
+    assert other["Message-ID"] != msg["Message-ID"]

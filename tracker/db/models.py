@@ -13,6 +13,8 @@
   declared data set (no directly identifying fields are ever stored), with
   ``DataRecordChange`` keeping the previous values whenever a re-import
   changes a row.
+* Reports: ``PackRecord`` is one compiled pack or review, so the pack a meeting
+  saw can be found, checked (SHA-256) and compared with the next one.
 
 Table models skip pydantic validation, so nothing is written here without
 passing through the functions that validate it first (plan sync, updates,
@@ -282,6 +284,31 @@ class MailDelivery(SQLModel, table=True):
     location: str | None = None  # the outbox file, or the command run
     attempts: int = 1
     at: datetime = _ts(nullable=False)  # the latest attempt
+
+
+# --- reports ----------------------------------------------------------------------
+
+
+class PackRecord(SQLModel, table=True):
+    """One compiled pack (or review): what it was compiled from and the file it gave.
+
+    ``snapshot`` keeps each action's rating and status as the pack showed them,
+    so the next pack says what changed since this one without recomputing the past.
+    """
+
+    __tablename__ = "pack_record"
+    __table_args__ = (Index("ix_pack_record_kind_as_of", "kind", "as_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # pack | review
+    meeting_id: str | None = None
+    as_of: date
+    file_name: str
+    sha256: str
+    inputs_digest: str
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    compiled_at: datetime = _ts(nullable=False)
+    by: str | None = None
 
 
 # --- RAG overrides --------------------------------------------------------------

@@ -248,6 +248,18 @@ def kpi_history(
     )
 
 
+def kpi_histories(
+    engine: Engine, plan: Plan, *, as_of: date
+) -> list[tuple[KpiResult, list[PeriodResult]]]:
+    """Every KPI's summary and all its complete periods, from one scan per data set.
+
+    Small numbers are always suppressed: this is what packs and reviews show.
+    """
+    with engine.connect() as conn:
+        series = _load(conn, plan, list(plan.kpis), _until(plan, as_of), suppress=True)
+    return [(s.summary(), [s.result(p) for p in s.periods]) for s in series]
+
+
 def _until(plan: Plan, day: date) -> date:
     """KPIs measure the strategy: after its end they stand as they were at the end."""
     return min(day, plan.plan.end)

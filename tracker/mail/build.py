@@ -31,6 +31,7 @@ from typing import Any
 from tracker.mail.errors import MailError
 from tracker.mail.headers import check_address, check_addresses, check_header
 from tracker.mail.messages import (
+    AlertEmail,
     Attachment,
     Chaser,
     PackEmail,
@@ -44,7 +45,7 @@ from tracker.mail.messages import (
 POLICY = email_policy.default.clone(max_line_length=78)
 SMTP_LINE_LIMIT = 998
 
-KINDS = ("return_request", "chaser", "pack", "review")
+KINDS = ("return_request", "chaser", "pack", "review", "alert")
 
 
 def message_id(kind: str, meeting: str, recipient: str, domain: str) -> str:
@@ -138,6 +139,27 @@ def build_review_email(
         recipient="chair",
         date=date,
         attachments=[email.workbook, email.paper],
+        templates=templates,
+    )
+
+
+def build_alert_email(
+    alert: AlertEmail,
+    *,
+    sender: Sender,
+    date: datetime,
+    templates: Path | None = None,
+) -> EmailMessage:
+    """A notice to the administrators; its identity is the ``fingerprint`` of what it reports."""
+    return _build(
+        "alert",
+        {"alert": alert},
+        sender=sender,
+        to=list(alert.recipients),
+        meeting="schedule",
+        recipient=alert.fingerprint or alert.title,
+        date=date,
+        attachments=[],
         templates=templates,
     )
 

@@ -156,3 +156,19 @@ class ReviewEmail:
     workbook: Attachment
     paper: Attachment
     objectives: tuple[ObjectiveRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertEmail:
+    """A notice to the plan's administrators (the scheduler's failed or missed dispatches).
+
+    ``fingerprint`` identifies what is reported (e.g. the dispatches and their states):
+    the same report gets the same Message-ID, so it is never delivered twice.
+    """
+
+    recipients: tuple[str, ...]
+    title: str
+    intro: str
+    items: tuple[str, ...]
+    advice: tuple[str, ...] = ()
+    fingerprint: str = ""

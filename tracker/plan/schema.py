@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from tracker.plan.cycle import CycleSettings
+from tracker.plan.pack import PackSettings
 from tracker.plan.rag_settings import RagSettings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -244,6 +245,7 @@ class Plan(_Model):
     objectives: list[Objective] = Field(min_length=1)
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
+    pack: PackSettings = Field(default_factory=PackSettings)
     rag: RagSettings = Field(default_factory=RagSettings)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --

@@ -171,6 +171,16 @@ def cross_check(
                 )
         with suppress(*_SKIP):
             _check_measure(add, at, kpi, datasets)
+
+    kpi_ids = {getattr(k, "id", None) for k in _list(plan, "kpis")}
+    with suppress(*_SKIP):
+        for i, ref in enumerate(plan.pack.headline_kpis):
+            if ref not in kpi_ids:
+                add(
+                    ("pack", "headline_kpis", i),
+                    f"headline KPI '{ref}' is not in the plan; use one of "
+                    f"{', '.join(sorted(str(k) for k in kpi_ids if k)) or 'the kpis: ids'}",
+                )
     with suppress(*_SKIP):
         check_cycle(plan, add)
     return out

@@ -36,7 +36,9 @@ def _line(row: Any, tz: ZoneInfo) -> str:
     return f"{head}: FAILED after {row.attempts} attempt(s), {retry}: {row.error or 'no detail'}"
 
 
-def build_alert(plan: Plan, rows: Sequence[Any], *, now: datetime) -> EmailMessage:
+def build_alert(
+    plan: Plan, rows: Sequence[Any], *, now: datetime, sender: str | None = None
+) -> EmailMessage:
     """One email to the administrators listing ``rows`` (dispatch rows failed or missed)."""
     tz = ZoneInfo(plan.plan.timezone)
     failed = sum(1 for r in rows if r.state == "failed")
@@ -45,12 +47,13 @@ def build_alert(plan: Plan, rows: Sequence[Any], *, now: datetime) -> EmailMessa
     summary = " and ".join(p for p in parts if p) or "nothing"
     message = EmailMessage()
     message["Subject"] = f"{plan.plan.name}: {summary} scheduled dispatches need attention"
-    message["From"] = str(plan.distribution.administrators[0])
+    message["From"] = sender or str(plan.distribution.administrators[0])
     message["To"] = ", ".join(str(a) for a in plan.distribution.administrators)
     message["Date"] = format_datetime(now.astimezone(tz))
     fingerprint = ",".join(f"{r.id}:{r.state}:{r.attempts}" for r in rows)
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
     message["Message-ID"] = f"<alert.{digest}@{SENDER_DOMAIN}>"
+    message["X-Tracker-Kind"] = "alert"
     body = [
         "The tracker's scheduler could not do the following, or did not do it in time:",
         "",

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -180,7 +181,8 @@ def _do_one(
         attempts = job.attempts + 1
         again = d.retry_at(attempts, now, tz)
         d.finish_failed(ctx.engine, job.id, now=now, error=error, retry=again)
-        when = f"retry at {again.isoformat()}" if again else "no more retries"
+        local = again.astimezone(ZoneInfo(tz)) if again else None
+        when = f"retry at {local:%Y-%m-%d %H:%M %Z}" if local else "no more retries"
         log.error("dispatch %s %s (%s) failed (attempt %d, %s): %s", job.id, job.key, label,
                   attempts, when, error)  # fmt: skip
         return Outcome(job.id, job.key, job.kind, "failed", error)

@@ -1,0 +1,209 @@
+"""``tracker pack`` and ``tracker review``: the Steering Group pack and the strategy review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from commands.common import TrackerGroup, open_ws, parse_date, print_json
+from commands.options import AsOfOpt, ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
+
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="Folder to write to [default: the workspace's outputs folder]",
+        show_default=False,
+    ),
+]
+MeetingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--meeting",
+        "-m",
+        metavar="ID",
+        help="The meeting the pack is for, e.g. SG-2021-03 (as of its cut-off)",
+        show_default=False,
+    ),
+]
+
+app = typer.Typer(
+    cls=TrackerGroup,
+    invoke_without_command=True,
+    help="The Steering Group pack: compile it, or list the packs compiled so far.",
+)
+
+
+@app.callback()
+def pack(
+    ctx: typer.Context,
+    meeting: MeetingOpt = None,
+    as_of: AsOfOpt = None,
+    out: OutOpt = None,
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Compile the Steering Group pack workbook for a meeting, and record it.
+
+    With --meeting, the pack is as of the meeting's cut-off (by default the last day
+    of the month before it; set pack.cutoff in objectives.yaml). With --as-of alone,
+    it is as of that date, for the next meeting after it. With neither, it is for the
+    next meeting from today. The file is written whole or not at all, and recorded
+    with its SHA-256: compiling again from unchanged data gives the same file.
+    See docs/packs.md.
+
+    \b
+    Examples:
+      tracker pack --meeting SG-2021-03
+      tracker pack --as-of 2020-12-31 --out packs/
+      tracker pack list
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from tracker.reporting import compile_pack
+
+    with open_ws(workspace, database, by) as ws:
+        plan = ws.plan()
+        result = compile_pack(
+            ws.engine,
+            plan,
+            out_dir=out or ws.settings.outputs,
+            meeting=meeting,
+            as_of=parse_date(as_of, "--as-of"),
+            today=plan.today(),
+            by=ws.settings.user,
+        )
+    if fmt is Format.json:
+        print_json(result.to_json())
+    else:
+        _show(result)
+
+
+@app.command("list")
+def pack_list(
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Every pack and review compiled so far: meeting, as-of date, file and SHA-256.
+
+    \b
+    Examples:
+      tracker pack list
+      tracker pack list --format json
+    """
+    from tracker.reporting import list_packs
+
+    with open_ws(workspace, database) as ws:
+        records = list_packs(ws.engine)
+    if fmt is Format.json:
+        print_json([r.to_json() for r in records])
+        return
+    _show_list(records)
+
+
+def review(
+    as_of: AsOfOpt = None,
+    out: OutOpt = None,
+    fmt: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+    database: DatabaseOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Compile the strategy review workbook and the draft review paper (.docx), and record them.
+
+    The workbook covers the whole strategy: per objective what was delivered, every
+    KPI across all periods, trends year on year, and a sheet of open risks and
+    carry-forward recommendations for the chair to complete. The paper is laid out
+    as a committee report, ready for the chair to edit. By default it is as of the
+    review meeting's cut-off, or today if that has not come yet. See docs/packs.md.
+
+    \b
+    Examples:
+      tracker review
+      tracker review --as-of 2021-03-31 --out review/
+    """
+    from tracker.reporting import compile_review
+
+    with open_ws(workspace, database, by) as ws:
+        plan = ws.plan()
+        result = compile_review(
+            ws.engine,
+            plan,
+            out_dir=out or ws.settings.outputs,
+            as_of=parse_date(as_of, "--as-of"),
+            today=plan.today(),
+            by=ws.settings.user,
+        )
+    if fmt is Format.json:
+        print_json(result.to_json())
+    else:
+        _show(result)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="pack")
+    root.command("review")(review)
+
+
+# --- showing the results ---------------------------------------------------------------------
+
+
+def _show(result: Any) -> None:
+    from rich.text import Text
+
+    from tracker.console import make_console, rag_text
+
+    console = make_console()
+    what = "Pack" if result.kind == "pack" else "Review"
+    meeting = f" for {result.meeting_id}" if result.meeting_id else ""
+    console.print(Text(f"{what}{meeting} as of {result.as_of.isoformat()}: {result.path}"))
+    if result.paper is not None:
+        console.print(Text(f"Review paper: {result.paper}"))
+    console.print(Text(f"SHA-256 {result.sha256} (record {result.record_id})", style="dim"))
+    summary = result.summary
+    if summary is None:
+        return
+    line = Text("Actions: ")
+    for i, (rating, count) in enumerate(summary.counts):
+        line.append(", " if i else "")
+        line.append(f"{count} ")
+        line.append(rag_text(rating))
+    console.print(line)
+    since = (
+        f"{len(summary.changes)} changes since the pack as of {summary.previous_as_of.isoformat()}"
+        if summary.previous_as_of
+        else "no earlier pack recorded"
+    )
+    console.print(Text(f"{len(summary.exceptions)} exceptions; {since}"))
+
+
+def _show_list(records: list[Any]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from tracker.console import make_console
+
+    console = make_console()
+    if not records:
+        console.print("No pack has been compiled yet: run 'tracker pack'.")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("#", "Kind", "Meeting", "As of", "File", "SHA-256", "Compiled"):
+        table.add_column(column, no_wrap=column != "File", overflow="fold")
+    for r in records:
+        table.add_row(
+            str(r.id),
+            r.kind,
+            r.meeting_id or "",
+            r.as_of.isoformat(),
+            r.file_name,
+            r.sha256[:12],
+            r.compiled_at,
+        )
+    console.print(table)

@@ -1,0 +1,184 @@
+"""Sending the cycle's emails: who they come from, what they list, and delivery once.
+
+``send`` hands a built message to ``tracker.delivery.deliver`` with the
+workspace's transport and records nothing itself: the delivery table keeps
+one row per Message-ID, so a dispatch interrupted after its email left is
+recognised when it is done again ("already delivered" counts as done), and
+the outbox never holds a message twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracker.db.models_schedule import Dispatch
+from tracker.errors import TrackerError
+from tracker.plan.schema import Meeting
+from tracker.schedule.cycle import meetings_with_cycles
+from tracker.schedule.dispatch import DispatchRef
+from tracker.schedule.runner import JobContext, JobResult
+
+
+def mail_settings(ctx: JobContext) -> Any:
+    from tracker.mail.config import load_mail_settings
+
+    return load_mail_settings(ctx.settings.workspace)
+
+
+def sender(ctx: JobContext) -> Any:
+    """Who the emails come from: the [mail] settings, else the plan's first administrator."""
+    from tracker.mail.plan import sender as plan_sender
+
+    return plan_sender(ctx.plan, mail_settings(ctx))
+
+
+def meeting_of(ctx: JobContext, meeting_id: str) -> Meeting:
+    for meeting in meetings_with_cycles(ctx.plan):
+        if meeting.id == meeting_id:
+            return meeting
+    raise TrackerError(
+        f"meeting {meeting_id} is no longer in the plan", hint="skip this dispatch"
+    )  # pragma: no cover - sync withdraws such dispatches first
+
+
+def meeting_ref(ctx: JobContext, meeting_id: str) -> Any:
+    from tracker.mail.plan import meeting_ref as ref
+
+    return ref(meeting_of(ctx, meeting_id))
+
+
+def contact(ctx: JobContext, owner_id: str) -> Any:
+    from tracker.mail.plan import contact as plan_contact
+
+    owner = ctx.plan.owner(owner_id)
+    if owner is None:
+        raise TrackerError(f"owner {owner_id} is no longer in the plan", hint="skip this dispatch")
+    return plan_contact(owner)
+
+
+def today(ctx: JobContext) -> Any:
+    return ctx.now.astimezone(ZoneInfo(ctx.plan.plan.timezone)).date()
+
+
+def action_lines(ctx: JobContext, owner_id: str) -> tuple[Any, ...]:
+    """The owner's actions with their rating and latest status, as the emails list them."""
+    from tracker.mail.messages import ActionLine
+    from tracker.status import build_status
+
+    owner = ctx.plan.owner(owner_id)
+    if owner is None:
+        return ()
+    report = build_status(ctx.engine, ctx.plan, as_of=today(ctx))
+    lines = []
+    for objective in report.objectives:
+        for a in objective.actions:
+            if a.owner.lower() != str(owner.email).lower() or a.start > today(ctx):
+                continue
+            lines.append(
+                ActionLine(
+                    id=a.id,
+                    title=a.title,
+                    due=a.due,
+                    rating=a.rag.rating,
+                    status=a.status.replace("_", " "),
+                    progress=a.progress,
+                )
+            )
+    return tuple(lines)
+
+
+def deadline_of(ctx: JobContext, meeting_id: str) -> Any:
+    from tracker.schedule.cycle import meeting_cycle
+
+    steps = meeting_cycle(ctx.plan, meeting_of(ctx, meeting_id))
+    return next(s.day for s in steps if s.kind == "deadline")
+
+
+def send(ctx: JobContext, message: EmailMessage, *, to: str) -> JobResult:
+    """Deliver ``message`` once through the workspace's transport."""
+    from tracker.delivery import deliver, find_delivery, make_transport
+    from tracker.mail.errors import AlreadySentError
+
+    transport = make_transport(mail_settings(ctx), ctx.settings.workspace)
+    message_id = str(message["Message-ID"])
+    note = ""
+    try:
+        delivery = deliver(message, transport=transport, engine=ctx.engine, now=ctx.now)
+    except AlreadySentError:
+        found = find_delivery(ctx.engine, message_id)
+        if found is None or found.state != "delivered":
+            raise
+        delivery, note = found, " (it had already been delivered: not sent again)"
+    where = delivery.location or delivery.transport
+    return JobResult(
+        outputs={
+            "message_ids": [delivery.message_id],
+            "transport": delivery.transport,
+            "delivered_to": where,
+        },
+        summary=f"to {to} via {delivery.transport}: {where}{note}",
+    )
+
+
+# --- the jobs that only email -------------------------------------------------------------
+
+
+def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
+    """Remind an owner whose return has not come in by the deadline; nothing if it has."""
+    from jobs.cycle import has_returned
+    from tracker.mail.build import build_chaser
+    from tracker.mail.messages import Chaser
+
+    if has_returned(ctx, job.meeting_id, job.recipient):
+        return JobResult(skipped="their return is in")
+    owner = contact(ctx, job.recipient)
+    message = build_chaser(
+        Chaser(
+            owner=owner,
+            meeting=meeting_ref(ctx, job.meeting_id),
+            deadline=deadline_of(ctx, job.meeting_id),
+            actions=action_lines(ctx, job.recipient),
+            workbook=_workbook_again(ctx, job),
+            round=job.seq or 1,
+        ),
+        sender=sender(ctx),
+        date=ctx.now,
+        templates=ctx.settings.templates,
+    )
+    return send(ctx, message, to=owner.email)
+
+
+def _workbook_again(ctx: JobContext, job: DispatchRef) -> Any:
+    """The owner's return workbook, attached again to the chaser when it can be found."""
+    from pathlib import Path
+
+    from sqlmodel import Session, col, select
+
+    from tracker.mail.messages import Attachment
+
+    with Session(ctx.engine) as session:
+        row = session.exec(
+            select(Dispatch).where(
+                col(Dispatch.meeting_id) == job.meeting_id,
+                col(Dispatch.kind) == "request",
+                col(Dispatch.recipient) == job.recipient,
+                col(Dispatch.state) == "done",
+            )
+        ).first()
+    for f in (row.outputs.get("files", []) if row else []) or []:
+        path = Path(f["path"]) if isinstance(f, dict) else None
+        if path is not None and path.suffix == ".xlsx" and path.is_file():
+            return Attachment(filename=path.name, data=path.read_bytes())
+    return None
+
+
+def report_to_administrators(ctx: JobContext, rows: Sequence[Dispatch]) -> JobResult:
+    """Tell the plan's administrators which dispatches failed or were missed, and what to do."""
+    from tracker.schedule.alerts import build_alert
+
+    message = build_alert(ctx.plan, rows, now=ctx.now, sender=sender(ctx).address)
+    to = ", ".join(str(a) for a in ctx.plan.distribution.administrators)
+    return send(ctx, message, to=to)

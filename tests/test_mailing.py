@@ -1,0 +1,74 @@
+"""Emails composed from a real workspace: return requests with the issued workbooks, chasers."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from tracker.mail.build import as_bytes
+
+MEETING = "SG-2021-03"
+ON = date(2020, 12, 31)
+NOW = datetime(2020, 12, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def issued(tmp_path: Path):
+    from tracker.demo import synthetic_updates
+    from tracker.progress import record_updates
+    from tracker.returns.issue import issue_returns
+    from tracker.returns.manifest import read_key
+    from tracker.settings import Settings
+    from tracker.workspace import init_workspace, open_workspace
+
+    settings = Settings(workspace=tmp_path / "ws")
+    init_workspace(settings)
+    ws = open_workspace(settings)
+    plan = ws.plan()
+    record_updates(ws.engine, plan, synthetic_updates(plan, as_of=ON))
+    returns = issue_returns(
+        ws.engine, plan, key=read_key(settings.workspace), now=NOW, meeting_id=MEETING
+    )
+    yield ws, returns
+    ws.close()
+
+
+def test_each_owner_gets_a_return_request_with_their_workbook(issued) -> None:
+    import openpyxl
+
+    from tracker.mailing import return_request_emails
+
+    ws, returns = issued
+    messages = return_request_emails(ws, returns, now=NOW, today=ON)
+    assert len(messages) == len(returns) > 3
+    for message, item in zip(messages, returns, strict=True):
+        parsed = message_from_bytes(as_bytes(message), policy=policy.default)
+        assert parsed["To"].addresses[0].addr_spec == str(item.owner.email)
+        (attachment,) = list(parsed.iter_attachments())
+        assert attachment.get_filename() == item.filename
+        assert attachment.get_content() == item.content
+        openpyxl.load_workbook(io.BytesIO(attachment.get_content()))  # a real workbook
+        plain = parsed.get_body(("plain",)).get_content()
+        for action in item.actions:
+            assert action.id in plain
+        html = parsed.get_body(("html",)).get_content()
+        assert 'class="rag"' in html or "bgcolor=" in html
+        assert parsed["From"].addresses[0].addr_spec == "prevent.coordinator@example.org"
+
+
+def test_owners_past_the_deadline_get_a_chaser_and_nobody_else(issued) -> None:
+    from tracker.mailing import chaser_emails
+
+    ws, returns = issued
+    deadline = returns[0].deadline
+    assert deadline is not None
+    assert chaser_emails(ws, meeting_id=MEETING, now=NOW, today=deadline) == []
+    late = chaser_emails(ws, meeting_id=MEETING, now=NOW, today=date(2021, 3, 8))
+    assert sorted(m["To"] for m in late) == sorted(str(r.owner.email) for r in returns)
+    assert all(m["X-Tracker-Kind"] == "chaser" for m in late)
+    second = chaser_emails(ws, meeting_id=MEETING, now=NOW, today=date(2021, 3, 8), round=2)
+    assert {m["Message-ID"] for m in second}.isdisjoint({m["Message-ID"] for m in late})

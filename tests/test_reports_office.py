@@ -1,0 +1,144 @@
+"""The demo pack, review workbook and review paper, opened by a real office suite.
+
+LibreOffice converts each file to PDF (``soffice`` exits 0 even when it fails, so
+the test looks for the PDF), and pdftotext reads back what a reader would see.
+Slow (a few seconds per conversion), so everything is built and converted once per module.
+Locally these tests are skipped without LibreOffice; under CI (CI=true) they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _tools() -> tuple[str, str]:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    pdftotext = shutil.which("pdftotext")
+    if soffice and pdftotext:
+        return soffice, pdftotext
+    if os.environ.get("CI"):
+        pytest.fail("LibreOffice or poppler-utils missing in CI: .ci/run should install them")
+    pytest.skip("LibreOffice (soffice) and pdftotext are not installed")
+
+
+def _convert(soffice: str, files: list[Path], outdir: Path, tmp: Path) -> None:
+    profile = tmp / f"lo-profile-{uuid.uuid4().hex}"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            *map(str, files),
+        ],
+        check=False,
+        capture_output=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def pdf_text(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The text of each demo output's PDF, keyed pack / review / paper."""
+    soffice, pdftotext = _tools()
+    from tracker.demo import DEMO_AS_OF, run_demo
+    from tracker.reporting import compile_pack, compile_review
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    tmp = tmp_path_factory.mktemp("office")
+    folder = tmp / "demo"
+    run_demo(folder)
+    outputs: dict[str, Path] = {}
+    with open_workspace(Settings(workspace=folder)) as ws:
+        plan = ws.plan()
+        compile_pack(
+            ws.engine, plan, out_dir=folder / "outputs", meeting="SG-2020-12", today=DEMO_AS_OF
+        )
+        pack = compile_pack(
+            ws.engine,
+            plan,
+            out_dir=folder / "outputs",
+            meeting="SG-2021-03",
+            as_of=DEMO_AS_OF,
+            today=DEMO_AS_OF,
+        )
+        review = compile_review(
+            ws.engine, plan, out_dir=folder / "outputs", as_of=DEMO_AS_OF, today=DEMO_AS_OF
+        )
+    assert review.paper is not None
+    outputs = {"pack": pack.path, "review": review.path, "paper": review.paper}
+    pdfs = tmp / "pdf"  # never the input folder: soffice refuses that silently
+    pdfs.mkdir()
+    _convert(soffice, list(outputs.values()), pdfs, tmp)
+    text: dict[str, str] = {}
+    for key, source in outputs.items():
+        pdf = pdfs / f"{source.stem}.pdf"
+        assert pdf.exists() and pdf.stat().st_size > 1000, f"LibreOffice did not convert {source}"
+        done = subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        )
+        text[key] = done.stdout
+    return text
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pack_prints_its_sheets_ratings_and_reasons(pdf_text: dict[str, Any]) -> None:
+    text = pdf_text["pack"]
+    flat = _squash(text)
+    for heading in (
+        "Objectives",
+        "Headline KPIs",
+        "Changed since the previous pack",
+        "Latest narrative",
+        "Mitigation",
+        "Suppression",
+        "published tables",
+    ):
+        assert heading in text, heading
+    for word in ("Red", "Amber", "Green", "Complete"):
+        assert word in text
+    assert "overdue and not complete" in flat  # a reason
+    assert "OFFICIAL-SENSITIVE" in text
+    assert "Page 1 of" in text
+    assert "Steering Group pack 9 March 2021" in text  # the footer's title
+    assert "###" not in text
+
+
+def test_review_workbook_prints(pdf_text: dict[str, Any]) -> None:
+    text = pdf_text["review"]
+    for heading in ("Delivered", "Not delivered", "Carry", "Risk if not carried"):
+        assert heading in text, heading
+    assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
+
+
+def test_review_paper_prints_as_a_committee_report(pdf_text: dict[str, Any]) -> None:
+    text = pdf_text["paper"]
+    order = [
+        text.index(h)
+        for h in (
+            "1. Purpose",
+            "2. Recommendations",
+            "3. Background",
+            "4. SO1",
+            "Implications",
+            "Appendices",
+        )
+    ]
+    assert order == sorted(order)
+    assert "Rating: Red" in text or "Rating: Amber" in text
+    assert "Page 1 of" in text and "OFFICIAL-SENSITIVE" in text

@@ -1,0 +1,138 @@
+"""Compiling packs and reviews from a workspace: the period, records, changes, atomic files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tracker import shipped
+from tracker.errors import InvalidValueError, NotFoundError, WorkspaceError
+from tracker.plan.loader import load_plan
+from tracker.plan.pack import PackSettings
+from tracker.progress import UpdateInput, record_updates
+from tracker.reporting import compile_pack, compile_review, list_packs, pack_period
+from tracker.settings import Settings
+from tracker.workspace import open_workspace
+
+COORDINATOR = "prevent.coordinator@example.org"
+TODAY = date(2020, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan(shipped.example_plan()).plan
+
+
+@pytest.mark.parametrize(
+    ("meeting", "as_of", "today", "expected_meeting", "expected_as_of"),
+    [
+        ("SG-2020-12", None, TODAY, "SG-2020-12", date(2020, 11, 30)),
+        ("sg-2020-03", None, TODAY, "SG-2020-03", date(2020, 2, 29)),  # any case; leap year
+        ("SG-2021-03", date(2020, 12, 31), TODAY, "SG-2021-03", date(2020, 12, 31)),
+        (None, date(2020, 7, 15), TODAY, "SG-2020-09", date(2020, 7, 15)),
+        (None, None, date(2020, 12, 1), "SG-2020-12", date(2020, 11, 30)),
+        (None, None, date(2020, 12, 20), "SG-2021-03", date(2020, 12, 20)),  # cut-off not yet
+    ],
+)
+def test_pack_period(plan, meeting, as_of, today, expected_meeting, expected_as_of) -> None:
+    chosen, day = pack_period(plan, meeting=meeting, as_of=as_of, today=today)
+    assert (chosen.id if chosen else None, day) == (expected_meeting, expected_as_of)
+
+
+def test_cutoff_can_count_days_back() -> None:
+    settings = PackSettings(cutoff="days_before", cutoff_days=10)
+    assert settings.cutoff_for(date(2020, 12, 8)) == date(2020, 11, 28)
+    assert PackSettings().cutoff_for(date(2021, 3, 9)) == date(2021, 2, 28)
+
+
+def test_unknown_meeting_and_no_meeting_ahead(plan) -> None:
+    with pytest.raises(NotFoundError, match="SG-2099"):
+        pack_period(plan, meeting="SG-2099", as_of=None, today=TODAY)
+    with pytest.raises(InvalidValueError, match="name one with --meeting"):
+        pack_period(plan, meeting=None, as_of=None, today=date(2021, 4, 1))
+
+
+def _updates() -> list[UpdateInput]:
+    return [
+        UpdateInput(
+            "SO1.1",
+            "in_progress",
+            40,
+            note="Mapping started",
+            on=date(2019, 11, 15),
+            by=COORDINATOR,
+        ),
+        UpdateInput(
+            "SO1.1",
+            "complete",
+            100,
+            note="=cmd|' /C calc'!A0",
+            on=date(2020, 2, 20),
+            by=COORDINATOR,
+        ),
+        UpdateInput(
+            "SO3.1",
+            "in_progress",
+            10,
+            rag="red",
+            note="Behind",
+            on=date(2020, 1, 20),
+            by=COORDINATOR,
+        ),
+    ]
+
+
+def test_packs_are_recorded_reproducible_and_compared(workspace: Path, database_url) -> None:
+    from openpyxl import load_workbook
+
+    url = None if database_url.startswith("sqlite") else database_url
+    out = workspace / "outputs"
+    with open_workspace(Settings(workspace=workspace, database_url=url)) as ws:
+        plan = ws.plan()
+        record_updates(ws.engine, plan, _updates())
+        first = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2019-12", today=TODAY)
+        again = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2019-12", today=TODAY)
+        second = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2020-03", today=TODAY)
+        records = list_packs(ws.engine)
+    assert first.path.name == "pack-SG-2019-12-as-of-2019-11-30.xlsx"
+    assert first.sha256 == again.sha256 and first.inputs_digest == again.inputs_digest
+    assert [(r.id, r.meeting_id, r.as_of, r.sha256) for r in records] == [
+        (first.record_id, "SG-2019-12", date(2019, 11, 30), first.sha256),
+        (again.record_id, "SG-2019-12", date(2019, 11, 30), first.sha256),
+        (second.record_id, "SG-2020-03", date(2020, 2, 29), second.sha256),
+    ]
+    assert sorted(p.name for p in out.iterdir()) == [first.path.name, second.path.name]
+    assert first.summary is not None and first.summary.previous_as_of is None
+    changes = {(c.item, c.kind) for c in second.summary.changes}
+    assert ("SO1.1", "completed") in changes
+    book = load_workbook(second.path)
+    actions = {r[0].value: r for r in book["Actions"].iter_rows(min_row=2)}
+    narrative = actions["SO1.1"][17]
+    assert narrative.value == "=cmd|' /C calc'!A0" and narrative.data_type == "s"
+    assert actions["SO3.1"][11].value == "Red"  # the owner's own rating
+    training = [c.value for r in book["Training"].iter_rows() for c in r if c.value]
+    assert "not yet been protected" in training[1]
+
+
+def test_a_pack_that_cannot_be_written_is_not_recorded(sqlite_cli) -> None:
+    blocker = sqlite_cli.workspace / "blocker"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
+        with pytest.raises(WorkspaceError, match="choose a folder you may write to"):
+            compile_pack(
+                ws.engine, ws.plan(), out_dir=blocker / "out", meeting="SG-2019-12", today=TODAY
+            )
+        assert list_packs(ws.engine) == []
+
+
+def test_review_writes_workbook_and_paper_together(sqlite_cli) -> None:
+    out = sqlite_cli.workspace / "outputs"
+    with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws:
+        result = compile_review(ws.engine, ws.plan(), out_dir=out, today=date(2021, 5, 1))
+        (record,) = list_packs(ws.engine, kind="review")
+    assert result.as_of == date(2021, 3, 31)  # the review meeting's cut-off
+    assert result.path.exists() and result.paper is not None and result.paper.exists()
+    assert record.file_name == result.path.name and record.sha256 == result.sha256
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -1,0 +1,571 @@
+"""Compiling packs and reviews: read the workspace, build the files, write and record them.
+
+This is the stateful shell around the pure builders of ``tracker.reports``
+(which never import the database layer). ``gather_pack`` and
+``gather_review`` turn the database and the plan into plain values
+(``tracker.reports.model``); ``compile_pack`` and ``compile_review`` build the
+bytes, write them atomically (``tracker.reports.writer``) and record each file
+with its SHA-256 and a digest of its inputs in ``pack_record``, in one
+transaction. ``pack_period`` decides which meeting and as-of date a pack is for.
+
+Sources of the values, so that only this module changes when they do:
+ratings from ``tracker.status.build_status``; KPI values (small numbers
+suppressed) from ``tracker.kpi.engine.kpi_histories``; publication tables
+from the disclosure service once it publishes protected tables - until then
+each data set's sheet says its tables are withheld, and no raw count is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from tracker.errors import InvalidValueError, NotFoundError
+from tracker.plan.schema import Meeting, Plan
+from tracker.reports.model import (
+    ACTION_RATINGS,
+    ActionLine,
+    DatasetTables,
+    KpiLine,
+    KpiPoint,
+    ObjectiveLine,
+    PackData,
+    PackSummary,
+    ReviewData,
+    SourceLine,
+)
+
+PACK_TITLE = "Steering Group pack"
+REVIEW_TITLE = "Strategy review"
+WITHHELD = (
+    "The {title} tables are not shown in this pack: they have not yet been protected "
+    "together with everything published before, and tables that are not protected are "
+    "never distributed."
+)
+RULES = (
+    (
+        "actions",
+        "Complete is Complete (blue); cancelled actions are not counted. Past the due date and "
+        "not complete: Red. No update since the start, or on hold: Amber. Progress more than 25 "
+        "points behind the time elapsed, or 10 points behind with 30 days or fewer to go: Amber. "
+        "Otherwise Green. Not yet started: Grey. The owner's own rating counts when it is worse.",
+    ),
+    (
+        "KPIs",
+        "Green on or better than target; Amber within the KPI's tolerance (a percentage of the "
+        "target); Red beyond it; Grey without data; Contextual indicators have no target. "
+        "Direction of travel compares the latest period with the one before and with a year ago.",
+    ),
+    (
+        "objectives",
+        "The worst rating of the objective's actions that can be rated, with the counts beside it.",
+    ),
+)
+
+
+# --- which meeting, as of when ---------------------------------------------------------------
+
+
+def find_meeting(plan: Plan, ident: str) -> Meeting:
+    wanted = ident.strip().casefold()
+    for m in plan.meetings:
+        if m.id.casefold() == wanted:
+            return m
+    raise NotFoundError("meeting", ident, known=[m.id for m in plan.meetings])
+
+
+def pack_period(
+    plan: Plan, *, meeting: str | None, as_of: date | None, today: date
+) -> tuple[Meeting | None, date]:
+    """The meeting a pack is for and its as-of date.
+
+    * ``meeting``: that meeting, as of its cut-off (``pack.cutoff`` in the plan);
+      an explicit ``as_of`` is used instead when given too.
+    * ``as_of`` alone: as of that date, for the next Steering Group meeting after it.
+    * neither: the next Steering Group meeting from today, as of its cut-off, or of
+      today if the cut-off has not come yet.
+    """
+    groups = sorted((m for m in plan.meetings if m.kind == "steering_group"), key=lambda m: m.date)
+    if meeting is not None:
+        chosen = find_meeting(plan, meeting)
+        return chosen, as_of or plan.pack.cutoff_for(chosen.date)
+    if as_of is not None:
+        return next((m for m in groups if m.date > as_of), None), as_of
+    ahead = next((m for m in groups if m.date >= today), None)
+    if ahead is None:
+        raise InvalidValueError(
+            f"no Steering Group meeting in the plan is on or after {today.isoformat()}",
+            hint="name one with --meeting ID, or give --as-of DATE",
+        )
+    return ahead, min(today, plan.pack.cutoff_for(ahead.date))
+
+
+# --- gathering the inputs ----------------------------------------------------------------
+
+
+def _action_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[Any, tuple[ActionLine, ...]]:
+    from tracker.status import build_status
+
+    report = build_status(engine, plan, as_of=as_of)
+    self_rags = _self_ratings(engine, as_of)
+    lines = []
+    for o in report.objectives:
+        for a in o.actions:
+            update = a.last_update
+            lines.append(
+                ActionLine(
+                    id=a.id,
+                    objective_id=o.id,
+                    title=a.title,
+                    owner_role=a.owner_role,
+                    owner_email=a.owner,
+                    start=a.start,
+                    due=a.due,
+                    status=a.status,
+                    progress=a.progress,
+                    rating=a.rag.rating,
+                    reason=a.rag.reason,
+                    computed_rating=a.rag.rating,
+                    self_rating=self_rags.get(a.id),
+                    last_update_on=update.on if update else None,
+                    narrative=update.note if update else None,
+                )
+            )
+    return report, tuple(lines)
+
+
+def _self_ratings(engine: Engine, as_of: date) -> dict[str, str]:
+    """Each action's own rating on its latest update on or before ``as_of``."""
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import ProgressUpdate
+
+    out: dict[str, str] = {}
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ProgressUpdate.action_id, ProgressUpdate.rag)
+            .where(col(ProgressUpdate.on) <= as_of)
+            .order_by(col(ProgressUpdate.on), col(ProgressUpdate.id))
+        ).all()
+    for action_id, rag in rows:
+        if rag:
+            out[action_id] = rag
+        else:
+            out.pop(action_id, None)
+    return out
+
+
+def _objective_lines(report: Any) -> tuple[ObjectiveLine, ...]:
+    out = []
+    for o in report.objectives:
+        rated = [a.rag.rating for a in o.actions if a.status != "cancelled"]
+        out.append(
+            ObjectiveLine(
+                id=o.id,
+                short_title=o.short_title,
+                title=o.title,
+                lead_role=o.lead_role,
+                rating=o.rag.rating,
+                reason=o.rag.reason,
+                counts=tuple((r, rated.count(r)) for r in ACTION_RATINGS),
+            )
+        )
+    return tuple(out)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
+    from tracker.kpi.engine import kpi_histories
+
+    out = []
+    for summary, periods in kpi_histories(engine, plan, as_of=as_of):
+        k = summary.kpi
+        points = tuple(
+            KpiPoint(
+                period=p.period.label,
+                value=None if p.figure.suppressed else _number(p.figure.value),
+                shown_as=(
+                    p.figure.label or "hidden"
+                    if p.figure.suppressed
+                    else (None if p.figure.has_data else "no data")
+                ),
+                target=_number(p.target),
+                rating=p.rating.rating,
+                reason=p.rating.reason,
+            )
+            for p in periods
+        )
+        latest = summary.latest
+        hidden = latest is not None and latest.figure.suppressed
+        out.append(
+            KpiLine(
+                id=k.id,
+                objective_id=k.objective,
+                name=k.name,
+                unit=k.unit,
+                direction=k.direction,
+                frequency=k.frequency,
+                target=k.target,
+                source=summary.source,
+                rating=summary.rating.rating,
+                reason=summary.rating.reason,
+                latest_period=latest.period.label if latest else None,
+                latest_value=None if latest is None or hidden else _number(latest.figure.value),
+                latest_shown_as=(latest.figure.label or "hidden") if latest and hidden else None,
+                travel=summary.previous.direction,
+                year_ago=summary.year_ago.direction,
+                points=points,
+            )
+        )
+    return tuple(out)
+
+
+def _dataset_tables(plan: Plan) -> tuple[DatasetTables, ...]:
+    """Each data set's sheet. Protected publication tables are not wired in yet: withheld."""
+    return tuple(
+        DatasetTables(
+            dataset=d.name,
+            title=d.title,
+            sheet=d.name.replace("_", " ").capitalize()[:31],
+            withheld=WITHHELD.format(title=d.title.lower()),
+        )
+        for d in plan.datasets
+    )
+
+
+def _sources(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, ...]:
+    from sqlalchemy import func
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import DataImport, ProgressUpdate
+
+    out = []
+    with Session(engine) as session:
+        for d in plan.datasets:
+            last = session.exec(
+                select(DataImport)
+                .where(DataImport.dataset == d.name)
+                .order_by(col(DataImport.imported_at).desc(), col(DataImport.id).desc())
+            ).first()
+            if last is None:
+                out.append(SourceLine(d.name, d.title, "never", "No file imported yet."))
+            else:
+                out.append(
+                    SourceLine(
+                        d.name,
+                        d.title,
+                        last.imported_at.date().isoformat(),
+                        f"File {last.filename}, {last.rows} rows.",
+                    )
+                )
+        latest = session.exec(
+            select(func.max(ProgressUpdate.on)).where(col(ProgressUpdate.on) <= as_of)
+        ).one()
+    out.append(
+        SourceLine(
+            "updates",
+            "Owners' progress updates",
+            latest.isoformat() if latest else "never",
+            "The latest update of each action on or before the as-of date.",
+        )
+    )
+    return tuple(out)
+
+
+def _suppression_rule(plan: Plan) -> str:
+    t = plan.plan.suppression_threshold
+    return (
+        f"Counts from 1 to {t - 1} are never shown: KPI values are shown as <{t}, table cells "
+        f"as [c], and further cells are hidden where a small count could be worked out from "
+        "totals (secondary suppression). Zero is shown."
+    )
+
+
+def _previous_pack(engine: Engine, as_of: date) -> Any:
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import PackRecord
+
+    with Session(engine) as session:
+        return session.exec(
+            select(PackRecord)
+            .where(PackRecord.kind == "pack", col(PackRecord.as_of) < as_of)
+            .order_by(col(PackRecord.as_of).desc(), col(PackRecord.id).desc())
+        ).first()
+
+
+def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | None) -> PackData:
+    """Everything the pack for ``meeting`` as of ``as_of`` shows."""
+    from tracker.reports.changes import changes_since
+
+    report, actions = _action_lines(engine, plan, as_of)
+    kpis = _kpi_lines(engine, plan, as_of)
+    previous = _previous_pack(engine, as_of)
+    headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
+    return PackData(
+        title=PACK_TITLE,
+        plan=plan.plan.name,
+        partnership=plan.plan.partnership,
+        marking=plan.pack.marking,
+        as_of=as_of,
+        meeting_id=meeting.id if meeting else None,
+        meeting_title=meeting.title if meeting else None,
+        meeting_date=meeting.date if meeting else None,
+        threshold=plan.plan.suppression_threshold,
+        objectives=_objective_lines(report),
+        actions=actions,
+        kpis=kpis,
+        headline_kpis=headline,
+        datasets=_dataset_tables(plan),
+        changes=changes_since(previous.snapshot, actions) if previous else (),
+        previous_as_of=previous.as_of if previous else None,
+        sources=_sources(engine, plan, as_of),
+        rules=RULES,
+        suppression_rule=_suppression_rule(plan),
+        cancelled=tuple(a.id for a in actions if a.status == "cancelled"),
+    )
+
+
+def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
+    """Everything the review workbook and paper show, over the whole strategy to ``as_of``."""
+    report, actions = _action_lines(engine, plan, as_of)
+    review = next((m for m in plan.meetings if m.kind == "review"), None)
+    return ReviewData(
+        title=REVIEW_TITLE,
+        plan=plan.plan.name,
+        partnership=plan.plan.partnership,
+        marking=plan.pack.marking,
+        as_of=as_of,
+        start=plan.plan.start,
+        end=plan.plan.end,
+        review_date=review.date if review else plan.plan.review,
+        meeting_title=review.title if review else None,
+        report_of=_chair_role(plan),
+        threshold=plan.plan.suppression_threshold,
+        objectives=_objective_lines(report),
+        actions=actions,
+        kpis=_kpi_lines(engine, plan, as_of),
+        datasets=_dataset_tables(plan),
+        sources=_sources(engine, plan, as_of),
+        rules=RULES,
+        suppression_rule=_suppression_rule(plan),
+    )
+
+
+def _chair_role(plan: Plan) -> str:
+    return "Chair of the Steering Group"
+
+
+# --- compiling, writing and recording -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One compiled file and its record."""
+
+    kind: str  # pack | review
+    path: Path
+    sha256: str
+    inputs_digest: str
+    record_id: int
+    as_of: date
+    meeting_id: str | None
+    summary: PackSummary | None = None  # packs only: what an email repeats
+    paper: Path | None = None  # reviews only: the draft paper beside the workbook
+    paper_sha256: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "inputs_digest": self.inputs_digest,
+            "record": self.record_id,
+            "as_of": self.as_of.isoformat(),
+            "meeting": self.meeting_id,
+        }
+        if self.paper is not None:
+            out["paper"] = str(self.paper)
+            out["paper_sha256"] = self.paper_sha256
+        return out
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def pack_file_name(meeting_id: str | None, as_of: date) -> str:
+    return f"pack-{meeting_id + '-' if meeting_id else ''}as-of-{as_of.isoformat()}.xlsx"
+
+
+def compile_pack(
+    engine: Engine,
+    plan: Plan,
+    *,
+    out_dir: Path,
+    meeting: str | None = None,
+    as_of: date | None = None,
+    today: date,
+    by: str | None = None,
+) -> Compiled:
+    """Build the pack, write it atomically under ``out_dir`` and record it."""
+    from tracker.reports.changes import snapshot
+    from tracker.reports.pack import build_pack
+
+    chosen, day = pack_period(plan, meeting=meeting, as_of=as_of, today=today)
+    data = gather_pack(engine, plan, as_of=day, meeting=chosen)
+    body = build_pack(data)
+    path = out_dir / pack_file_name(data.meeting_id, day)
+    record_id = _record(
+        engine,
+        kind="pack",
+        meeting_id=data.meeting_id,
+        as_of=day,
+        files={path: body},
+        digest=data.digest(),
+        snap=snapshot(data.actions),
+        by=by,
+    )
+    return Compiled(
+        "pack", path, _sha(body), data.digest(), record_id, day, data.meeting_id, data.summary()
+    )
+
+
+def compile_review(
+    engine: Engine,
+    plan: Plan,
+    *,
+    out_dir: Path,
+    as_of: date | None = None,
+    today: date,
+    by: str | None = None,
+) -> Compiled:
+    """Build the review workbook and the draft paper, write both atomically and record them."""
+    from tracker.reports.changes import snapshot
+    from tracker.reports.paper import build_paper
+    from tracker.reports.review import build_review
+
+    day = as_of or min(today, plan.pack.cutoff_for(plan.plan.review))
+    data = gather_review(engine, plan, as_of=day)
+    book, paper = build_review(data), build_paper(data)
+    book_path = out_dir / f"review-as-of-{day.isoformat()}.xlsx"
+    paper_path = out_dir / f"review-paper-as-of-{day.isoformat()}.docx"
+    record_id = _record(
+        engine,
+        kind="review",
+        meeting_id=None,
+        as_of=day,
+        files={book_path: book, paper_path: paper},
+        digest=data.digest(),
+        snap=snapshot(data.actions),
+        by=by,
+    )
+    return Compiled(
+        "review",
+        book_path,
+        _sha(book),
+        data.digest(),
+        record_id,
+        day,
+        None,
+        paper=paper_path,
+        paper_sha256=_sha(paper),
+    )
+
+
+def _record(
+    engine: Engine,
+    *,
+    kind: str,
+    meeting_id: str | None,
+    as_of: date,
+    files: dict[Path, bytes],
+    digest: str,
+    snap: dict[str, Any],
+    by: str | None,
+) -> int:
+    """Write the files and record the first, in one transaction: both happen or neither."""
+    from tracker.db.engine import transaction
+    from tracker.db.models import PackRecord, utcnow
+    from tracker.reports.writer import write_files
+
+    (path, body), *_ = files.items()
+    with transaction(engine) as session:
+        row = PackRecord(
+            kind=kind,
+            meeting_id=meeting_id,
+            as_of=as_of,
+            file_name=path.name,
+            sha256=_sha(body),
+            inputs_digest=digest,
+            snapshot=snap,
+            compiled_at=utcnow(),
+            by=by,
+        )
+        session.add(row)
+        session.flush()
+        write_files(files)
+        assert row.id is not None
+        return row.id
+
+
+@dataclass(frozen=True)
+class PackListing:
+    id: int
+    kind: str
+    meeting_id: str | None
+    as_of: date
+    file_name: str
+    sha256: str
+    inputs_digest: str
+    compiled_at: str
+    by: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "meeting": self.meeting_id,
+            "as_of": self.as_of.isoformat(),
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "inputs_digest": self.inputs_digest,
+            "compiled_at": self.compiled_at,
+            "by": self.by,
+        }
+
+
+def list_packs(engine: Engine, *, kind: str | None = None) -> list[PackListing]:
+    """Every recorded pack and review, oldest first."""
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import PackRecord, as_utc
+
+    with Session(engine) as session:
+        query = select(PackRecord).order_by(col(PackRecord.id))
+        if kind is not None:
+            query = query.where(PackRecord.kind == kind)
+        rows = session.exec(query).all()
+    return [
+        PackListing(
+            id=r.id or 0,
+            kind=r.kind,
+            meeting_id=r.meeting_id,
+            as_of=r.as_of,
+            file_name=r.file_name,
+            sha256=r.sha256,
+            inputs_digest=r.inputs_digest,
+            compiled_at=as_utc(r.compiled_at).isoformat(timespec="seconds"),
+            by=r.by,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,203 @@
+"""The draft strategy review paper: a Word document laid out as a council committee report.
+
+``build_paper(ReviewData) -> bytes`` is pure. The layout follows the common
+committee report: a title block (meeting, date, report of, protective
+marking), then numbered sections - 1 Purpose, 2 Recommendations, 3
+Background, one section per objective (its RAG, achievements, shortfalls and
+KPI table), Implications, Appendices - with numbered paragraphs (1.1, 1.2...)
+so members can refer to them. The marking is in the header and, with "Page N
+of M", in the footer. It is a draft: the chair edits it in Word.
+
+python-docx is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from tracker.reports.model import ActionLine, KpiLine, ReviewData, rag_word
+from tracker.reports.xlsx import stable_zip
+
+TO_COMPLETE = "[For the chair to complete.]"
+
+
+def _long(day: Any) -> str:
+    return day.strftime("%d %B %Y").lstrip("0")
+
+
+class _Numbered:
+    """Sections and paragraphs numbered 1, 1.1, 1.2, 2, 2.1..."""
+
+    def __init__(self, doc: Any):
+        self.doc = doc
+        self.section = 0
+        self.paragraph = 0
+
+    def heading(self, text: str) -> None:
+        self.section += 1
+        self.paragraph = 0
+        self.doc.add_heading(f"{self.section}. {text}", level=1)
+
+    def para(self, text: str, *, bold_lead: str | None = None) -> Any:
+        self.paragraph += 1
+        p = self.doc.add_paragraph()
+        p.add_run(f"{self.section}.{self.paragraph}\t")
+        if bold_lead:
+            p.add_run(bold_lead).bold = True
+        p.add_run(text)
+        return p
+
+    def bullets(self, items: list[str]) -> None:
+        for item in items:
+            self.doc.add_paragraph(item, style="List Bullet")
+
+
+def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in when laying out pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, text, separate, shown, end):
+        run._r.append(element)
+
+
+def _header_footer(doc: Any, data: ReviewData) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    section = doc.sections[0]
+    head = section.header.paragraphs[0]
+    head.text = data.marking
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    head.runs[0].bold = True
+    foot = section.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    foot.add_run(f"{data.marking} - {data.title} - draft as of {_long(data.as_of)} - Page ")
+    _field(foot, "PAGE")
+    foot.add_run(" of ")
+    _field(foot, "NUMPAGES")
+
+
+def _kpi_table(doc: Any, kpis: list[KpiLine]) -> None:
+    table = doc.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, text in zip(
+        table.rows[0].cells, ("KPI", "Latest period", "Value", "Target", "RAG"), strict=True
+    ):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    for k in kpis:
+        value = k.latest_shown_as if k.latest_value is None else _num(k.latest_value)
+        target = "no target" if k.target is None else _num(k.target)
+        row = table.add_row().cells
+        texts = (f"{k.id} {k.name}", k.latest_period or "none yet", value or "", target)
+        for cell, text in zip(row, (*texts, rag_word(k.rating)), strict=True):
+            cell.text = text
+
+
+def _num(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _action_item(a: ActionLine) -> str:
+    return f"{a.id} {a.title} ({a.owner_role}): {a.reason}."
+
+
+def build_paper(data: ReviewData) -> bytes:
+    """The draft review paper as .docx bytes."""
+    from docx import Document
+    from docx.shared import Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.name = "Calibri"
+    doc.styles["Normal"].font.size = Pt(11)
+    _header_footer(doc, data)
+
+    doc.add_paragraph(data.partnership).runs[0].bold = True
+    meeting = data.meeting_title or "Steering Group"
+    doc.add_paragraph(f"{meeting}, {_long(data.review_date)}")
+    doc.add_paragraph(f"Report of the {data.report_of}")
+    doc.add_heading(f"Review of the {data.plan}", level=0)
+    doc.add_paragraph(f"Protective marking: {data.marking}. Draft prepared {_long(data.as_of)}.")
+
+    delivered = [a for a in data.actions if a.status == "complete"]
+    open_actions = [a for a in data.actions if a.status not in ("complete", "cancelled")]
+    counted = len([a for a in data.actions if a.status != "cancelled"])
+
+    n = _Numbered(doc)
+    n.heading("Purpose")
+    n.para(
+        f"To review delivery of the {data.plan} over the strategy period "
+        f"{_long(data.start)} to {_long(data.end)}, and to agree what is carried forward."
+    )
+    n.heading("Recommendations")
+    n.para(
+        f"That the Steering Group notes that {len(delivered)} of {counted} actions were "
+        "delivered, and the position of each objective set out in this report."
+    )
+    n.para(
+        f"That the Steering Group agrees which of the {len(open_actions)} actions not "
+        "delivered are carried forward into the next plan (Appendix A)."
+    )
+    n.para(f"That the Steering Group notes the implications in section {len(data.objectives) + 4}.")
+    n.heading("Background")
+    n.para(
+        f"The strategy has {len(data.objectives)} objectives delivered through "
+        f"{len(data.actions)} actions owned across the partnership, and {len(data.kpis)} "
+        "key performance indicators computed from referral and training data."
+    )
+    n.para(
+        "Ratings are computed from owners' updates and the data as described in Appendix B; "
+        f"{data.suppression_rule}"
+    )
+    for o in data.objectives:
+        n.heading(f"{o.id} {o.short_title}")
+        n.para(f"{rag_word(o.rating)} ({o.reason}).", bold_lead="Rating: ")
+        n.para(o.title, bold_lead="Objective: ")
+        mine = [a for a in data.actions if a.objective_id == o.id]
+        done = [a for a in mine if a.status == "complete"]
+        short = [a for a in mine if a.status not in ("complete", "cancelled")]
+        n.para(f"{len(done)} of {len(mine)} actions delivered.", bold_lead="Achievements: ")
+        n.bullets([f"{a.id} {a.title} ({a.owner_role})." for a in done] or ["None yet."])
+        n.para(f"{len(short)} actions not delivered.", bold_lead="Shortfalls: ")
+        n.bullets([_action_item(a) for a in short] or ["None."])
+        kpis = [k for k in data.kpis if k.objective_id == o.id]
+        if kpis:
+            n.para("the latest value of each indicator against its target.", bold_lead="KPIs: ")
+            _kpi_table(doc, kpis)
+    n.heading("Implications")
+    for topic in ("Financial", "Legal", "Equality", "Risk"):
+        n.para(f" {TO_COMPLETE}", bold_lead=f"{topic}:")
+    n.heading("Appendices")
+    n.para("Actions not delivered, for decision on carrying forward.", bold_lead="Appendix A: ")
+    n.bullets([_action_item(a) for a in open_actions] or ["None."])
+    n.para("Sources and method.", bold_lead="Appendix B: ")
+    n.bullets(
+        [f"{s.title}: last import {s.last_import}. {s.detail}" for s in data.sources]
+        + [f"Ratings of {what}: {how}" for what, how in data.rules]
+    )
+
+    moment = datetime(data.as_of.year, data.as_of.month, data.as_of.day)
+    props = doc.core_properties
+    props.title = f"Review of the {data.plan}"
+    props.subject = data.title
+    props.author = props.last_modified_by = "tracker"
+    props.keywords = props.category = data.marking
+    props.created = props.modified = props.last_printed = moment
+    props.revision = 1
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return stable_zip(buffer.getvalue(), as_of=data.as_of)
