@@ -6,8 +6,10 @@ an item is red without asking. The words and the order they are shown in are
 defined here once; plan validation, the console, the renderers, the JSON, and
 later the packs and emails all read them from here.
 
-- ``tracker.rag.actions``: the action rule (dates, progress, the owner's own view);
-- ``tracker.rag.objectives``: an objective rolled up from its actions;
+- ``tracker.rag.actions``: the action rules (``rate_action``: dates, progress against
+  expected, the owner's own view, overrides, the "update overdue" flag);
+- ``tracker.rag.expected``: expected progress, straight or through milestones;
+- ``tracker.rag.objectives``: an objective rolled up from its actions and KPIs (``roll_up``);
 - ``tracker.rag.kpis``: a KPI figure against its target, and direction of travel.
 
 Everything in this package is a pure function of its arguments: no database, no
