@@ -14,7 +14,19 @@ from __future__ import annotations
 
 import typer
 
-from commands import actions, data, db, kpi, outbox, plan, rag, reports, schedule, workspace
+from commands import (
+    actions,
+    data,
+    db,
+    kpi,
+    outbox,
+    plan,
+    rag,
+    reports,
+    returns,
+    schedule,
+    workspace,
+)
 from commands.common import TrackerGroup
 
 HELP = """Track the delivery of a partnership strategy and report on it.
@@ -38,6 +50,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
 app.add_typer(kpi.app, name="kpi")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(returns.app, name="returns")
 app.add_typer(schedule.app, name="schedule")
 reports.register(app)
 app.add_typer(rag.app, name="rag")

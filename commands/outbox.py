@@ -23,6 +23,19 @@ if TYPE_CHECKING:
 
 app = group("The emails in the workspace's outbox: list, show, export.")
 
+# The --send and --resend of the commands that produce something to email (pack, review).
+SendOpt = Annotated[
+    bool,
+    typer.Option(
+        "--send",
+        help="Email it through the configured transport ([mail] in tracker.toml; default: "
+        "the outbox folder). An email already delivered is not sent again",
+    ),
+]
+ResendOpt = Annotated[
+    bool, typer.Option("--resend", help="With --send: send again an email already delivered")
+]
+
 IdArg = Annotated[
     str,
     typer.Argument(
@@ -226,4 +239,4 @@ def send_and_report(ws: Workspace, messages: list[EmailMessage], *, force: bool)
             "send again (emails already delivered are skipped)"
         )
     if outcomes and all(o.already for o in outcomes):
-        fail("nothing sent: every email was delivered before; pass --force to send them again")
+        fail("nothing sent: every email was delivered before; pass --resend to send them again")

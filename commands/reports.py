@@ -9,6 +9,7 @@ import typer
 
 from commands.common import TrackerGroup, open_ws, parse_date, print_json
 from commands.options import AsOfOpt, ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
+from commands.outbox import ResendOpt, SendOpt
 
 OutOpt = Annotated[
     Path | None,
@@ -47,6 +48,8 @@ def pack(
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
     by: ByOpt = None,
+    send: SendOpt = False,
+    resend: ResendOpt = False,
 ) -> None:
     """Compile the Steering Group pack workbook for a meeting, and record it.
 
@@ -61,12 +64,14 @@ def pack(
     Examples:
       tracker pack --meeting SG-2021-03
       tracker pack --as-of 2020-12-31 --out packs/
+      tracker pack --meeting SG-2021-03 --send     # and email it to the Steering Group
       tracker pack list
     """
     if ctx.invoked_subcommand is not None:
         return
     from tracker.reporting import compile_pack
 
+    _check_send(send, resend, fmt)
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         result = compile_pack(
@@ -78,6 +83,12 @@ def pack(
             today=plan.today(),
             by=ws.settings.user,
         )
+        if send:
+            from tracker.mailing import pack_email
+
+            _show(result)
+            _send(ws, pack_email(ws, result, now=_now()), resend)
+            return
     if fmt is Format.json:
         print_json(result.to_json())
     else:
@@ -114,6 +125,8 @@ def review(
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
     by: ByOpt = None,
+    send: SendOpt = False,
+    resend: ResendOpt = False,
 ) -> None:
     """Compile the strategy review workbook and the draft review paper (.docx), and record them.
 
@@ -127,9 +140,11 @@ def review(
     Examples:
       tracker review
       tracker review --as-of 2021-03-31 --out review/
+      tracker review --send                        # and email both files to the chair
     """
     from tracker.reporting import compile_review
 
+    _check_send(send, resend, fmt)
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         result = compile_review(
@@ -140,10 +155,37 @@ def review(
             today=plan.today(),
             by=ws.settings.user,
         )
+        if send:
+            from tracker.mailing import review_email
+
+            _show(result)
+            _send(ws, review_email(ws, result, now=_now()), resend)
+            return
     if fmt is Format.json:
         print_json(result.to_json())
     else:
         _show(result)
+
+
+def _check_send(send: bool, resend: bool, fmt: Format) -> None:
+    from commands.common import fail
+
+    if resend and not send:
+        fail("--resend only goes with --send; see --help")
+    if send and fmt is Format.json:
+        fail("--send reports each email as a line of text: leave out --format json")
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _send(ws: Any, message: Any, resend: bool) -> None:
+    from commands.outbox import send_and_report
+
+    send_and_report(ws, [message], force=resend)
 
 
 def register(root: typer.Typer) -> None:

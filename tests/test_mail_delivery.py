@@ -53,7 +53,7 @@ def test_the_outbox_is_a_maildir_holding_the_exact_bytes(tmp_path: Path) -> None
 def test_the_outbox_never_holds_a_message_twice(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
     deliver(_request(), transport=outbox)
-    with pytest.raises(AlreadySentError, match=r"already in the outbox.*--force"):
+    with pytest.raises(AlreadySentError, match=r"already in the outbox.*--resend"):
         deliver(_request(), transport=outbox)
     assert len(outbox.entries()) == 1
     # a mail client that read it moved it to cur/ with flags: still the same message
@@ -127,7 +127,7 @@ def test_sending_twice_through_sendmail_is_refused_too(engine, tmp_path: Path) -
     transport = Sendmail([str(script), "-i"])
     msg = _request()
     deliver(msg, transport=transport, engine=engine)
-    with pytest.raises(AlreadySentError, match="--force"):
+    with pytest.raises(AlreadySentError, match="--resend"):
         deliver(msg, transport=transport, engine=engine)
     assert log.read_bytes().count(b"Message-ID:") == 1
 

@@ -72,3 +72,54 @@ def test_owners_past_the_deadline_get_a_chaser_and_nobody_else(issued) -> None:
     assert all(m["X-Tracker-Kind"] == "chaser" for m in late)
     second = chaser_emails(ws, meeting_id=MEETING, now=NOW, today=date(2021, 3, 8), round=2)
     assert {m["Message-ID"] for m in second}.isdisjoint({m["Message-ID"] for m in late})
+
+
+def test_the_pack_email_repeats_the_compiled_pack_and_attaches_it(issued) -> None:
+    import re
+
+    from tracker.mail.render import rag_bg, rag_word
+    from tracker.mailing import pack_email
+    from tracker.reporting import compile_pack
+
+    ws, _ = issued
+    compiled = compile_pack(
+        ws.engine, ws.plan(), out_dir=ws.settings.outputs, meeting=MEETING, today=ON
+    )
+    message = message_from_bytes(as_bytes(pack_email(ws, compiled, now=NOW)), policy=policy.default)
+    assert [a.addr_spec for a in message["To"].addresses] == ["prevent.steering.group@example.org"]
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content() == compiled.path.read_bytes()
+    html = message.get_body(("html",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    summary = compiled.summary
+    for o in summary.objectives:
+        assert o.id in html and o.short_title in plain
+        cell = re.search(
+            rf'{o.id}</span>.*?<td class="rag"[^>]*bgcolor="(#\w+)"[^>]*>([\w ]+)</td>', html, re.S
+        )
+        assert cell and cell.group(1) == rag_bg(o.rating) and cell.group(2) == rag_word(o.rating)
+    assert f"EXCEPTIONS ({len(summary.exceptions)})" in plain
+    for k in summary.headline_kpis:
+        assert k.id in plain
+        if k.latest_value is None and k.latest_shown_as:
+            assert k.latest_shown_as in plain  # a hidden figure stays hidden
+    if summary.marking:
+        assert summary.marking in message["Subject"]
+
+
+def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
+    from tracker.mailing import review_email
+    from tracker.reporting import compile_review
+
+    ws, _ = issued
+    compiled = compile_review(ws.engine, ws.plan(), out_dir=ws.settings.outputs, today=ON)
+    message = message_from_bytes(
+        as_bytes(review_email(ws, compiled, now=NOW)), policy=policy.default
+    )
+    assert [a.addr_spec for a in message["To"].addresses] == ["steering.group.chair@example.org"]
+    files = {a.get_filename(): a.get_content() for a in message.iter_attachments()}
+    assert files == {
+        compiled.path.name: compiled.path.read_bytes(),
+        compiled.paper.name: compiled.paper.read_bytes(),
+    }
+    assert message["X-Tracker-Kind"] == "review"

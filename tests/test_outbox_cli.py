@@ -123,7 +123,7 @@ def test_send_and_report_says_what_happened_to_each_email(sqlite_cli, capsys) ->
         assert caught.value.exit_code == 1
         err = capsys.readouterr().err
         assert err.count("skipped: ") == 2
-        assert "error: nothing sent: every email was delivered before" in err
+        assert "error: nothing sent: every email was delivered before; pass --resend" in err
         # a mail command that refuses: reported per email, recorded, exit 1
         script = sqlite_cli.workspace / "refusing-sendmail"
         script.write_text("#!/bin/sh\necho 'recipient address rejected' >&2\nexit 65\n")
@@ -137,3 +137,33 @@ def test_send_and_report_says_what_happened_to_each_email(sqlite_cli, capsys) ->
         assert err.count("\nnot sent: ") + err.startswith("not sent: ") == 2
         assert "recipient address rejected" in err
         assert "error: 2 of 2 email(s) not sent" in err
+
+
+def test_pack_and_review_send_once_to_the_outbox(sqlite_cli) -> None:
+    from email import message_from_bytes, policy
+
+    result = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send")
+    assert result.exit_code == 0, result.output
+    assert "outbox: prevent.steering.group@example.org: " in result.output
+    (entry,) = Outbox(sqlite_cli.workspace / "outbox").entries()
+    message = message_from_bytes(entry.path.read_bytes(), policy=policy.default)
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename().startswith("pack-SG-2020-06")
+
+    again = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send")
+    assert again.exit_code == 1
+    assert "skipped: prevent.steering.group@example.org: " in again.output
+    assert again.output.strip().endswith(
+        "error: nothing sent: every email was delivered before; pass --resend to send them again"
+    )
+    forced = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send", "--resend")
+    assert forced.exit_code == 0, forced.output
+    assert len(Outbox(sqlite_cli.workspace / "outbox").entries()) == 1
+
+    review = sqlite_cli("review", "--as-of", "2021-03-31", "--send")
+    assert review.exit_code == 0, review.output
+    assert "outbox: steering.group.chair@example.org: " in review.output
+    assert len(Outbox(sqlite_cli.workspace / "outbox").entries()) == 2
+
+    wrong = sqlite_cli("review", "--resend")
+    assert wrong.exit_code == 1 and "--resend only goes with --send" in wrong.output

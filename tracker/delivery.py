@@ -175,13 +175,13 @@ def _refuse(row: m.MailDelivery, *, transport: str) -> None:
         raise AlreadySentError(
             f"message {row.message_id} ({row.subject}) was already delivered by "
             f"{row.transport} at {when}",
-            hint="it is not sent twice; pass --force to send it again",
+            hint="it is not sent twice; pass --resend (with --send) to send it again",
         )
     if row.state == SENDING and not (transport == "outbox" and row.transport == "outbox"):
         raise AlreadySentError(
             f"message {row.message_id} was being sent by {row.transport} at {when} and may "
             "have gone",
-            hint="check with the recipients or the mail server's log, then pass --force to "
+            hint="check with the recipients or the mail server's log, then pass --resend to "
             "send it again",
         )
 

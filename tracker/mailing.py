@@ -110,3 +110,124 @@ def chaser_emails(
         )
         messages.append(build_chaser(chaser, sender=who, date=now, templates=ws.settings.templates))
     return messages
+
+
+# --- the pack and the review ---------------------------------------------------------------
+
+
+def _shown(value: float | None, shown_as: str | None, unit: str) -> str:
+    """A KPI figure as the pack publishes it: its public text when hidden, else the value."""
+    from tracker.figures import fmt_value
+
+    if value is None:
+        return shown_as or "no data"
+    return fmt_value(value, unit)
+
+
+def _mail_summary(summary: Any) -> Any:
+    """The email's view of a compiled pack (``tracker.reports.model.PackSummary``).
+
+    Every figure is taken from the pack as published: counts of actions by rating,
+    and each KPI's latest value or its public text (``[c]``) when the pack hides it.
+    """
+    from tracker.figures import fmt_target
+    from tracker.mail.messages import ExceptionItem, KpiHeadline, ObjectiveRow, PackSummary
+
+    objectives = tuple(
+        ObjectiveRow(
+            id=o.id,
+            title=o.short_title,
+            rating=o.rating,
+            counts=tuple((rating, n) for rating, n in o.counts if n),
+        )
+        for o in summary.objectives
+    )
+    exceptions = tuple(
+        ExceptionItem(
+            id=e.item,
+            title=e.title,
+            rating=e.rating,
+            reason=e.reason,
+            owner=e.owner or None,
+            narrative=e.narrative or None,
+            mitigation=e.mitigation or None,
+        )
+        for e in summary.exceptions
+    )
+    trends = {"improved": "up", "worse": "down", "same": "level"}
+    kpis = tuple(
+        KpiHeadline(
+            id=k.id,
+            name=k.name,
+            value=_shown(k.latest_value, k.latest_shown_as, k.unit),
+            rating=k.rating,
+            target=fmt_target(k.target, k.unit, k.direction) if k.target is not None else None,
+            period=k.latest_period,
+            trend=trends.get(k.travel),
+        )
+        for k in summary.headline_kpis
+    )
+    return PackSummary(
+        as_of=summary.as_of,
+        objectives=objectives,
+        exceptions=exceptions,
+        kpis=kpis,
+        note="Figures are as published in the attached pack; [c] marks a figure withheld "
+        "to protect confidentiality.",
+    )
+
+
+def _with_marking(who: Sender, marking: str | None) -> Sender:
+    from dataclasses import replace
+
+    return who if who.marking or not marking else replace(who, marking=marking)
+
+
+def pack_email(ws: Workspace, compiled: Any, *, now: datetime) -> EmailMessage:
+    """The pack email to the Steering Group list, for a compiled pack (``tracker.reporting``)."""
+    from tracker.mail.build import build_pack_email
+    from tracker.mail.messages import MeetingRef as Ref
+    from tracker.mail.messages import PackEmail
+
+    plan = ws.plan()
+    summary = compiled.summary
+    meeting = next((m for m in plan.meetings if m.id == compiled.meeting_id), None)
+    ref = (
+        meeting_ref(meeting)
+        if meeting
+        else Ref(id=f"as-of-{compiled.as_of.isoformat()}", title=summary.title, date=compiled.as_of)
+    )
+    email = PackEmail(
+        recipients=tuple(str(a) for a in plan.distribution.steering_group),
+        meeting=ref,
+        summary=_mail_summary(summary),
+        pack=Attachment(compiled.path.name, compiled.path.read_bytes()),
+    )
+    who = _with_marking(workspace_sender(ws), getattr(summary, "marking", None))
+    return build_pack_email(email, sender=who, date=now, templates=ws.settings.templates)
+
+
+def review_email(ws: Workspace, compiled: Any, *, now: datetime) -> EmailMessage:
+    """The review to the chair, with the review workbook and the draft paper attached."""
+    from tracker.mail.build import build_review_email
+    from tracker.mail.messages import DOCX, ReviewEmail
+
+    plan = ws.plan()
+    meeting = next((m for m in plan.meetings if m.kind == "review"), None)
+    from tracker.mail.messages import MeetingRef as Ref
+
+    ref = (
+        meeting_ref(meeting)
+        if meeting
+        else Ref(id="review", title="Strategy review", date=plan.plan.review)
+    )
+    email = ReviewEmail(
+        recipients=tuple(str(a) for a in plan.distribution.chair),
+        meeting=ref,
+        as_of=compiled.as_of,
+        workbook=Attachment(compiled.path.name, compiled.path.read_bytes()),
+        paper=Attachment(compiled.paper.name, compiled.paper.read_bytes(), DOCX),
+    )
+    marking = getattr(getattr(plan, "pack", None), "marking", None)
+    who = _with_marking(workspace_sender(ws), marking)
+    return build_review_email(email, sender=who, date=now, templates=ws.settings.templates)

@@ -333,6 +333,7 @@ class RagOverride(SQLModel, table=True):
     recorded_at: datetime = _ts(nullable=False)
 
 
-# --- the reporting cycle (tracker/db/models_schedule.py) --------------------------
+# --- the reporting cycle (models_schedule.py) and the release ledger (models_release.py) ---
 
+from tracker.db.models_release import Release, ReleasedCell  # noqa: E402, F401
 from tracker.db.models_schedule import Dispatch  # noqa: E402, F401  (registers the table)

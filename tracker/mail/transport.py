@@ -98,7 +98,7 @@ class Outbox:
         if existing is not None and not force:
             raise AlreadySentError(
                 f"message {message_id} is already in the outbox ({existing})",
-                hint="it is not added twice; pass --force to replace it",
+                hint="it is not added twice; pass --resend (with --send) to replace it",
             )
         try:
             for folder in (self.path, tmp, new, cur):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 
 from tracker.plan.cycle import CycleSettings
 from tracker.plan.pack import PackSettings
+from tracker.plan.publications import Publications
 from tracker.plan.rag_settings import RagSettings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -246,6 +247,7 @@ class Plan(_Model):
     kpis: list[Kpi] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
     pack: PackSettings = Field(default_factory=PackSettings)
+    publications: Publications = Field(default_factory=Publications)
     rag: RagSettings = Field(default_factory=RagSettings)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --

@@ -17,6 +17,7 @@ from typing import Any, get_args
 from tracker.errors import Problem
 from tracker.plan.cycle import check_cycle
 from tracker.plan.loader import LineMap
+from tracker.plan.publications import check_publications
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
 Loc = tuple[str | int, ...]
@@ -183,6 +184,8 @@ def cross_check(
                 )
     with suppress(*_SKIP):
         check_cycle(plan, add)
+    with suppress(*_SKIP):
+        check_publications(plan, add)
     return out
 
 

@@ -1,0 +1,227 @@
+"""Releases: declared publications protected together and over time, checked by the attacker.
+
+Every figure a release shows is turned back into what a reader learns from
+it (``tests/attacker.py``) with the true counts worked out here from the rows
+themselves, and the attacker searches all releases together for a hidden
+count it can fix or narrow below ``<5``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.attacker import Observation, attack
+from tests.test_summary import insert, referral
+from tracker.disclosure import MARKER
+from tracker.disclosure.layout import kpi_cells, table_layouts, universe
+from tracker.disclosure.linear import NULL, Cell
+from tracker.disclosure.model import Publication
+from tracker.plan.loader import load_plan
+from tracker.plan.schema import Plan
+from tracker.release import publish
+
+REPO = Path(__file__).resolve().parent.parent
+PACK_DATES = [
+    date(2019, 12, 10),
+    date(2020, 3, 10),
+    date(2020, 6, 9),
+    date(2020, 9, 8),
+    date(2020, 12, 8),
+    date(2021, 3, 9),
+    date(2021, 4, 20),
+]
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return load_plan(REPO / "objectives.yaml").plan
+
+
+def make_engine_at(tmp_path: Path) -> Any:
+    from tracker.db.engine import make_engine
+    from tracker.db.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    upgrade(engine)
+    return engine
+
+
+def hard_rows(plan: Plan, seed: int, per_quarter: tuple[int, int] = (2, 9)) -> list[dict[str, Any]]:
+    """A few referrals a quarter over two financial years: nearly every cell is small."""
+    rng = random.Random(seed)
+    ds = plan.dataset("referrals")
+    assert ds is not None
+    values = {f.name: [v.value for v in f.values or []] for f in ds.fields if f.values}
+    rows = []
+    day = date(2019, 4, 1)
+    while day < date(2021, 4, 1):
+        for _ in range(rng.randint(*per_quarter)):
+            when = day + timedelta(days=rng.randrange(89))
+            rows.append(
+                referral(
+                    when.isoformat(),
+                    sector=rng.choice(values["sector"]),
+                    gender=rng.choice(["Male", "Male", "Male", "Female", "Not known"]),
+                    district=rng.choice(values["district"]),
+                    concern=rng.choice(values["concern"]),
+                    outcome=rng.choice(values["outcome"]),
+                    age_band=rng.choice([*values["age_band"], None]),
+                )
+            )
+        day += timedelta(days=91)
+        day = day.replace(day=1)
+    return rows
+
+
+def _truth(rows: list[dict[str, Any]], plan: Plan, cell: Cell) -> int:
+    ds = plan.dataset(cell.dataset)
+    assert ds is not None
+    n = 0
+    for r in rows:
+        month = r[ds.period_field][:7]
+        if not cell.first <= month <= cell.last:
+            continue
+        if cell.field:
+            v = r.get(cell.field)
+            if (NULL if v is None else v) not in cell.values:
+                continue
+        n += 1
+    return n
+
+
+def observations(plan: Plan, pub: Publication, rows: list[dict[str, Any]]) -> list[Observation]:
+    """What a reader learns from one publication (referral figures only)."""
+    out = []
+    layouts = {lay.decl.key: lay for lay in table_layouts(plan, pub.as_of)}
+    for table in pub.tables:
+        lay = layouts[table.key]
+        if not lay.dataset.small_number_suppression:
+            continue
+        for spec, row in zip(lay.rows, table.rows, strict=True):
+            assert spec.label == row.label
+            for period, shown in zip((*lay.periods, None), (*row.cells, row.total), strict=True):
+                cell = lay.cell(spec, period)
+                out.append(_obs(cell, shown, _truth(rows, plan, cell), f"{table.key} {row.label}"))
+    for kc in kpi_cells(plan, pub.as_of, plan.kpis):
+        released = pub.kpi(kc.kpi.id, kc.period.label)
+        if released is None:
+            continue
+        cells = [kc.count] if kc.numerator is None else [kc.count, kc.numerator]
+        if kc.numerator is not None and released.hidden:
+            continue  # a hidden percentage says nothing
+        for cell in cells:
+            value = released.value if kc.numerator is None else _truth(rows, plan, cell)
+            shown = None if released.hidden else int(value or 0)
+            label = f"{kc.kpi.id} {kc.period.label}"
+            out.append(_obs(cell, shown, _truth(rows, plan, cell), label))
+    return out
+
+
+def _obs(cell: Cell, shown: int | None, truth: int, label: str) -> Observation:
+    filters = {cell.field: frozenset(cell.values)} if cell.field else {}
+    if shown is not None:
+        assert shown == truth, label
+    return Observation(cell.dataset, filters, cell.first, cell.last, shown, truth, label)
+
+
+def universes(plan: Plan) -> dict[tuple[str, str], tuple[str, ...]]:
+    ds = plan.dataset("referrals")
+    assert ds is not None
+    return {("referrals", f.name): universe(ds, f.name) for f in ds.fields if f.values}
+
+
+def packs(engine: Any, plan: Plan) -> list[Publication]:
+    return [
+        publish(engine, plan, as_of=day, channel="pack", reference=f"pack-{day.isoformat()}")
+        for day in PACK_DATES
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_attacker_finds_nothing_across_a_series_of_packs(
+    tmp_path: Path, plan: Plan, seed: int
+) -> None:
+    engine = make_engine_at(tmp_path)
+    rows = hard_rows(plan, seed)
+    insert(engine, plan, "referrals", rows)
+    pubs = packs(engine, plan)
+    seen = [o for pub in pubs for o in observations(plan, pub, rows)]
+    report = attack(seen, universes(plan), plan.plan.suppression_threshold)
+    assert report.checked > 50  # the guard: many hidden counts were examined
+    assert any(0 < o.truth < 5 for o in seen if o.shown is None)
+    assert report.findings == []
+
+
+def test_the_attacker_finds_a_count_left_exposed(plan: Plan) -> None:
+    # a row of one quarter with its total, one small count hidden and nothing else: exact
+    def o(values: set[str], shown: int | None, truth: int) -> Observation:
+        filters = {"sector": frozenset(values)} if values else {}
+        return Observation("referrals", filters, "2020-04", "2020-06", shown, truth)
+
+    sectors = universes(plan)[("referrals", "sector")]
+    seen = [o({"Schools"}, None, 3), o(set(sectors) - {"Schools"}, 20, 20), o(set(), 23, 23)]
+    report = attack(seen, universes(plan), 5)
+    assert report.checked == 1
+    assert [f.observation.truth for f in report.findings] == [3]
+
+
+def test_compiling_the_same_pack_again_shows_the_same_figures(tmp_path: Path, plan: Plan) -> None:
+    engine = make_engine_at(tmp_path)
+    rows = hard_rows(plan, 3)
+    insert(engine, plan, "referrals", rows)
+    first = publish(engine, plan, as_of=date(2020, 9, 8), channel="pack", reference="SG-2020-09")
+    insert(engine, plan, "referrals", [referral("2020-05-03", sector="Health")])  # a late record
+    again = publish(engine, plan, as_of=date(2020, 9, 8), channel="pack", reference="SG-2020-09")
+    assert again == first
+    assert first.release_id is not None
+    email = publish(engine, plan, as_of=date(2020, 9, 8), channel="email", reference="SG-2020-09")
+    assert email.release_id != first.release_id
+
+
+def test_every_hidden_figure_has_one_marker(tmp_path: Path, plan: Plan) -> None:
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", hard_rows(plan, 4))
+    pub = publish(engine, plan, as_of=date(2021, 4, 20), channel="review", reference="review")
+    shown = {text for t in pub.tables for r in t.rows for text in r.shown_cells(t.missing)}
+    assert MARKER in shown
+    assert not {s for s in shown if s.startswith("<") or s == "*"}
+    assert any(MARKER in note for note in pub.notes)
+    assert any("threshold is 5" in note for note in pub.notes)
+
+
+def test_a_period_with_no_data_is_marked_not_zero(tmp_path: Path, plan: Plan) -> None:
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", [referral("2020-04-10") for _ in range(6)])
+    pub = publish(
+        engine, plan, as_of=date(2020, 12, 8), channel="pack", reference="x", record=False
+    )
+    table = pub.table("referrals-by-sector-group")
+    assert table.column_labels == ("2020/21 Q1", "2020/21 Q2")
+    assert table.missing == (False, True)
+    assert table.row("Total").shown_cells(table.missing) == ("6", "[x]")
+
+
+def test_a_threshold_below_three_needs_an_acknowledgement(tmp_path: Path) -> None:
+    from tracker.errors import TrackerError
+
+    text = (REPO / "objectives.yaml").read_text(encoding="utf-8")
+    low = text.replace("suppression_threshold: 5 ", "suppression_threshold: 2 ")
+    assert low != text
+    path = tmp_path / "objectives.yaml"
+    path.write_text(low, encoding="utf-8")
+    with pytest.raises(TrackerError) as info:
+        load_plan(path)
+    found = str(info.value) + " ".join(str(p) for p in getattr(info.value, "problems", []))
+    assert "low_threshold_acknowledged" in found
+    path.write_text(
+        low.replace(
+            "  kpis: all\n", "  kpis: all\n  low_threshold_acknowledged: counts of events\n"
+        ),
+        encoding="utf-8",
+    )
+    assert load_plan(path).plan.plan.suppression_threshold == 2
