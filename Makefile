@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/reports.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -9,8 +9,10 @@ the outbox never holds a message twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,6 @@ from tracker.db.models_schedule import Dispatch
 from tracker.errors import TrackerError
 from tracker.plan.schema import Meeting
 from tracker.schedule.cycle import meetings_with_cycles
-from tracker.schedule.dispatch import DispatchRef
 from tracker.schedule.runner import JobContext, JobResult
 
 
@@ -97,6 +98,11 @@ def deadline_of(ctx: JobContext, meeting_id: str) -> Any:
     return next(s.day for s in steps if s.kind == "deadline")
 
 
+def file_record(path: Path) -> dict[str, Any]:
+    """A produced file as the dispatch table records it: where it is and its SHA-256."""
+    return {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
 def send(ctx: JobContext, message: EmailMessage, *, to: str) -> JobResult:
     """Deliver ``message`` once through the workspace's transport."""
     from tracker.delivery import deliver, find_delivery, make_transport
@@ -121,58 +127,6 @@ def send(ctx: JobContext, message: EmailMessage, *, to: str) -> JobResult:
         },
         summary=f"to {to} via {delivery.transport}: {where}{note}",
     )
-
-
-# --- the jobs that only email -------------------------------------------------------------
-
-
-def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
-    """Remind an owner whose return has not come in by the deadline; nothing if it has."""
-    from jobs.cycle import has_returned
-    from tracker.mail.build import build_chaser
-    from tracker.mail.messages import Chaser
-
-    if has_returned(ctx, job.meeting_id, job.recipient):
-        return JobResult(skipped="their return is in")
-    owner = contact(ctx, job.recipient)
-    message = build_chaser(
-        Chaser(
-            owner=owner,
-            meeting=meeting_ref(ctx, job.meeting_id),
-            deadline=deadline_of(ctx, job.meeting_id),
-            actions=action_lines(ctx, job.recipient),
-            workbook=_workbook_again(ctx, job),
-            round=job.seq or 1,
-        ),
-        sender=sender(ctx),
-        date=ctx.now,
-        templates=ctx.settings.templates,
-    )
-    return send(ctx, message, to=owner.email)
-
-
-def _workbook_again(ctx: JobContext, job: DispatchRef) -> Any:
-    """The owner's return workbook, attached again to the chaser when it can be found."""
-    from pathlib import Path
-
-    from sqlmodel import Session, col, select
-
-    from tracker.mail.messages import Attachment
-
-    with Session(ctx.engine) as session:
-        row = session.exec(
-            select(Dispatch).where(
-                col(Dispatch.meeting_id) == job.meeting_id,
-                col(Dispatch.kind) == "request",
-                col(Dispatch.recipient) == job.recipient,
-                col(Dispatch.state) == "done",
-            )
-        ).first()
-    for f in (row.outputs.get("files", []) if row else []) or []:
-        path = Path(f["path"]) if isinstance(f, dict) else None
-        if path is not None and path.suffix == ".xlsx" and path.is_file():
-            return Attachment(filename=path.name, data=path.read_bytes())
-    return None
 
 
 def report_to_administrators(ctx: JobContext, rows: Sequence[Dispatch]) -> JobResult:

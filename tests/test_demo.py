@@ -59,18 +59,26 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     lines = out.splitlines()
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/6] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        "[1/7] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/6] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith("[2/7] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
     assert lines[3] == (
-        "[3/6] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+        "[3/7] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
     )
-    assert lines[4].startswith("[4/6] Import them as a plan administrator would: ")
+    assert lines[4].startswith("[4/7] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
-    assert lines[5].startswith("[5/6] Record synthetic values of the manual KPIs: ")
-    assert lines[6].startswith("[6/6] Override one overdue action's rating as an administrator: ")
+    assert lines[5].startswith("[5/7] Record synthetic values of the manual KPIs: ")
+    assert lines[6].startswith("[6/7] Override one overdue action's rating as an administrator: ")
     assert lines[6].endswith(" amber until 2021-01-31")
+    assert lines[7] == (
+        "[7/7] Compile the Steering Group pack and the strategy review: "
+        "the SG-2021-03 pack and the review, in outputs/"
+    )
+    outputs = folder / "outputs"
+    assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The draft review paper: {outputs / 'review-paper-as-of-2020-12-31.docx'}" in lines
     assert any(line.startswith(f"{DEMO_NAME}: KPIs as of 2020-12-31") for line in lines)
     kpi_counts = next(line for line in lines if line.startswith("11 KPIs by RAG: "))
     for rating in ("RED", "AMBER", "GREEN"):

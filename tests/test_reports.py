@@ -250,3 +250,15 @@ def test_review_paper_is_laid_out_as_a_committee_report() -> None:
     assert "OFFICIAL-SENSITIVE" in footer and " PAGE " in footer and " NUMPAGES " in footer
     assert doc.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
     assert doc.core_properties.created.date() == date(2021, 3, 31)
+
+
+def test_the_pack_email_summary_repeats_the_pack() -> None:
+    from tracker.reporting import mail_summary
+
+    summary = mail_summary(pack_data().summary())
+    assert [o.id for o in summary.objectives] == ["SO1", "SO2"]
+    assert summary.objectives[0].counts[0] == ("red", 1)
+    assert [e.id for e in summary.exceptions] == ["SO1.1", "SO2.2", "KPI4.1"]
+    kpi = summary.kpis[0]
+    assert (kpi.value, kpi.target, kpi.trend, kpi.rating) == ("<5", "at least 10", "down", "red")
+    assert "1 to 4" in (summary.note or "")

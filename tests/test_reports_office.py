@@ -53,37 +53,31 @@ def pdf_text(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The text of each demo output's PDF, keyed pack / review / paper."""
     soffice, pdftotext = _tools()
     from tracker.demo import DEMO_AS_OF, run_demo
-    from tracker.reporting import compile_pack, compile_review
+    from tracker.reporting import list_packs
     from tracker.settings import Settings
     from tracker.workspace import open_workspace
 
     tmp = tmp_path_factory.mktemp("office")
     folder = tmp / "demo"
-    run_demo(folder)
-    outputs: dict[str, Path] = {}
+    run_demo(folder)  # writes the packs for the last and the next meeting, and the review
     with open_workspace(Settings(workspace=folder)) as ws:
-        plan = ws.plan()
-        compile_pack(
-            ws.engine, plan, out_dir=folder / "outputs", meeting="SG-2020-12", today=DEMO_AS_OF
-        )
-        pack = compile_pack(
-            ws.engine,
-            plan,
-            out_dir=folder / "outputs",
-            meeting="SG-2021-03",
-            as_of=DEMO_AS_OF,
-            today=DEMO_AS_OF,
-        )
-        review = compile_review(
-            ws.engine, plan, out_dir=folder / "outputs", as_of=DEMO_AS_OF, today=DEMO_AS_OF
-        )
-    assert review.paper is not None
-    outputs = {"pack": pack.path, "review": review.path, "paper": review.paper}
+        records = list_packs(ws.engine)
+    outputs = folder / "outputs"
+    assert [(r.kind, r.meeting_id) for r in records] == [
+        ("pack", "SG-2020-12"),
+        ("pack", "SG-2021-03"),
+        ("review", None),
+    ]
+    sources = {
+        "pack": outputs / records[1].file_name,
+        "review": outputs / records[2].file_name,
+        "paper": outputs / f"review-paper-as-of-{DEMO_AS_OF.isoformat()}.docx",
+    }
     pdfs = tmp / "pdf"  # never the input folder: soffice refuses that silently
     pdfs.mkdir()
-    _convert(soffice, list(outputs.values()), pdfs, tmp)
+    _convert(soffice, list(sources.values()), pdfs, tmp)
     text: dict[str, str] = {}
-    for key, source in outputs.items():
+    for key, source in sources.items():
         pdf = pdfs / f"{source.stem}.pdf"
         assert pdf.exists() and pdf.stat().st_size > 1000, f"LibreOffice did not convert {source}"
         done = subprocess.run(
@@ -116,6 +110,7 @@ def test_pack_prints_its_sheets_ratings_and_reasons(pdf_text: dict[str, Any]) ->
     assert "OFFICIAL-SENSITIVE" in text
     assert "Page 1 of" in text
     assert "Steering Group pack 9 March 2021" in text  # the footer's title
+    assert "Compared with the pack as of 30 November 2020." in text
     assert "###" not in text
 
 

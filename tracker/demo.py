@@ -224,6 +224,29 @@ def step_override(ctx: DemoContext) -> str:
     return f"{stored.action_id} amber until {stored.until.isoformat()}"
 
 
+def step_reports(ctx: DemoContext) -> str:
+    """The pack the group saw at the last meeting, the pack for the next one, and the review.
+
+    The demo's "today" is its as-of date, so the next meeting's pack is compiled as it
+    would be today (as of the demo date, before the meeting's cut-off). Compiling the
+    previous meeting's pack first records it, so the new one shows what changed.
+    """
+    from tracker.reporting import compile_pack, compile_review, previous_meeting
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+        out = ctx.settings.outputs
+        earlier = previous_meeting(plan, ctx.as_of)
+        if earlier is not None:
+            compile_pack(ws.engine, plan, out_dir=out, meeting=earlier.id, today=ctx.as_of)
+        pack = compile_pack(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
+        review = compile_review(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
+    ctx.results["reports"] = [pack.path, review.path, review.paper]
+    meeting = f"the {pack.meeting_id} pack" if pack.meeting_id else "the pack"
+    return f"{meeting} and the review, in {out.name}/"
+
+
 def demo_steps() -> list[DemoStep]:
     """The steps that build the demo, in order. Later issues insert theirs where marked."""
     return [
@@ -233,6 +256,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
         DemoStep("Override one overdue action's rating as an administrator", step_override),
+        DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
     ]
 
 
@@ -283,7 +307,17 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker update SO3.1 -w {ws} --status in_progress --progress 80 "
         '--note "Two more workshops booked" --by prevent.coordinator@example.org',
         f"  tracker plan check -w {ws}",
+        f"  tracker pack list -w {ws}",
+        *_report_paths(ctx),
     ]
+
+
+def _report_paths(ctx: DemoContext) -> list[str]:
+    paths = [p for p in ctx.results.get("reports", []) if p is not None]
+    if not paths:
+        return []
+    names = ("The Steering Group pack:", "The review workbook:", "The draft review paper:")
+    return ["", *(f"{name} {path}" for name, path in zip(names, paths, strict=False))]
 
 
 # --- running it ----------------------------------------------------------------------------------

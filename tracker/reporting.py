@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
@@ -102,6 +102,12 @@ def pack_period(
             hint="name one with --meeting ID, or give --as-of DATE",
         )
     return ahead, min(today, plan.pack.cutoff_for(ahead.date))
+
+
+def previous_meeting(plan: Plan, as_of: date) -> Meeting | None:
+    """The last Steering Group meeting on or before ``as_of``, or None."""
+    held = [m for m in plan.meetings if m.kind == "steering_group" and m.date <= as_of]
+    return max(held, key=lambda m: m.date, default=None)
 
 
 # --- gathering the inputs ----------------------------------------------------------------
@@ -569,3 +575,66 @@ def list_packs(engine: Engine, *, kind: str | None = None) -> list[PackListing]:
         )
         for r in rows
     ]
+
+
+# --- for the pack email ------------------------------------------------------------------------
+
+
+def mail_summary(summary: PackSummary) -> Any:
+    """The pack's summary as the pack email carries it (``tracker.mail.messages.PackSummary``).
+
+    Every figure is the text the pack shows (a hidden one stays ``<5``); nothing is recomputed.
+    """
+    from tracker.figures import fmt_number, fmt_target
+    from tracker.mail import messages as mail
+
+    def direction(k: KpiLine) -> Literal["higher", "lower"]:
+        return "lower" if k.direction == "lower" else "higher"
+
+    def trend(k: KpiLine) -> str | None:
+        if k.travel == "same":
+            return "level"
+        if k.travel not in ("improved", "worse"):
+            return None
+        up = (k.travel == "improved") == (k.direction == "higher")
+        return "up" if up else "down"
+
+    kpis = tuple(
+        mail.KpiHeadline(
+            id=k.id,
+            name=k.name,
+            value=(
+                fmt_number(k.latest_value)
+                if k.latest_value is not None
+                else (k.latest_shown_as or "no data")
+            ),
+            rating=k.rating,
+            target=None if k.target is None else fmt_target(k.target, k.unit, direction(k)),
+            period=k.latest_period,
+            trend=trend(k),
+        )
+        for k in summary.headline_kpis
+    )
+    return mail.PackSummary(
+        as_of=summary.as_of,
+        objectives=tuple(
+            mail.ObjectiveRow(o.id, o.short_title, o.rating, o.counts) for o in summary.objectives
+        ),
+        exceptions=tuple(
+            mail.ExceptionItem(
+                id=e.item,
+                title=e.title,
+                rating=e.rating,
+                reason=e.reason,
+                owner=e.owner,
+                narrative=e.narrative,
+                mitigation=e.mitigation,
+            )
+            for e in summary.exceptions
+        ),
+        kpis=kpis,
+        note=(
+            f"Figures from 1 to {summary.threshold - 1} are hidden (<{summary.threshold} or [c]) "
+            "so that no one can be identified."
+        ),
+    )

@@ -199,6 +199,7 @@ class PackSummary:
     headline_kpis: tuple[KpiLine, ...]
     changes: tuple[Change, ...]
     previous_as_of: date | None
+    threshold: int = 5  # counts from 1 to threshold - 1 are never shown
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ class PackData:
             headline_kpis=self.headline(),
             changes=self.changes,
             previous_as_of=self.previous_as_of,
+            threshold=self.threshold,
         )
 
     def digest(self) -> str:

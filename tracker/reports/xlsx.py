@@ -43,22 +43,42 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
-    """Write one cell; people's text that looks like a formula is kept as text."""
+    """Write one cell; people's text that looks like a formula is kept as text.
+
+    Dates get DATE_FORMAT; ``wrap`` wraps text at the top of the cell. The styles
+    are set once per kind of cell and copied after that: setting them on every
+    cell makes openpyxl look each one up again, which dominates large packs.
+    """
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    formula_like = isinstance(value, str) and looks_like_formula(value)
+    if formula_like:
+        cell.data_type = "s"
+    kind = (wrap, isinstance(value, date), formula_like)
+    if kind != (False, False, False):
+        _styled(ws.parent, cell, kind)
+    return cell
+
+
+def _styled(wb: Any, cell: Any, kind: tuple[bool, bool, bool]) -> None:
+    """Give ``cell`` the style of ``kind`` (wrap, date, quote prefix), cached per workbook."""
+    from copy import copy
+
     from openpyxl.styles import Alignment
 
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = value
-        if looks_like_formula(value):
-            cell.data_type = "s"
+    cache: dict[tuple[bool, bool, bool], Any] = wb.__dict__.setdefault("_tracker_styles", {})
+    style = cache.get(kind)
+    if style is None:
+        wrap, is_date, quoted = kind
+        if wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if is_date:
+            cell.number_format = DATE_FORMAT
+        if quoted:
             cell.quotePrefix = True
+        cache[kind] = copy(cell._style)
     else:
-        cell.value = value
-    if isinstance(value, date):
-        cell.number_format = DATE_FORMAT
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
+        cell._style = copy(style)
 
 
 def header_row(ws: Any, row: int, labels: Sequence[str]) -> None:

@@ -303,9 +303,17 @@ def retry_at(attempts: int, now: datetime, timezone: str) -> datetime | None:
 
 
 def finish_failed(
-    engine: Engine, dispatch_id: int, *, now: datetime, error: str, retry: datetime | None
+    engine: Engine,
+    dispatch_id: int,
+    *,
+    now: datetime,
+    error: str,
+    retry: datetime | None,
+    tell: bool = True,
 ) -> bool:
+    """Record a failure; ``tell``: the administrators are to hear of it (first and last time)."""
     now = utc(now)
+    told: dict[str, Any] = {"reported_at": None} if tell else {}
     return _set(
         engine,
         dispatch_id,
@@ -314,8 +322,8 @@ def finish_failed(
         finished_at=now,
         error=error[:2000],
         next_attempt_at=retry,
-        reported_at=None,
         updated_at=now,
+        **told,
     )
 
 

@@ -180,7 +180,9 @@ def _do_one(
         error = _describe(exc)
         attempts = job.attempts + 1
         again = d.retry_at(attempts, now, tz)
-        d.finish_failed(ctx.engine, job.id, now=now, error=error, retry=again)
+        # Administrators hear of the first failure and of the last (when retries run out).
+        tell = attempts == 1 or again is None
+        d.finish_failed(ctx.engine, job.id, now=now, error=error, retry=again, tell=tell)
         local = again.astimezone(ZoneInfo(tz)) if again else None
         when = f"retry at {local:%Y-%m-%d %H:%M %Z}" if local else "no more retries"
         log.error("dispatch %s %s (%s) failed (attempt %d, %s): %s", job.id, job.key, label,
