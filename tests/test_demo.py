@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker import shipped
-from tracker.demo import DEMO_AS_OF, MARKER, synthetic_updates
+from tracker.demo import DEMO_AS_OF, MARKER, demo_steps, synthetic_updates
 from tracker.plan.loader import load_plan
 from tracker.progress import action_history
 from tracker.settings import Settings
@@ -56,25 +56,37 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     first = demo(str(folder))
     assert first.exit_code == 0, first.output
     out = first.output
+    N = len(demo_steps())
     lines = out.splitlines()
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
-        "[1/7] Create the workspace from the shipped plan: objectives.yaml loaded into tracker.db"
+        f"[1/{N}] Create the workspace from the shipped plan: "
+        "objectives.yaml loaded into tracker.db"
     )
-    assert lines[2].startswith("[2/7] Record synthetic progress updates from action owners: ")
+    assert lines[2].startswith(f"[2/{N}] Record synthetic progress updates from action owners: ")
     assert lines[2].endswith(" up to 2020-12-31")
     assert lines[3] == (
-        "[3/7] Write synthetic referral and training files: data/referrals.csv, data/training.xlsx"
+        f"[3/{N}] Write synthetic referral and training files: "
+        "data/referrals.csv, data/training.xlsx"
     )
-    assert lines[4].startswith("[4/7] Import them as a plan administrator would: ")
+    assert lines[4].startswith(f"[4/{N}] Import them as a plan administrator would: ")
     assert lines[4].endswith(" training rows imported")
-    assert lines[5].startswith("[5/7] Record synthetic values of the manual KPIs: ")
-    assert lines[6].startswith("[6/7] Override one overdue action's rating as an administrator: ")
-    assert lines[6].endswith(" amber until 2021-01-31")
-    assert lines[7] == (
-        "[7/7] Compile the Steering Group pack and the strategy review: "
+    assert lines[5].startswith(f"[5/{N}] Record synthetic values of the manual KPIs: ")
+    assert lines[6].startswith(f"[6/{N}] Issue returns; load some filled in: 8 for SG-2021-03; ")
+    assert " 3 filled in" in lines[6] and "not loaded" not in lines[6]
+    assert lines[7].startswith(f"[7/{N}] Override one overdue action's rating as an administrator")
+    assert lines[7].endswith(" amber until 2021-01-31")
+    assert lines[8] == (
+        f"[8/{N}] Compile the Steering Group pack and the strategy review: "
         "the SG-2021-03 pack and the review, in outputs/"
     )
+    assert lines[9] == (
+        f"[9/{N}] Put the return requests and the pack email in the outbox: "
+        "8 return requests and the pack email in outbox/"
+    )
+    emails = folder / "outbox" / "new"
+    assert f"The emails (a Maildir folder any mail client opens): {emails}" in lines
+    assert any(p.name.startswith("pack.SG-2021-03.") for p in emails.iterdir())
     outputs = folder / "outputs"
     assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
     assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
@@ -104,8 +116,9 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
             owner = plan.owner(action.owner)
             assert owner is not None
             assert u.by == owner.email
-            assert u.source == "demo"
-            assert u.note and u.note.endswith("(synthetic)")
+            assert u.source in ("demo", "spreadsheet")  # spreadsheet: the demo's returns
+            assert u.note and "(synthetic)" in u.note
+            assert (u.return_id is not None) is (u.source == "spreadsheet")
             assert plan.plan.start <= u.on <= DEMO_AS_OF
 
     (folder / "outputs" / "left-over.txt").write_text("from the first run")

@@ -105,6 +105,13 @@ def test_the_pack_email_repeats_the_compiled_pack_and_attaches_it(issued) -> Non
             assert k.latest_shown_as in plain  # a hidden figure stays hidden
     if summary.marking:
         assert summary.marking in message["Subject"]
+    from sqlmodel import Session, select
+
+    from tracker.db.models_release import Release
+
+    with Session(ws.engine) as session:  # the email's figures are a release in the ledger
+        (release,) = session.exec(select(Release).where(Release.channel == "email")).all()
+    assert release.reference == f"pack-email.{MEETING}"
 
 
 def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
@@ -123,3 +130,16 @@ def test_the_review_email_attaches_the_workbook_and_the_paper(issued) -> None:
         compiled.paper.name: compiled.paper.read_bytes(),
     }
     assert message["X-Tracker-Kind"] == "review"
+
+
+def test_the_demo_outbox_holds_the_return_requests_and_the_pack_email(issued) -> None:
+    from tracker.mail.transport import Outbox
+    from tracker.mailing import demo_outbox
+    from tracker.reporting import compile_pack
+
+    ws, returns = issued
+    pack = compile_pack(ws.engine, ws.plan(), out_dir=ws.settings.outputs, as_of=ON, today=ON)
+    line = demo_outbox(ws, issued=returns, pack=pack, today=ON)
+    assert line == f"{len(returns)} return requests and the pack email in outbox/"
+    entries = Outbox(ws.settings.workspace / "outbox").entries()
+    assert len(entries) == len(returns) + 1

@@ -112,8 +112,9 @@ def test_packs_are_recorded_reproducible_and_compared(workspace: Path, database_
     narrative = actions["SO1.1"][17]
     assert narrative.value == "=cmd|' /C calc'!A0" and narrative.data_type == "s"
     assert actions["SO3.1"][11].value == "Red"  # the owner's own rating
-    training = [c.value for r in book["Training"].iter_rows() for c in r if c.value]
-    assert "not yet been protected" in training[1]
+    released = [c.value for n in ("Referrals", "Training") for r in book[n].iter_rows() for c in r]
+    assert "Prevent referrals received" in released  # a declared table, as released
+    assert not [v for v in released if isinstance(v, int | float) and 1 <= v <= 4]
 
 
 def test_a_pack_that_cannot_be_written_is_not_recorded(sqlite_cli) -> None:
@@ -136,3 +137,37 @@ def test_review_writes_workbook_and_paper_together(sqlite_cli) -> None:
     assert result.path.exists() and result.paper is not None and result.paper.exists()
     assert record.file_name == result.path.name and record.sha256 == result.sha256
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_released_tables_read_back_show_no_small_count(sqlite_cli) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from tracker.data.importer import import_file
+    from tracker.data.synthetic import write_synthetic_files
+
+    ws_dir = sqlite_cli.workspace
+    with open_workspace(Settings(workspace=ws_dir)) as ws:
+        plan = ws.plan()
+        files = write_synthetic_files(ws_dir / "data", plan, 7, end=date(2020, 12, 31))
+        for dataset, path in files.items():
+            import_file(ws.engine, plan, dataset, path, by=COORDINATOR, progress=False)
+        first = compile_pack(
+            ws.engine, plan, out_dir=ws_dir / "out", meeting="SG-2020-12", today=TODAY
+        )
+        again = compile_pack(
+            ws.engine, plan, out_dir=ws_dir / "out", meeting="SG-2020-12", today=TODAY
+        )
+    assert first.sha256 == again.sha256  # the same release, figure for figure
+    book = CalamineWorkbook.from_filelike(io.BytesIO(first.path.read_bytes()))
+    cells = [
+        v
+        for n in ("Referrals", "Training")
+        for r in book.get_sheet_by_name(n).to_python()
+        for v in r
+    ]
+    assert "[c]" in cells and "Staff trained by course" in cells
+    assert not [v for v in cells if isinstance(v, int | float) and 1 <= v <= 4]
+    kpis = book.get_sheet_by_name("KPIs").to_python()
+    assert not [r for r in kpis[1:] if r[4] in ("[c]", "<5") and r[3] not in ("", None)]

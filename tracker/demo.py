@@ -193,6 +193,20 @@ def step_manual_kpis(ctx: DemoContext) -> str:
     return f"{stored} values"
 
 
+def step_returns(ctx: DemoContext) -> str:
+    """Returns issued to every owner; three filled in as owners would, loaded (see returns/demo)."""
+    from tracker.returns.demo import demo_returns, summary
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        result = demo_returns(
+            ws.engine, ws.plan(), ctx.directory, as_of=ctx.as_of, by=DEMO_ADMINISTRATOR,
+            seed=ctx.seed,
+        )  # fmt: skip
+    ctx.results["returns"] = result  # the issued workbooks, for the return-request emails
+    return summary(result)
+
+
 def step_override(ctx: DemoContext) -> str:
     """A plan administrator overrides the first overdue action's red for a month, with a reason,
     so the demo shows an override beside the computed rating (docs/rag.md)."""
@@ -243,8 +257,19 @@ def step_reports(ctx: DemoContext) -> str:
         pack = compile_pack(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
         review = compile_review(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
     ctx.results["reports"] = [pack.path, review.path, review.paper]
+    ctx.results["pack"] = pack  # for the pack email
     meeting = f"the {pack.meeting_id} pack" if pack.meeting_id else "the pack"
     return f"{meeting} and the review, in {out.name}/"
+
+
+def step_outbox(ctx: DemoContext) -> str:
+    """The return requests and the pack email, into the demo's outbox (never sent anywhere)."""
+    from tracker.mailing import demo_outbox
+    from tracker.workspace import open_workspace
+
+    issued = (ctx.results.get("returns") or {}).get("issued") or []
+    with open_workspace(ctx.settings) as ws:
+        return demo_outbox(ws, issued=issued, pack=ctx.results.get("pack"), today=ctx.as_of)
 
 
 def demo_steps() -> list[DemoStep]:
@@ -255,8 +280,10 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Write synthetic referral and training files", step_data_files),
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
+        DemoStep("Issue returns; load some filled in", step_returns),
         DemoStep("Override one overdue action's rating as an administrator", step_override),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
+        DemoStep("Put the return requests and the pack email in the outbox", step_outbox),
     ]
 
 
@@ -307,8 +334,13 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker update SO3.1 -w {ws} --status in_progress --progress 80 "
         '--note "Two more workshops booked" --by prevent.coordinator@example.org',
         f"  tracker plan check -w {ws}",
+        f"  tracker returns status -w {ws} --as-of {day}",
+        f"  (return workbooks, blank and filled in: {ws}/outputs/returns/)",
         f"  tracker pack list -w {ws}",
+        f"  tracker outbox list -w {ws}",
+        f"  tracker outbox show pack -w {ws}",
         *_report_paths(ctx),
+        f"The emails (a Maildir folder any mail client opens): {ctx.directory / 'outbox' / 'new'}",
     ]
 
 

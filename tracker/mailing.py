@@ -124,12 +124,24 @@ def _shown(value: float | None, shown_as: str | None, unit: str) -> str:
     return fmt_value(value, unit)
 
 
-def _mail_summary(summary: Any) -> Any:
+def _mail_summary(summary: Any, publication: Any | None = None) -> Any:
     """The email's view of a compiled pack (``tracker.reports.model.PackSummary``).
 
     Every figure is taken from the pack as published: counts of actions by rating,
     and each KPI's latest value or its public text (``[c]``) when the pack hides it.
+    A KPI figure the email's own release (``publication``) hides is hidden here too.
     """
+    from tracker.disclosure.model import MARKER
+
+    def value(k: Any) -> str:
+        if (
+            publication is not None
+            and k.latest_period
+            and publication.kpi_hidden(k.id, k.latest_period)
+        ):
+            return MARKER
+        return _shown(k.latest_value, k.latest_shown_as, k.unit)
+
     from tracker.figures import fmt_target
     from tracker.mail.messages import ExceptionItem, KpiHeadline, ObjectiveRow, PackSummary
 
@@ -159,7 +171,7 @@ def _mail_summary(summary: Any) -> Any:
         KpiHeadline(
             id=k.id,
             name=k.name,
-            value=_shown(k.latest_value, k.latest_shown_as, k.unit),
+            value=value(k),
             rating=k.rating,
             target=fmt_target(k.target, k.unit, k.direction) if k.target is not None else None,
             period=k.latest_period,
@@ -174,6 +186,21 @@ def _mail_summary(summary: Any) -> Any:
         kpis=kpis,
         note="Figures are as published in the attached pack; [c] marks a figure withheld "
         "to protect confidentiality.",
+    )
+
+
+def _publication(ws: Workspace, *, as_of: date, ref: str, recipients: Sequence[str]) -> Any:
+    """The email's release of KPI figures, protected with everything released before and
+    recorded in the release ledger (channel "email"); the same email gives the same release."""
+    from tracker.release import publish
+
+    return publish(
+        ws.engine,
+        ws.plan(),
+        as_of=as_of,
+        channel="email",
+        reference=f"pack-email.{ref}",
+        recipients=list(recipients),
     )
 
 
@@ -197,10 +224,12 @@ def pack_email(ws: Workspace, compiled: Any, *, now: datetime) -> EmailMessage:
         if meeting
         else Ref(id=f"as-of-{compiled.as_of.isoformat()}", title=summary.title, date=compiled.as_of)
     )
+    recipients = tuple(str(a) for a in plan.distribution.steering_group)
+    publication = _publication(ws, as_of=compiled.as_of, ref=ref.id, recipients=recipients)
     email = PackEmail(
-        recipients=tuple(str(a) for a in plan.distribution.steering_group),
+        recipients=recipients,
         meeting=ref,
-        summary=_mail_summary(summary),
+        summary=_mail_summary(summary, publication),
         pack=Attachment(compiled.path.name, compiled.path.read_bytes()),
     )
     who = _with_marking(workspace_sender(ws), getattr(summary, "marking", None))
@@ -231,3 +260,44 @@ def review_email(ws: Workspace, compiled: Any, *, now: datetime) -> EmailMessage
     marking = getattr(getattr(plan, "pack", None), "marking", None)
     who = _with_marking(workspace_sender(ws), marking)
     return build_review_email(email, sender=who, date=now, templates=ws.settings.templates)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+def demo_outbox(ws: Workspace, *, issued: Sequence[Any], pack: Any | None, today: date) -> str:
+    """Put the demo's return requests and pack email in its outbox; a one-line summary.
+
+    The demo always uses the outbox, whatever tracker.toml says: nothing leaves the machine.
+    """
+    from datetime import UTC, time
+
+    from tracker.delivery import send_all
+    from tracker.mail.config import OUTBOX_DIR
+    from tracker.mail.transport import Outbox
+
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    messages = return_request_emails(ws, issued, now=now, today=today) if issued else []
+    if pack is not None and getattr(pack, "summary", None) is not None:
+        messages.append(pack_email(ws, pack, now=now))
+    outbox = Outbox(ws.settings.workspace / OUTBOX_DIR)
+    outcomes = send_all(
+        messages, workspace=ws.settings.workspace, engine=ws.engine, transport=outbox
+    )
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise failed_error(failed)
+    requests = len(messages) - (pack is not None)
+    what = [f"{requests} return requests"] if requests else []
+    if pack is not None:
+        what.append("the pack email")
+    return f"{' and '.join(what) or 'no emails'} in {OUTBOX_DIR}/"
+
+
+def failed_error(failed: Sequence[Any]) -> Exception:
+    from tracker.mail.errors import MailError
+
+    return MailError(
+        f"{len(failed)} demo email(s) could not be put in the outbox ({failed[0].error})",
+        hint="run 'tracker demo' again",
+    )

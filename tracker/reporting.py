@@ -9,10 +9,12 @@ with its SHA-256 and a digest of its inputs in ``pack_record``, in one
 transaction. ``pack_period`` decides which meeting and as-of date a pack is for.
 
 Sources of the values, so that only this module changes when they do:
-ratings from ``tracker.status.build_status``; KPI values (small numbers
-suppressed) from ``tracker.kpi.engine.kpi_histories``; publication tables
-from the disclosure service once it publishes protected tables - until then
-each data set's sheet says its tables are withheld, and no raw count is shown.
+ratings from ``tracker.status.build_status``; KPI values from
+``tracker.kpi.engine.kpi_histories``, with every figure the release hides hidden
+too; publication tables from ``tracker.release.publish`` (declared tables,
+protected together with everything released before, recorded in the release
+ledger). When a release cannot be made safely the data set's sheet says so and
+shows no table.
 """
 
 from __future__ import annotations
@@ -35,17 +37,14 @@ from tracker.reports.model import (
     ObjectiveLine,
     PackData,
     PackSummary,
+    PublishedRow,
+    PublishedTable,
     ReviewData,
     SourceLine,
 )
 
 PACK_TITLE = "Steering Group pack"
 REVIEW_TITLE = "Strategy review"
-WITHHELD = (
-    "The {title} tables are not shown in this pack: they have not yet been protected "
-    "together with everything published before, and tables that are not protected are "
-    "never distributed."
-)
 RULES = (
     (
         "actions",
@@ -233,17 +232,96 @@ def _kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
     return tuple(out)
 
 
-def _dataset_tables(plan: Plan) -> tuple[DatasetTables, ...]:
-    """Each data set's sheet. Protected publication tables are not wired in yet: withheld."""
-    return tuple(
-        DatasetTables(
-            dataset=d.name,
-            title=d.title,
-            sheet=d.name.replace("_", " ").capitalize()[:31],
-            withheld=WITHHELD.format(title=d.title.lower()),
+def _publication(
+    engine: Engine, plan: Plan, *, as_of: date, channel: str, reference: str, recipients: Any
+) -> tuple[Any, str | None]:
+    """The protected, recorded release for this output, or None and why it cannot be made.
+
+    The same channel and reference give the release already recorded, so compiling
+    the same pack again shows the same figures.
+    """
+    from tracker.disclosure import DisclosureError
+    from tracker.release import publish
+
+    try:
+        return (
+            publish(
+                engine,
+                plan,
+                as_of=as_of,
+                channel=channel,  # type: ignore[arg-type]
+                reference=reference,
+                recipients=tuple(recipients),
+            ),
+            None,
         )
-        for d in plan.datasets
-    )
+    except DisclosureError as exc:
+        return None, str(exc)
+
+
+def _dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[DatasetTables, ...]:
+    """Each data set's sheet: its declared tables as released, or a note saying why not."""
+    out = []
+    for d in plan.datasets:
+        sheet = d.name.replace("_", " ").capitalize()[:31]
+        if publication is None:
+            why = problem or "no release could be made"
+            note = (
+                f"The {d.title.lower()} tables are not shown: {why}. Tables that cannot be "
+                "protected are never distributed."
+            )
+            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
+            continue
+        tables = tuple(
+            PublishedTable(
+                key=t.key,
+                dataset=t.dataset,
+                title=t.title,
+                row_label=t.row_label,
+                column_labels=tuple(t.column_labels),
+                rows=tuple(PublishedRow(r.label, tuple(r.cells), r.total) for r in t.rows),
+                notes=tuple(t.notes),
+                missing=tuple(t.missing),
+            )
+            for t in publication.tables
+            if t.dataset == d.name
+        )
+        if not tables:
+            note = "No table of this data set is declared for publication (publications: tables)."
+            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
+        else:
+            out.append(DatasetTables(d.name, d.title, sheet, tables=tables))
+    return tuple(out)
+
+
+def _released_kpis(kpis: tuple[KpiLine, ...], publication: Any) -> tuple[KpiLine, ...]:
+    """KPI figures as the release shows them: a figure it hides is hidden here too."""
+    from dataclasses import replace
+
+    if publication is None:
+        return kpis
+    released = {(c.kpi_id, c.period): c.value for c in publication.kpi_cells}
+    hidden = "hidden to protect small numbers"
+    out = []
+    for k in kpis:
+        points = []
+        for p in k.points:
+            if (k.id, p.period) in released and released[(k.id, p.period)] is None:
+                p = replace(p, value=None, shown_as="[c]", rating="grey", reason=hidden)
+            points.append(p)
+        line = replace(k, points=tuple(points))
+        if k.latest_period and released.get((k.id, k.latest_period), 0) is None:
+            line = replace(
+                line,
+                latest_value=None,
+                latest_shown_as="[c]",
+                rating="grey",
+                reason=hidden,
+                travel="n/a",
+                year_ago="n/a",
+            )
+        out.append(line)
+    return tuple(out)
 
 
 def _sources(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, ...]:
@@ -312,7 +390,16 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
     from tracker.reports.changes import changes_since
 
     report, actions = _action_lines(engine, plan, as_of)
-    kpis = _kpi_lines(engine, plan, as_of)
+    reference = f"pack {meeting.id if meeting else 'without a meeting'} as of {as_of.isoformat()}"
+    publication, problem = _publication(
+        engine,
+        plan,
+        as_of=as_of,
+        channel="pack",
+        reference=reference,
+        recipients=plan.distribution.steering_group,
+    )
+    kpis = _released_kpis(_kpi_lines(engine, plan, as_of), publication)
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
     return PackData(
@@ -329,7 +416,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         actions=actions,
         kpis=kpis,
         headline_kpis=headline,
-        datasets=_dataset_tables(plan),
+        datasets=_dataset_tables(plan, publication, problem),
         changes=changes_since(previous.snapshot, actions) if previous else (),
         previous_as_of=previous.as_of if previous else None,
         sources=_sources(engine, plan, as_of),
@@ -343,6 +430,14 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
     """Everything the review workbook and paper show, over the whole strategy to ``as_of``."""
     report, actions = _action_lines(engine, plan, as_of)
     review = next((m for m in plan.meetings if m.kind == "review"), None)
+    publication, problem = _publication(
+        engine,
+        plan,
+        as_of=as_of,
+        channel="review",
+        reference=f"review as of {as_of.isoformat()}",
+        recipients=plan.distribution.chair,
+    )
     return ReviewData(
         title=REVIEW_TITLE,
         plan=plan.plan.name,
@@ -357,8 +452,8 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         threshold=plan.plan.suppression_threshold,
         objectives=_objective_lines(report),
         actions=actions,
-        kpis=_kpi_lines(engine, plan, as_of),
-        datasets=_dataset_tables(plan),
+        kpis=_released_kpis(_kpi_lines(engine, plan, as_of), publication),
+        datasets=_dataset_tables(plan, publication, problem),
         sources=_sources(engine, plan, as_of),
         rules=RULES,
         suppression_rule=_suppression_rule(plan),

@@ -134,6 +134,7 @@ class PublishedTable:
     column_labels: tuple[str, ...]
     rows: tuple[PublishedRow, ...]
     notes: tuple[str, ...] = ()
+    missing: tuple[bool, ...] = ()  # per column: True when there is no data at all ([x])
 
 
 @dataclass(frozen=True)

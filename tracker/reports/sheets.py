@@ -25,6 +25,7 @@ from tracker.reports.xlsx import (
 )
 
 MARKER = "[c]"  # a suppressed cell, whether primary or secondary
+NO_DATA = "[x]"  # a period with no data at all
 CHART_ROWS = 16  # rows of sheet each chart takes
 KPI_HEADINGS = ("KPI", "Name", "Period", "Value", "Shown as", "Target", "RAG", "Why")
 
@@ -124,8 +125,9 @@ def tables_sheet(
         totals_shown = True
         for r in table.rows:
             put(ws, row, 1, r.label)
-            for col, cell in enumerate(r.cells, 2):
-                put(ws, row, col, MARKER if cell is None else cell)
+            for i, cell in enumerate(r.cells):
+                gap = i < len(table.missing) and table.missing[i]
+                put(ws, row, i + 2, NO_DATA if gap else (MARKER if cell is None else cell))
             put(ws, row, len(r.cells) + 2, MARKER if r.total is None else r.total)
             totals_shown = totals_shown and r.total is not None
             row += 1

@@ -131,7 +131,7 @@ def build_workbook(manifest: Manifest, text: SheetText, key: bytes) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = border
         ws.column_dimensions[column.letter].width = column.width
-    ws.row_dimensions[L.HEADER_ROW].height = 30
+    ws.row_dimensions[L.HEADER_ROW].height = 45
 
     for action in manifest.actions:
         r = action.row
