@@ -143,3 +143,26 @@ def test_the_demo_outbox_holds_the_return_requests_and_the_pack_email(issued) ->
     assert line == f"{len(returns)} return requests and the pack email in outbox/"
     entries = Outbox(ws.settings.workspace / "outbox").entries()
     assert len(entries) == len(returns) + 1
+
+
+def test_the_scheduler_s_alert_is_rendered_from_the_templates() -> None:
+    from types import SimpleNamespace
+
+    from tracker import shipped
+    from tracker.plan.loader import load_plan
+    from tracker.schedule.alerts import build_alert
+
+    plan = load_plan(shipped.example_plan()).plan
+    row = SimpleNamespace(
+        id=7, kind="pack", recipient=None, meeting_id="SG-2021-03", due_at=NOW, state="failed",
+        attempts=3, next_attempt_at=None, error="the mail server could not take it", note=None,
+    )  # fmt: skip
+    message = message_from_bytes(as_bytes(build_alert(plan, [row], now=NOW)), policy=policy.default)
+    assert message["X-Tracker-Kind"] == "alert"
+    assert [a.addr_spec for a in message["To"].addresses] == [
+        str(a) for a in plan.distribution.administrators
+    ]
+    plain = message.get_body(("plain",)).get_content()
+    assert "#7" in plain and "FAILED after 3 attempt(s)" in plain and "What to do:" in plain
+    assert "tracker schedule retry ID" in message.get_body(("html",)).get_content()
+    assert build_alert(plan, [row], now=NOW)["Message-ID"] == message["Message-ID"]

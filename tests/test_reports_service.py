@@ -171,3 +171,53 @@ def test_released_tables_read_back_show_no_small_count(sqlite_cli) -> None:
     assert not [v for v in cells if isinstance(v, int | float) and 1 <= v <= 4]
     kpis = book.get_sheet_by_name("KPIs").to_python()
     assert not [r for r in kpis[1:] if r[4] in ("[c]", "<5") and r[3] not in ("", None)]
+
+
+def test_an_action_line_shows_the_engines_override_and_flags() -> None:
+    from types import SimpleNamespace as NS
+
+    from tracker.reporting import action_line
+
+    rating = NS(
+        rating="green",
+        reason="overridden: agreed at the Steering Group",
+        computed=NS(rating="red", reason="due 31 Mar 2020, not complete"),
+        self_rag="amber",
+        override=NS(rating="green", reason="=agreed at SG", until=date(2021, 1, 31)),
+        flags=(NS(flag="update_overdue", reason="no update since 2020-11-20"),),
+    )
+    action = NS(
+        id="SO1.1",
+        title="Map",
+        owner_role="Coordinator",
+        owner="c@example.org",
+        start=date(2019, 10, 1),
+        due=date(2020, 3, 31),
+        status="in_progress",
+        progress=40,
+        rag=rating,
+        last_update=NS(on=date(2020, 11, 1), note="Going"),
+    )
+    line = action_line("SO1", action)
+    assert (line.rating, line.computed_rating, line.self_rating) == ("green", "red", "amber")
+    assert (line.override_rating, line.override_reason) == ("green", "=agreed at SG")
+    assert line.override_until == date(2021, 1, 31) and line.update_overdue
+    plain = action_line("SO1", NS(**{**action.__dict__, "rag": NS(rating="red", reason="late")}))
+    assert plain.computed_rating == "red" and plain.override_rating is None
+    assert not plain.update_overdue
+
+
+def test_pack_settings_are_checked_at_their_line(tmp_path: Path) -> None:
+    from tracker.plan.loader import check_plan
+
+    text = shipped.example_plan().read_text(encoding="utf-8")
+    text = text.replace("  headline_kpis: [KPI3.1,", "  headline_kpis: [KPI9.9,", 1)
+    text = text.replace("  cutoff: end_of_previous_month", "  cutoff: fortnightly", 1)
+    path = tmp_path / "objectives.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = {p.line: p.message for p in check_plan(path)}
+    lines = text.splitlines()
+    headline = next(i for i, t in enumerate(lines, 1) if "headline_kpis: [KPI9.9" in t)
+    cutoff = next(i for i, t in enumerate(lines, 1) if "cutoff: fortnightly" in t)
+    assert problems[headline].startswith("headline KPI 'KPI9.9' is not in the plan; use one of")
+    assert "end_of_previous_month" in problems[cutoff]

@@ -438,3 +438,61 @@ def test_issue_and_load_on_each_database(tmp_path: Path, database_url: str) -> N
         report = return_status(w.engine, w.plan(), today=ON)
         mine_now = next(o for o in report.owners if o.owner_email == OWNER)
         assert mine_now.return_id == again.return_id and mine_now.state == "outstanding"
+
+
+# --- the pure parts ---------------------------------------------------------------------------
+
+
+def test_plan_text_that_looks_like_a_formula_is_written_as_text() -> None:
+    import io
+    from datetime import date
+
+    from tracker.returns.manifest import Manifest, ManifestAction
+    from tracker.returns.workbook import SheetText, build_workbook
+
+    cells = {"A": "SO1.1", "B": '=HYPERLINK("http://example.org")', "C": "2021-03-31"}
+    manifest = Manifest(
+        return_id="M.o.1", owner_id="o", owner_email="o@example.org", meeting_id="M",
+        issued_at=NOW, deadline=None, sheet=L.RETURN_SHEET,
+        actions=(ManifestAction(id="SO1.1", row=L.FIRST_ROW, version=0, cells=cells),),
+    )  # fmt: skip
+    text = SheetText("+Role", "@Org", "Group", date(2021, 3, 9), "Plan")
+    book = openpyxl.load_workbook(io.BytesIO(build_workbook(manifest, text, b"k" * 32)))
+    title = book[L.RETURN_SHEET][f"B{L.FIRST_ROW}"]
+    assert title.data_type == "s" and title.value == cells["B"]
+
+
+def test_locked_cells_compare_equal_across_what_excel_and_libreoffice_write() -> None:
+    from datetime import datetime
+
+    from tracker.returns.reader import _same
+
+    assert _same("2021-03-31", datetime(2021, 3, 31))
+    assert _same("2021-03-31", 44286)  # a date whose format was lost: its serial number
+    assert _same(40, 40.0)
+    assert _same(None, "") and _same(None, None) and _same("", None)
+    assert not _same("2021-03-31", "2021-04-01")
+    assert not _same("A title", "A title changed")
+
+
+def test_another_owners_manifest_pasted_into_a_workbook_is_refused(opened: Opened) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    donor = openpyxl.load_workbook(return_file(opened.path, "community-safety"))
+    path = fill(mine(opened), FILLED)
+    book = openpyxl.load_workbook(path)
+    for n in range(2, 10):  # the other owner's manifest, in the sheet and the properties
+        book[L.MANIFEST_SHEET].cell(row=2, column=n).value = (
+            donor[L.MANIFEST_SHEET].cell(row=2, column=n).value
+        )
+    book[L.MANIFEST_SHEET]["B3"] = donor[L.MANIFEST_SHEET]["B3"].value
+    props = book.custom_doc_props
+    for prop in list(props.props):
+        props.props.remove(prop)
+    for prop in donor.custom_doc_props.props:
+        props.append(StringProperty(name=prop.name, value=prop.value))
+    book.save(path)
+    before = opened.count_updates()
+    [load] = opened.load(path, by=OTHER)
+    assert load.state == "refused" and load.reason.startswith("tampered: cell ")
+    assert opened.count_updates() == before

@@ -444,7 +444,9 @@ def render_history(
         table.add_row(
             r.on.isoformat(),
             state,
-            Text.assemble(r.by, ("\n" + r.source, "dim")),
+            Text.assemble(
+                r.by, ("\n" + r.source + (f" {r.return_id}" if r.return_id else ""), "dim")
+            ),
             Text(r.note or ""),
             f"{r.recorded_at:%Y-%m-%d}\n{r.recorded_at:%H:%M} UTC",
         )

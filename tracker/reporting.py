@@ -120,27 +120,42 @@ def _action_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[Any, tuple[A
     lines = []
     for o in report.objectives:
         for a in o.actions:
-            update = a.last_update
-            lines.append(
-                ActionLine(
-                    id=a.id,
-                    objective_id=o.id,
-                    title=a.title,
-                    owner_role=a.owner_role,
-                    owner_email=a.owner,
-                    start=a.start,
-                    due=a.due,
-                    status=a.status,
-                    progress=a.progress,
-                    rating=a.rag.rating,
-                    reason=a.rag.reason,
-                    computed_rating=a.rag.rating,
-                    self_rating=self_rags.get(a.id),
-                    last_update_on=update.on if update else None,
-                    narrative=update.note if update else None,
-                )
-            )
+            lines.append(action_line(o.id, a, self_rags.get(a.id)))
     return report, tuple(lines)
+
+
+def action_line(objective_id: str, a: Any, self_rating: str | None = None) -> ActionLine:
+    """One action of the status report as the pack shows it.
+
+    The action engine's rating carries what was computed, the owner's view, the
+    override in force and flags such as "update overdue"; a plain rating has none.
+    """
+    update = a.last_update
+    rag = a.rag
+    computed = getattr(rag, "computed", None) or rag
+    override = getattr(rag, "override", None)
+    flags = getattr(rag, "flags", ())
+    return ActionLine(
+        id=a.id,
+        objective_id=objective_id,
+        title=a.title,
+        owner_role=a.owner_role,
+        owner_email=a.owner,
+        start=a.start,
+        due=a.due,
+        status=a.status,
+        progress=a.progress,
+        rating=rag.rating,
+        reason=rag.reason,
+        computed_rating=computed.rating,
+        self_rating=getattr(rag, "self_rag", None) or self_rating,
+        override_rating=override.rating if override else None,
+        override_reason=override.reason if override else None,
+        override_until=override.until if override else None,
+        update_overdue=any(f.flag == "update_overdue" for f in flags),
+        last_update_on=update.on if update else None,
+        narrative=update.note if update else None,
+    )
 
 
 def _self_ratings(engine: Engine, as_of: date) -> dict[str, str]:

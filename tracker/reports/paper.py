@@ -91,9 +91,15 @@ def _header_footer(doc: Any, data: ReviewData) -> None:
     _field(foot, "NUMPAGES")
 
 
+_KPI_WIDTHS_CM = (7.0, 2.6, 2.2, 2.6, 2.0)
+
+
 def _kpi_table(doc: Any, kpis: list[KpiLine]) -> None:
+    from docx.shared import Cm
+
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(
         table.rows[0].cells, ("KPI", "Latest period", "Value", "Target", "RAG"), strict=True
     ):
@@ -106,6 +112,9 @@ def _kpi_table(doc: Any, kpis: list[KpiLine]) -> None:
         texts = (f"{k.id} {k.name}", k.latest_period or "none yet", value or "", target)
         for cell, text in zip(row, (*texts, rag_word(k.rating)), strict=True):
             cell.text = text
+    for r in table.rows:
+        for cell, width in zip(r.cells, _KPI_WIDTHS_CM, strict=True):
+            cell.width = Cm(width)
 
 
 def _num(value: float) -> str:

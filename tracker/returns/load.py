@@ -306,6 +306,8 @@ def apply_return(
         _settle(again, force)
         if again.state != READY or row is None:
             return again  # something moved since the preview: nothing written
+        owner = plan.owner(row.owner_id)  # the owner's address as the plan now gives it
+        owner_email = str(owner.email).lower() if owner else row.owner_email
         updates = [
             UpdateInput(
                 action_id=c.action_id,
@@ -314,7 +316,7 @@ def apply_return(
                 rag=c.after.rag,
                 note=c.after.note,
                 on=on,
-                by=row.owner_email,
+                by=owner_email,
                 source="spreadsheet",
                 return_id=row.id,
             )

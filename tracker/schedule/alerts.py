@@ -13,14 +13,11 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracker.plan.schema import Plan
 from tracker.schedule.cycle import KIND_LABELS
-
-SENDER_DOMAIN = "tracker.invalid"  # Message-IDs only; never an address anyone writes to
 
 
 def _line(row: Any, tz: ZoneInfo) -> str:
@@ -39,32 +36,36 @@ def _line(row: Any, tz: ZoneInfo) -> str:
 def build_alert(
     plan: Plan, rows: Sequence[Any], *, now: datetime, sender: str | None = None
 ) -> EmailMessage:
-    """One email to the administrators listing ``rows`` (dispatch rows failed or missed)."""
+    """One email to the administrators listing ``rows`` (dispatch rows failed or missed).
+
+    Rendered from the ``alert`` email templates like every other email (plain and HTML
+    parts, addresses and headers checked); its identity is the rows' ids and states.
+    """
+    from tracker.mail.build import build_alert_email
+    from tracker.mail.messages import AlertEmail, Sender
+
     tz = ZoneInfo(plan.plan.timezone)
     failed = sum(1 for r in rows if r.state == "failed")
     missed = sum(1 for r in rows if r.state == "missed")
     parts = [f"{failed} failed" if failed else "", f"{missed} missed" if missed else ""]
     summary = " and ".join(p for p in parts if p) or "nothing"
-    message = EmailMessage()
-    message["Subject"] = f"{plan.plan.name}: {summary} scheduled dispatches need attention"
-    message["From"] = sender or str(plan.distribution.administrators[0])
-    message["To"] = ", ".join(str(a) for a in plan.distribution.administrators)
-    message["Date"] = format_datetime(now.astimezone(tz))
     fingerprint = ",".join(f"{r.id}:{r.state}:{r.attempts}" for r in rows)
-    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
-    message["Message-ID"] = f"<alert.{digest}@{SENDER_DOMAIN}>"
-    message["X-Tracker-Kind"] = "alert"
-    body = [
-        "The tracker's scheduler could not do the following, or did not do it in time:",
-        "",
-        *(_line(r, tz) for r in rows),
-        "",
-        "What to do:",
-        "- a failed dispatch is retried by itself unless it says otherwise; see its error with",
-        "  'tracker schedule show --meeting MEETING';",
-        "- once the cause is fixed, 'tracker schedule retry ID' tries again at the next pass;",
-        "- 'tracker schedule skip ID' drops one that is no longer needed.",
-        "See docs/scheduler.md.",
-    ]
-    message.set_content("\n".join(body) + "\n")
-    return message
+    alert = AlertEmail(
+        recipients=tuple(str(a) for a in plan.distribution.administrators),
+        title=f"{plan.plan.name}: {summary} scheduled dispatches need attention",
+        intro="The tracker's scheduler could not do the following, or did not do it in time:",
+        items=tuple(_line(r, tz).removeprefix("- ") for r in rows),
+        advice=(
+            "A failed dispatch is retried by itself unless it says otherwise; see its error "
+            "with 'tracker schedule show --meeting MEETING'.",
+            "Once the cause is fixed, 'tracker schedule retry ID' tries again at the next pass.",
+            "'tracker schedule skip ID' drops one that is no longer needed.",
+            "See docs/scheduler.md.",
+        ),
+        fingerprint=hashlib.sha256(fingerprint.encode()).hexdigest(),
+    )
+    who = Sender(
+        address=sender or str(plan.distribution.administrators[0]),
+        partnership=plan.plan.partnership,
+    )
+    return build_alert_email(alert, sender=who, date=now.astimezone(tz))
