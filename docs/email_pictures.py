@@ -1,9 +1,11 @@
 """Draw docs/email-*.png: each email's HTML part as a mail client would show it.
 
-Run from the checkout: ``.venv/bin/python docs/email_pictures.py``. It builds
-the four emails from the shipped plan with illustrative ratings and figures
-(no data is read), writes each HTML part to a temporary folder and takes a
-screenshot with headless Chromium. The pictures are documentation, not tests.
+Run from the checkout: ``.venv/bin/python docs/email_pictures.py [DEMO_DIR]``.
+It builds the four emails from the shipped plan with illustrative ratings and
+figures, writes each HTML part to a temporary folder and takes a screenshot
+with headless Chromium. Given a demo workspace (``tracker demo DEMO_DIR``), the
+pack email and a return request are taken from its outbox instead, exactly as
+the demo built them. The pictures are documentation, not tests.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from tracker.mail.messages import (  # noqa: E402
 from tracker.mail.plan import contact, meeting_ref, sender  # noqa: E402
 from tracker.plan.loader import load_plan  # noqa: E402
 
-HEIGHTS = {"return-request": 1120, "chaser": 900, "pack": 1130, "review": 830}
+HEIGHTS = {"return-request": 1020, "chaser": 900, "pack": 1620, "review": 830}
 
 
 def emails() -> dict[str, bytes]:
@@ -147,12 +149,30 @@ def emails() -> dict[str, bytes]:
     return out
 
 
+def from_outbox(demo: Path) -> dict[str, bytes]:
+    """The HTML of the demo's pack email and of its first return request."""
+    from tracker.mail.transport import Outbox
+
+    outbox = Outbox(demo / "outbox")
+    found: dict[str, bytes] = {}
+    for entry in outbox.entries():
+        msg = outbox.read(entry)
+        name = {"pack": "pack", "return_request": "return-request"}.get(msg["X-Tracker-Kind"])
+        html = msg.get_body(("html",))
+        if name and name not in found and html is not None:
+            found[name] = html.get_content().encode("utf-8")
+    return found
+
+
 def main() -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         sys.exit("chromium is not installed (apt-get install chromium)")
+    pages = emails()
+    if len(sys.argv) > 1:
+        pages.update(from_outbox(Path(sys.argv[1])))
     with tempfile.TemporaryDirectory() as tmp:
-        for name, html in emails().items():
+        for name, html in pages.items():
             page = Path(tmp) / f"{name}.html"
             page.write_bytes(html)
             target = REPO / "docs" / f"email-{name}.png"

@@ -32,8 +32,12 @@ STATUS_WORDS = {
 
 
 def workspace_sender(ws: Workspace) -> Sender:
-    """Who the workspace's emails come from: [mail] settings, else the plan's administrator."""
-    return sender(ws.plan(), load_mail_settings(ws.settings.workspace))
+    """Who the workspace's emails come from: [mail] settings, else the plan's administrator.
+
+    The protective marking is the [mail] one, else the plan's (``pack.marking``)."""
+    plan = ws.plan()
+    who = sender(plan, load_mail_settings(ws.settings.workspace))
+    return _with_marking(who, getattr(getattr(plan, "pack", None), "marking", None))
 
 
 def _action_lines(ws: Workspace, action_ids: Sequence[str], today: date) -> tuple[ActionLine, ...]:

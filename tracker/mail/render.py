@@ -74,7 +74,12 @@ def wrap(text: str | None, width: int = 72, indent: str = "") -> str:
     lines = []
     for para in str(text).splitlines() or [""]:
         lines += textwrap.wrap(
-            para, width, initial_indent=indent, subsequent_indent=indent, break_long_words=True
+            para,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=True,
+            break_on_hyphens=False,  # file names and dates stay whole
         ) or [indent.rstrip()]
     return "\n".join(lines)
 

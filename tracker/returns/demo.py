@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
+from tracker.errors import TrackerError
 from tracker.returns import layout as L
 
 FILLED_OWNERS = 3
@@ -75,8 +76,11 @@ def demo_returns(
         to_load.append(target)
     resaved = None
     if to_load and find_soffice() is not None:
-        resaved = resave([to_load[0]], folder / "re-saved-by-libreoffice")[0]
-        to_load[0] = resaved
+        try:
+            resaved = resave([to_load[0]], folder / "re-saved-by-libreoffice")[0]
+            to_load[0] = resaved
+        except TrackerError:  # LibreOffice installed but not working: load the file as typed
+            resaved = None
     outcomes = load_returns(engine, plan, key, to_load, by=by, on=as_of)
     return {
         "meeting": meeting,
