@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/disclosure.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -4,10 +4,17 @@ Builds a workspace with 100,000 synthetic referrals and 50,000 training rows
 over ten financial years, then times, each in a fresh process so that peak
 memory is the step's own:
 
+* the floors: the same rows parsed with the csv module (or read with
+  python-calamine) and inserted with ``executemany`` into a plain SQLite table,
+  then grouped by key -- what the libraries alone cost, measured in the same run;
 * reading the raw files alone (csv module; python-calamine; openpyxl read-only),
-* `tracker data import` of the CSV and of the XLSX,
+* `tracker data import` of the CSV and of the XLSX, each reported as a ratio to
+  its floor, and a re-import with no changes;
+* a CSV of 1,000,000 referrals, for peak memory (BENCH_MILLION=0 skips it);
 * `tracker data summary` and `tracker kpi show`.
 
+The machine may be shared, so absolute times vary from run to run; the ratios
+to the floors, measured minutes apart under the same load, are what to compare.
 Results are printed as a Markdown table and written to bench/out/results.json;
 copy the figures into docs/benchmarks.md with the machine they came from.
 Speed is measured here, never asserted in the test suite.
@@ -45,8 +52,43 @@ except SystemExit as exc:
     if exc.code:
         raise
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("BENCH " + json.dumps({"seconds": seconds, "peak_mb": peak}), file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = usage.ru_maxrss / 1024
+cpu = usage.ru_utime + usage.ru_stime
+print("BENCH " + json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak}), file=sys.stderr)
+"""
+
+FLOOR = """
+import json, os, resource, sqlite3, sys, time
+kind, path, db = sys.argv[1], sys.argv[2], sys.argv[3]
+start = time.perf_counter()
+if kind == "csv":
+    import csv
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+else:
+    from python_calamine import CalamineWorkbook
+    data = CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+    header, rows = [str(h) for h in data[0]], data[1:]
+con = sqlite3.connect(db, isolation_level=None)
+con.execute("PRAGMA journal_mode=WAL")
+con.execute("PRAGMA synchronous=NORMAL")
+columns = ", ".join(f'"{h}"' for h in header)
+con.execute(f"CREATE TABLE floor ({columns})")
+con.execute("BEGIN IMMEDIATE")
+con.executemany(f"INSERT INTO floor VALUES ({', '.join('?' * len(header))})", rows)
+con.execute("COMMIT")
+key = header[0]
+groups = con.execute(f'SELECT COUNT(*) FROM (SELECT "{key}" FROM floor GROUP BY 1)').fetchone()
+con.close()
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = usage.ru_maxrss / 1024
+cpu = usage.ru_utime + usage.ru_stime
+found = {"seconds": seconds, "cpu": cpu, "peak_mb": peak, "rows": len(rows)}
+print("BENCH " + json.dumps(found), file=sys.stderr)
 """
 
 RAW = """
@@ -69,8 +111,11 @@ else:
     for _ in wb.worksheets[0].iter_rows(values_only=True):
         rows += 1
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("BENCH " + json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows}), file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = usage.ru_maxrss / 1024
+cpu = usage.ru_utime + usage.ru_stime
+found = {"seconds": seconds, "cpu": cpu, "peak_mb": peak, "rows": rows}
+print("BENCH " + json.dumps(found), file=sys.stderr)
 """
 
 
@@ -160,6 +205,38 @@ def write_files(plan) -> dict[str, Path]:
     return {"referrals_csv": ref_csv, "referrals_xlsx": ref_xlsx, "training_csv": tr_csv}
 
 
+def write_million(plan, count: int) -> Path:
+    """A CSV of ``count`` referrals (the same shape), written in a child process."""
+    rng = random.Random(7)
+    path = OUT / "referrals-million.csv"
+    sectors = _values(plan, "referrals", "sector")
+    districts = _values(plan, "referrals", "district")
+    concerns = _values(plan, "referrals", "concern")
+    outcomes = _values(plan, "referrals", "outcome")
+    header = [f.name for f in plan.dataset("referrals").fields]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for i in range(count):
+            received = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+            writer.writerow(
+                [
+                    f"SYN-M{i:07d}",
+                    received.isoformat(),
+                    rng.choice(sectors),
+                    str(rng.randint(8, 70)),
+                    "",
+                    rng.choice(["Male", "Female", "Other", "Not known"]),
+                    rng.choice(districts),
+                    rng.choice(concerns),
+                    rng.choice(outcomes),
+                    rng.choice(["Yes", "No"]),
+                    (received + timedelta(days=rng.randint(1, 60))).strftime("%d/%m/%Y"),
+                ]
+            )
+    return path
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -189,11 +266,16 @@ def main() -> None:
     if sys.argv[1:] == ["--write-files"]:
         write_files(plan)
         return
+    if sys.argv[1:2] == ["--write-million"]:
+        write_million(plan, int(sys.argv[2]))
+        return
     print(f"Machine: {machine()}")
-    print(f"Writing {REFERRALS:,} referrals and {TRAINING:,} training rows ...", flush=True)
     # In a child process: Linux carries a parent's peak memory over into the children it
     # starts, so this process stays small for the peak-memory figures to be the steps' own.
-    subprocess.run([sys.executable, __file__, "--write-files"], check=True)
+    # BENCH_REUSE_FILES=1 keeps the files of an earlier run (same seed, same rows).
+    if os.environ.get("BENCH_REUSE_FILES") != "1" or not (OUT / "referrals.xlsx").exists():
+        print(f"Writing {REFERRALS:,} referrals and {TRAINING:,} training rows ...", flush=True)
+        subprocess.run([sys.executable, __file__, "--write-files"], check=True)
     files = {
         "referrals_csv": OUT / "referrals.csv",
         "referrals_xlsx": OUT / "referrals.xlsx",
@@ -203,25 +285,54 @@ def main() -> None:
     env["TRACKER_USER"] = "plan.administrator@example.org"
     results: list[tuple[str, dict[str, float]]] = []
 
+    def floor(label: str, kind: str, path: Path) -> dict[str, float]:
+        db = OUT / f"floor-{kind}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        results.append((label, _measure(FLOOR, [kind, str(path), str(db)], env)))
+        r = results[-1][1]
+        print(f"  {label}: {r['seconds']:.2f} s ({r['cpu']:.2f} s CPU)", flush=True)
+        return results[-1][1]
+
     for label, kind, path in (
         ("raw read: csv module (referrals CSV)", "csv", files["referrals_csv"]),
         ("raw read: python-calamine (referrals XLSX)", "calamine", files["referrals_xlsx"]),
         ("raw read: openpyxl read-only (referrals XLSX)", "openpyxl", files["referrals_xlsx"]),
     ):
+        if kind == "openpyxl" and os.environ.get("BENCH_OPENPYXL") == "0":
+            continue
         results.append((label, _measure(RAW, [kind, str(path)], env)))
-        print(f"  {label}: {results[-1][1]['seconds']:.2f} s", flush=True)
+        r = results[-1][1]
+        print(f"  {label}: {r['seconds']:.2f} s ({r['cpu']:.2f} s CPU)", flush=True)
 
-    def run(label: str, args: list[str]) -> None:
+    def run(label: str, args: list[str]) -> dict[str, float]:
         results.append((label, _measure(STEP, [json.dumps(args)], env)))
-        print(f"  {label}: {results[-1][1]['seconds']:.2f} s", flush=True)
+        r = results[-1][1]
+        print(f"  {label}: {r['seconds']:.2f} s ({r['cpu']:.2f} s CPU)", flush=True)
+        return results[-1][1]
 
-    # The XLSX import on its own workspace; everything else on one SQLite workspace, then
-    # again on PostgreSQL where it is installed.
+    # (step, CPU seconds, the floor's CPU seconds, goal): CPU time, because on a shared
+    # machine wall time depends on what else runs; a step's CPU time hardly does.
+    ratios: list[tuple[str, float, float, float]] = []
+    k = REFERRALS // 1000
+    # Each import right after its floor, so that both see the same load.
+    csv_floor = floor("floor: csv parse + executemany into SQLite (referrals CSV)", "csv",
+                      files["referrals_csv"])  # fmt: skip
+    xlsx_floor = floor(
+        "floor: calamine read + executemany into SQLite (referrals XLSX)",
+        "calamine",
+        files["referrals_xlsx"],
+    )
     xlsx_ws = _fresh_workspace(OUT / "ws-xlsx", [], env)
-    run(
-        f"import referrals XLSX ({REFERRALS // 1000}k rows)",
+    startup = run(
+        "start-up: tracker status on a workspace with no data",
+        ["status", "--workspace", str(xlsx_ws), "--as-of", "2020-06-30", "--format", "json"],
+    )
+    xlsx = run(
+        f"import referrals XLSX ({k}k rows)",
         [*_import("referrals", files["referrals_xlsx"]), "--workspace", str(xlsx_ws)],
     )
+    ratios.append(("XLSX import", xlsx["cpu"], xlsx_floor["cpu"], 2.0))
     database_options: list[tuple[str, list[str]]] = [("", [])]
     server = _postgres_server()
     if server is not None:
@@ -230,16 +341,44 @@ def main() -> None:
         for prefix, db in database_options:
             ws = _fresh_workspace(OUT / ("ws-pg" if db else "ws-csv"), db, env)
             for label, args in workload(files):
-                run(prefix + label, [*args, "--workspace", str(ws), *db])
+                if not db and label.startswith("import referrals CSV"):
+                    csv_floor = floor(
+                        "floor: csv parse + executemany into SQLite (again, just before)",
+                        "csv",
+                        files["referrals_csv"],
+                    )
+                measured = run(prefix + label, [*args, "--workspace", str(ws), *db])
+                if not db and label.startswith("import referrals CSV"):
+                    ratios.append(("CSV import", measured["cpu"], csv_floor["cpu"], 3.0))
     finally:
         if server is not None:
             server.stop()
+    if os.environ.get("BENCH_MILLION", "1") != "0":
+        million = int(os.environ.get("BENCH_MILLION_ROWS", "1000000"))
+        print(f"Writing {million:,} referrals for the memory check ...", flush=True)
+        subprocess.run([sys.executable, __file__, "--write-million", str(million)], check=True)
+        big = OUT / "referrals-million.csv"
+        floor(f"floor: csv parse + executemany ({million // 1000}k rows)", "csv", big)
+        ws = _fresh_workspace(OUT / "ws-million", [], env)
+        run(
+            f"import referrals CSV ({million // 1000}k rows)",
+            [*_import("referrals", big), "--workspace", str(ws)],
+        )
 
     print()
-    print("| step | seconds | peak memory (MB) |")
-    print("|---|---:|---:|")
+    print("| step | seconds | CPU seconds | peak memory (MB) |")
+    print("|---|---:|---:|---:|")
     for label, r in results:
-        print(f"| {label} | {r['seconds']:.2f} | {r['peak_mb']:.0f} |")
+        print(f"| {label} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['peak_mb']:.0f} |")
+    print()
+    print(
+        f"Start-up of a command that opens the workspace: {startup['seconds']:.2f} s "
+        f"({startup['cpu']:.2f} s CPU); it is part of each import's figure"
+    )
+    print("| import | CPU seconds | floor (CPU s) | ratio | goal |")
+    print("|---|---:|---:|---:|---:|")
+    for step, seconds, base, goal in ratios:
+        print(f"| {step} | {seconds:.2f} | {base:.2f} | {seconds / base:.1f}x | <= {goal:.0f}x |")
     (OUT / "results.json").write_text(
         json.dumps(
             {
@@ -247,6 +386,10 @@ def main() -> None:
                 "referrals": REFERRALS,
                 "training": TRAINING,
                 "results": [{"step": s, **r} for s, r in results],
+                "ratios": [
+                    {"step": s, "seconds": t, "floor": f, "ratio": t / f, "goal": g}
+                    for s, t, f, g in ratios
+                ],
             },
             indent=2,
         ),

@@ -72,9 +72,11 @@ def current_return(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:
         ).first()
     if row is None:
         return None
-    path = returns_folder(ctx, meeting_id) / row.filename
+    # Where the scheduler saves returns, or where 'tracker returns issue' saves them by default.
+    folders = (returns_folder(ctx, meeting_id), ctx.settings.outputs / "returns")
+    path = next((f / row.filename for f in folders if (f / row.filename).is_file()), None)
     owner = ctx.plan.owner(owner_id)
-    if not path.is_file() or owner is None:
+    if path is None or owner is None:
         return None
     return _Issued(
         owner=owner,

@@ -371,7 +371,7 @@ def test_a_broken_settings_file_is_one_line(sqlite_cli) -> None:
         (["plan", "bogus"], "error: no such command 'bogus'; see 'tracker plan --help'"),
         (
             ["data", "summary"],
-            "error: missing argument 'DATASET'; see 'tracker data summary --help'",
+            "error: missing argument 'DATASET' (or --table KEY): see 'tracker data summary --help'",
         ),
     ],
 )

@@ -338,16 +338,38 @@ def test_xlsx_problems_name_the_worksheet_row(sqlite_cli, tmp_path: Path) -> Non
     )
 
 
-def test_listing_is_capped_but_the_count_is_true(sqlite_cli, tmp_path: Path) -> None:
+def test_checking_stops_after_200_problems_and_says_so(sqlite_cli, tmp_path: Path) -> None:
     rows = [f"R{i},01/04/2020,Schools,16,,Male,Northampton,Islamist,NFA,No,bad" for i in range(250)]
     path = write(tmp_path / "r.csv", HEADER + "\n" + "\n".join(rows))
     result = sqlite_cli("data", "import", "referrals", str(path))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert len(lines) == 202
+    assert len(lines) == 201
     assert lines[199].startswith("r.csv:201: decided_on 'bad' is not a date")
-    assert lines[200] == "... and 50 more not listed"
-    assert lines[201].startswith("error: import of r.csv: 250 problems found, nothing was changed")
+    assert lines[200] == (
+        "error: import of r.csv: 200 problems found, nothing was changed: checking stopped at "
+        "row 201 after 200 problems, so the rest of the file was not checked; correct the rows "
+        "listed (is it the right file for this data set?) and import the whole file again"
+    )
+
+
+def test_a_large_file_wrong_throughout_is_refused_early(sqlite_cli, tmp_path: Path) -> None:
+    # 50 MB in which every row is invalid: checking stops after 200 problems (it used to
+    # check all 900,000 rows and list "899,800 more").
+    row = "R{},2020-99-01,Nowhere,old,,Male,Northampton,Islamist,NFA,No,bad\n"
+    path = tmp_path / "wrong.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEADER + "\n")
+        n = 0
+        while fh.tell() < 50 * 1024 * 1024:
+            fh.writelines(row.format(i) for i in range(n, n + 10_000))
+            n += 10_000
+    result = sqlite_cli("data", "import", "referrals", str(path))
+    assert result.exit_code == 1
+    last = result.output.splitlines()[-1]
+    assert last.startswith("error: import of wrong.csv: 200 problems found, nothing was changed")
+    assert "checking stopped at row" in last and "the rest of the file was not checked" in last
+    assert "more not listed" not in result.output
 
 
 # --- the header row --------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     out = first.output
     N = len(demo_steps())
     lines = out.splitlines()
+    outputs = folder / "outputs"
     assert lines[0] == f"Demo workspace: {folder} (everything in it is synthetic)"
     assert lines[1] == (
         f"[1/{N}] Create the workspace from the shipped plan: "
@@ -87,7 +88,16 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     emails = folder / "outbox" / "new"
     assert f"The emails (a Maildir folder any mail client opens): {emails}" in lines
     assert any(p.name.startswith("pack.SG-2021-03.") for p in emails.iterdir())
-    outputs = folder / "outputs"
+    assert lines[9] == (
+        f"[9/{N}] Replay the last meeting's reporting cycle on the scheduler: "
+        "4 passes for SG-2020-12, 20 emails"
+    )
+    # The schedule, then what one meeting's cycle did, ending with the outbox and the pack.
+    assert "  tick --now 2020-11-17T09:00 (return request): 8 done" in lines
+    assert "  tick --now 2020-12-01T09:00 (Steering Group pack): 1 done" in lines
+    assert f"The outbox ({folder / 'outbox'}) holds 20 emails: " in out
+    pack = outputs / "packs" / "pack-SG-2020-12-as-of-2020-11-30.xlsx"
+    assert f"The pack for SG-2020-12: {pack}" in lines and pack.is_file()
     assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
     assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
     assert f"The draft review paper: {outputs / 'review-paper-as-of-2020-12-31.docx'}" in lines
@@ -106,7 +116,10 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert f"  tracker history SO3.2 -w {folder}" in lines
     assert (folder / MARKER).is_file()
 
-    updates = all_updates(folder)
+    everything = all_updates(folder)
+    updates = [u for u in everything if u.source == "demo"]
+    returned = [u for u in everything if u.source != "demo"]  # the two returns the cycle loads
+    assert {u.source for u in returned} == {"spreadsheet"} and len(returned) >= 2
     assert len(updates) > 100
     with open_workspace(Settings(workspace=folder)) as ws:
         plan = ws.plan()
@@ -127,7 +140,7 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert second.output == first.output  # deterministic
     assert not (folder / "outputs" / "left-over.txt").exists()  # rebuilt from scratch
     assert [(u.action_id, u.on, u.status, u.progress, u.note) for u in all_updates(folder)] == [
-        (u.action_id, u.on, u.status, u.progress, u.note) for u in updates
+        (u.action_id, u.on, u.status, u.progress, u.note) for u in everything
     ]
 
 
@@ -159,7 +172,9 @@ def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
     result = demo(str(folder), "--as-of", "2020-06-30")
     assert result.exit_code == 0, result.output
     assert f"{DEMO_NAME}: status as of 2020-06-30" in result.output
-    assert max(u.on for u in all_updates(folder)) <= date(2020, 6, 30)
+    assert max(u.on for u in all_updates(folder) if u.source == "demo") <= date(2020, 6, 30)
+    # The scheduler replays the last meeting's cycle: requests from 18 May 2020.
+    assert "  tick --now 2020-05-18T09:00 (return request): " in result.output
 
 
 def test_keep_reuses_the_demo_workspace(tmp_path: Path) -> None:

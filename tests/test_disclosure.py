@@ -46,29 +46,29 @@ def test_is_small_and_labels() -> None:
     ]
     assert small_label(5) == "<5"
     assert small_label(10) == "<10"
-    assert shown_count(3, PRIMARY, 5) == "<5"
-    assert shown_count(30, SECONDARY, 5) == SECONDARY_LABEL == "*"
+    assert shown_count(3, PRIMARY, 5) == "[c]"
+    assert shown_count(30, SECONDARY, 5) == SECONDARY_LABEL == "[c]"
     assert shown_count(30, None, 5) == 30
-    assert footnote(5).startswith("Counts from 1 to 4 are shown as <5; counts shown as *")
+    assert footnote(5).startswith("Counts from 1 to 4 are shown as [c], with further counts")
 
 
 def test_counts_from_one_to_four_are_hidden_and_zero_is_shown() -> None:
     assert suppress_series([0, 5, 12, 0], T) == [0, 5, 12, 0]
-    assert suppress_series([4, 3, 20], T) == ["<5", "<5", 20]  # each protects the other
+    assert suppress_series([4, 3, 20], T) == ["[c]", "[c]", 20]  # each protects the other
 
 
 def test_threshold_comes_from_the_caller() -> None:
-    assert suppress_series([7, 9, 40], 10) == ["<10", "<10", 40]
+    assert suppress_series([7, 9, 40], 10) == ["[c]", "[c]", 40]
     assert suppress_series([3, 4, 40], 3) == [3, 4, 40]
 
 
 def test_a_small_total_is_hidden_and_a_large_one_shown() -> None:
-    assert show_total(3, T) == "<5"
+    assert show_total(3, T) == "[c]"
     assert show_total(0, T) == 0
     assert show_total(25, T) == 25
     table = suppress_table({("a",): 3, ("b",): 0}, 1, T)
-    assert table.show_total() == "<5"
-    assert table.show(("a",)) == "<5"
+    assert table.show_total() == "[c]"
+    assert table.show(("a",)) == "[c]"
     assert table.show(("b",)) == 0
     assert table.safe
 
@@ -78,24 +78,24 @@ def test_a_small_total_is_hidden_and_a_large_one_shown() -> None:
 
 def test_one_hidden_count_in_a_line_hides_the_smallest_other_count_too() -> None:
     # 3 alone would be 28 - 25: the smallest non-zero visible count (10) is hidden as well
-    assert suppress_series([3, 10, 15, 0], T) == ["<5", "*", 15, 0]
+    assert suppress_series([3, 10, 15, 0], T) == ["[c]", "[c]", 15, 0]
 
 
 def test_the_complementary_count_must_be_able_to_move() -> None:
     # A hidden 1 can only be more; its partner must then be less and still 5 or more
     # (the reader knows * is at least 5): 5 cannot protect it, 12 can.
-    assert suppress_series([1, 5, 12], T) == ["<5", 5, "*"]
-    assert suppress_series([3, 5, 12], T) == ["<5", "*", 12]
+    assert suppress_series([1, 5, 12], T) == ["[c]", 5, "[c]"]
+    assert suppress_series([3, 5, 12], T) == ["[c]", "[c]", 12]
 
 
 def test_complementary_ties_go_to_the_first_in_table_order() -> None:
-    assert suppress_series([12, 3, 12], T) == ["*", "<5", 12]
-    assert suppress_series([12, 12, 3], T) == ["*", 12, "<5"]
+    assert suppress_series([12, 3, 12], T) == ["[c]", "[c]", 12]
+    assert suppress_series([12, 12, 3], T) == ["[c]", 12, "[c]"]
 
 
 def test_two_ones_are_not_enough_since_their_sum_gives_them_away() -> None:
     # shown as <5, <5 with a total of 22 and 20 visible, both would have to be 1
-    assert suppress_series([1, 1, 20], T) == ["<5", "<5", "*"]
+    assert suppress_series([1, 1, 20], T) == ["[c]", "[c]", "[c]"]
 
 
 def test_two_fours_with_nothing_else_cannot_be_protected() -> None:
@@ -113,8 +113,8 @@ def test_four_ones_under_a_small_total_cannot_be_protected() -> None:
 def test_a_single_small_count_with_only_zeros_is_protected_by_its_hidden_total() -> None:
     table = suppress_table({("a",): 3, ("b",): 0, ("c",): 0}, 1, T)
     assert table.safe
-    assert [table.show((k,)) for k in "abc"] == ["<5", 0, 0]
-    assert table.show_total() == "<5"
+    assert [table.show((k,)) for k in "abc"] == ["[c]", 0, 0]
+    assert table.show_total() == "[c]"
 
 
 # --- tables of more than one way ---------------------------------------------------------------
@@ -133,8 +133,8 @@ def test_two_way_table_uses_a_hidden_margin_when_rows_share_nothing() -> None:
     assert table.safe
     assert dict(table.hidden) == {("r1", "c1"): PRIMARY, ("r2", "c2"): SECONDARY}
     assert table.margin_kind((0,), ("r2",)) == SECONDARY
-    assert table.show_margin((0,), ("r2",)) == "*"
-    assert table.show_margin((1,), ("c1",)) == "<5"
+    assert table.show_margin((0,), ("r2",)) == "[c]"
+    assert table.show_margin((1,), ("c1",)) == "[c]"
 
 
 def test_margins_are_what_the_summaries_by_fewer_fields_publish() -> None:
@@ -159,7 +159,7 @@ def test_the_same_table_is_always_suppressed_the_same_way() -> None:
 
 
 def test_zero_dimensional_table_is_just_its_total() -> None:
-    assert suppress_table({(): 3}, 0, T).show(()) == "<5"
+    assert suppress_table({(): 3}, 0, T).show(()) == "[c]"
     assert suppress_table({(): 30}, 0, T).show(()) == 30
 
 
@@ -388,7 +388,7 @@ def test_the_attack_does_find_what_naive_suppression_leaves() -> None:
     sums = [([0, 1], 20, 22, 22)]
     assert not _solvable(bounds, [*sums, ([0], 0, -(10**9), 0)])
     assert not _solvable(bounds, [*sums, ([0], 0, 2, 10**9)])
-    assert suppress_series([cells[k] for k in sorted(cells)], T) == ["<5", "<5", "*"]
+    assert suppress_series([cells[k] for k in sorted(cells)], T) == ["[c]", "[c]", "[c]"]
     assert recovered(cells, 1) == []
 
 
@@ -402,7 +402,7 @@ def test_a_count_whose_complement_is_small_is_hidden_and_protected() -> None:
     table = suppress_table(male, 1, T, unfiltered=every)
     assert table.safe
     assert dict(table.hidden) == {("Corby",): SECONDARY, ("Wellingborough",): SECONDARY}
-    assert table.show(("Corby",)) == "*"
+    assert table.show(("Corby",)) == "[c]"
     assert table.show_total() == 70
     assert recovered(male, 1, every) == []
     # without the unfiltered counts nothing is hidden: the attack finds nothing to recover
@@ -412,7 +412,7 @@ def test_a_count_whose_complement_is_small_is_hidden_and_protected() -> None:
 
 def test_a_small_count_with_a_small_complement_stays_primary() -> None:
     table = suppress_table({("a",): 3, ("b",): 20}, 1, T, unfiltered={("a",): 5, ("b",): 20})
-    assert table.kind(("a",)) == PRIMARY and table.show(("a",)) == "<5"
+    assert table.kind(("a",)) == PRIMARY and table.show(("a",)) == "[c]"
 
 
 def test_zero_is_shown_whatever_its_complement() -> None:
@@ -420,7 +420,7 @@ def test_zero_is_shown_whatever_its_complement() -> None:
     assert table.show(("a",)) == 0 and table.show(("b",)) == 20 and table.show_total() == 20
     # with b's rest at 0, the total's rest is a's 3: the total and b (which moves with it) hide
     table = suppress_table({("a",): 0, ("b",): 20}, 1, T, unfiltered={("a",): 3, ("b",): 20})
-    assert table.show(("a",)) == 0 and table.show(("b",)) == "*" and table.show_total() == "*"
+    assert table.show(("a",)) == 0 and table.show(("b",)) == "[c]" and table.show_total() == "[c]"
 
 
 def test_the_total_of_a_filtered_table_is_hidden_when_its_complement_is_small() -> None:
@@ -428,10 +428,10 @@ def test_the_total_of_a_filtered_table_is_hidden_when_its_complement_is_small() 
     cells = {("a",): 30, ("b",): 6}
     every = {("a",): 30, ("b",): 6, ("c",): 2}
     table = suppress_table(cells, 1, T, unfiltered=every)
-    assert table.show_total() == "*"
+    assert table.show_total() == "[c]"
     assert table.safe
     assert recovered(cells, 1, {("a",): 30, ("b",): 6}) == []
-    assert suppress_table({(): 36}, 0, T, unfiltered={(): 38}).show(()) == "*"
+    assert suppress_table({(): 36}, 0, T, unfiltered={(): 38}).show(()) == "[c]"
 
 
 def test_no_witness_moves_a_count_above_its_unfiltered_count() -> None:

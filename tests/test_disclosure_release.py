@@ -225,3 +225,117 @@ def test_a_threshold_below_three_needs_an_acknowledgement(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert load_plan(path).plan.plan.suppression_threshold == 2
+
+
+def test_data_summary_of_a_declared_table_is_exactly_the_packs(tmp_path: Path, plan: Plan) -> None:
+    from tracker.release.service import declared_table
+
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", hard_rows(plan, 5))
+    day = date(2020, 12, 8)
+    pack = publish(engine, plan, as_of=day, channel="pack", reference="SG-2020-12")
+    for table in pack.tables:
+        shown, notes = declared_table(engine, plan, table.key, as_of=day)
+        assert shown == table
+        assert notes == pack.notes
+
+
+def test_the_declared_table_on_the_command_line(sqlite_cli: Any, plan: Plan) -> None:
+    import csv
+    import io
+    import json
+
+    from tests.test_summary import GENDER_ROWS, _fill
+
+    _fill(sqlite_cli, plan, "referrals", GENDER_ROWS)
+    result = sqlite_cli(
+        "data", "summary", "--table", "referrals-by-gender", "--as-of", "2021-04-20", "-f", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # a declared table is not an analyst view
+    doc = json.loads(result.stdout)
+    assert doc["distribution"] == "declared"
+    assert doc["columns"] == ["2019/20", "2020/21", "Total 2019/20 to 2020/21"]
+    assert doc["rows"][-1] == {"label": "Total", "kind": "total", "cells": [None, 33], "total": 33}
+    assert doc["no_data"] == ["2019/20"]
+    assert any("threshold is 5" in note for note in doc["notes"])
+    table = sqlite_cli("data", "summary", "--table", "referrals-by-gender", "--as-of", "2021-04-20")
+    assert table.exit_code == 0, table.output
+    assert MARKER in table.stdout and "[x]" in table.stdout
+    analyst = sqlite_cli("data", "summary", "referrals", "--by", "gender", "-f", "csv")
+    first = next(csv.reader(io.StringIO(analyst.stdout)))
+    assert first[0].startswith("# ANALYST VIEW - NOT FOR DISTRIBUTION")
+    assert "ANALYST VIEW" in analyst.stderr
+    wrong = sqlite_cli("data", "summary", "--table", "nope")
+    assert wrong.exit_code == 1
+    assert "no declared table 'nope'" in wrong.output
+
+
+def test_a_summary_period_with_no_data_is_marked_not_zero(tmp_path: Path, plan: Plan) -> None:
+    from tracker.data.summary import build_summary
+
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", [referral(d) for d in ["2020-04-10", "2020-10-10"] * 3])
+    summary = build_summary(
+        engine,
+        plan,
+        "referrals",
+        by=[],
+        period="quarter",
+        start=None,
+        end=None,
+        where=[],
+        suppress=True,
+    )
+    assert [(r.key[0], r.no_data) for r in summary.rows] == [
+        ("2020/21 Q1", False),
+        ("2020/21 Q2", True),
+        ("2020/21 Q3", False),
+    ]
+    doc = summary.to_json()
+    assert doc["rows"][1] == {
+        "period": "2020/21 Q2",
+        "count": None,
+        "percent": None,
+        "no_data": True,
+    }
+
+
+def test_kpi_reports_hide_what_the_release_hides_and_rate_none_of_it(
+    tmp_path: Path, plan: Plan
+) -> None:
+    from tracker.kpi.engine import evaluate_kpis, kpi_history
+    from tracker.release.kpis import released_history, released_report
+
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    day = date(2021, 3, 9)
+    pub = publish(engine, plan, as_of=day, channel="pack", reference="SG-2021-03")
+    raw = evaluate_kpis(engine, plan, as_of=day, unsuppressed=True)
+    values = {
+        (r.kpi.id, p.period.label): p.figure.value
+        for r in raw.kpis
+        for p in kpi_history(engine, plan, r.kpi.id, as_of=day, unsuppressed=True).periods
+    }
+    assert pub.kpi_cells
+    compared = 0
+    for cell in pub.kpi_cells:  # the ledger's figures are the KPIs' own figures
+        if cell.value is not None and (cell.kpi_id, cell.period) in values:
+            assert values[(cell.kpi_id, cell.period)] == cell.value, cell
+            compared += 1
+    assert compared > 5
+    shown = released_report(evaluate_kpis(engine, plan, as_of=day), pub)
+    checked = 0
+    for r in shown.kpis:
+        if r.latest is None:
+            continue
+        if pub.kpi_hidden(r.kpi.id, r.latest.period.label) or r.latest.figure.suppressed:
+            checked += 1
+            assert r.latest.figure.public() == MARKER
+            assert r.latest.rating.rating in ("grey", "contextual")
+            assert r.latest.projection is None
+            assert r.previous.direction == r.year_ago.direction == "n/a"
+    assert checked > 0
+    history = released_history(kpi_history(engine, plan, "KPI4.2", as_of=day), pub)
+    for p in history.periods:
+        assert (p.figure.public() == MARKER) == pub.kpi_hidden("KPI4.2", p.period.label)

@@ -244,16 +244,16 @@ def test_small_numbers_never_reach_the_json(engine: Any) -> None:
     text = json.dumps(document, ensure_ascii=False)
     kpis = {k["id"]: k for k in document["kpis"]}
 
-    # counts of 1-4 are shown as <5 and marked
-    assert (kpis["KPI4.2"]["value"], kpis["KPI4.2"]["suppressed"]) == ("<5", True)
-    assert kpis["KPI4.2"]["trend"] == [None, 12, "<5"]
-    assert kpis["KPI4.2"]["previous"]["direction"] == "worse"  # <5 is below 12 whatever it is
-    # 2 referrals from other sectors: hidden, and red whatever the hidden value (target 6)
-    assert (kpis["KPI3.3"]["value"], kpis["KPI3.3"]["rag"]) == ("<5", "red")
+    # counts of 1-4 are shown as the one marker [c], with no direction of travel
+    assert (kpis["KPI4.2"]["value"], kpis["KPI4.2"]["suppressed"]) == ("[c]", True)
+    assert kpis["KPI4.2"]["trend"] == [None, 12, "[c]"]
+    assert kpis["KPI4.2"]["previous"]["direction"] == "n/a"  # [c] may be any hidden figure
+    # 2 referrals from other sectors: hidden, and not rated (a colour would tell its range)
+    assert (kpis["KPI3.3"]["value"], kpis["KPI3.3"]["rag"]) == ("[c]", "grey")
     assert kpis["KPI3.3"]["previous"]["value"] == 7
     # 2 of 3 closed NFA (66.7%) and a mean of 20 days over 3 referrals: too few rows behind them
     for kpi_id in ("KPI4.1", "KPI4.3"):
-        assert kpis[kpi_id]["value"] is None
+        assert kpis[kpi_id]["value"] == "[c]"
         assert kpis[kpi_id]["suppressed"] is True
         assert kpis[kpi_id]["rag"] == "grey"
         assert kpis[kpi_id]["previous"]["direction"] == "n/a"
@@ -285,7 +285,7 @@ def test_a_percentage_whose_part_is_small_is_hidden_too(engine: Any) -> None:
     )
     kpis = by_id(evaluate_kpis(engine, plan, as_of=AS_OF))
     assert kpis["KPI4.2"]["value"] == 20
-    assert (kpis["KPI4.1"]["value"], kpis["KPI4.1"]["suppressed"]) == (None, True)
+    assert (kpis["KPI4.1"]["value"], kpis["KPI4.1"]["suppressed"]) == ("[c]", True)
     unsuppressed = by_id(evaluate_kpis(engine, plan, as_of=AS_OF, unsuppressed=True))
     assert unsuppressed["KPI4.1"]["value"] == 10
 
@@ -301,7 +301,7 @@ def test_a_count_is_hidden_when_the_rest_of_the_total_is_small(engine: Any) -> N
     kpis = by_id(evaluate_kpis(engine, plan, as_of=AS_OF))
     assert kpis["KPI4.2"]["value"] == 10
     kpi = kpis["KPI3.3"]
-    assert (kpi["value"], kpi["suppressed"], kpi["rag"]) == (None, True, "grey")
+    assert (kpi["value"], kpi["suppressed"], kpi["rag"]) == ("[c]", True, "grey")
     assert 8 not in numbers(kpi)
     assert by_id(evaluate_kpis(engine, plan, as_of=AS_OF, unsuppressed=True))["KPI3.3"][
         "value"

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from tracker.data.summary import build_summary, csv_safe, percent_half_up
+from tracker.data.summary import build_summary, percent_half_up
 from tracker.disclosure import DisclosureError
 from tracker.errors import InvalidValueError, NotFoundError
 from tracker.plan.loader import load_plan
 from tracker.plan.schema import Dataset, Plan
+from tracker.render.summary import csv_safe
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -169,10 +170,11 @@ def test_totals_by_financial_quarter_reproduce_hand_counts(engine: Any, plan: Pl
         ("2019/20 Q4", 6, 20),
         ("2020/21 Q1", 8, 27),  # 8/30 = 26.7%
         ("2020/21 Q2", 5, 17),
-        ("2020/21 Q3", 0, 0),  # an empty quarter is listed, as 0
+        ("2020/21 Q3", 0, None),  # an empty quarter is listed, marked no data (below)
         ("2020/21 Q4", 5, 17),
         ("2021/22 Q1", 6, 20),
     ]
+    assert [r.key[0] for r in result.rows if r.no_data] == ["2020/21 Q3"]
     assert result.total == result.total_shown == 30
     by_year = summary(engine, plan, period="year")
     assert table(by_year) == [("2019/20", 6, 20), ("2020/21", 18, 60), ("2021/22", 6, 20)]
@@ -382,10 +384,10 @@ def test_small_counts_are_hidden_with_their_percentages(engine: Any, plan: Plan)
         ("Corby", 6, 18),
         ("Daventry", 0, 0),
         ("East Northamptonshire", 0, 0),
-        ("Kettering", "<5", None),
+        ("Kettering", "[c]", None),
         ("Northampton", 20, 61),
         ("South Northamptonshire", 0, 0),
-        ("Wellingborough", "<5", None),
+        ("Wellingborough", "[c]", None),
         ("Out of county", 0, 0),
         ("Not known", 0, None),
     ]
@@ -406,9 +408,9 @@ def test_a_lone_small_count_hides_another_and_a_hidden_unknown_hides_percentages
     # percentages of the known 26 would give the known total away, so none are shown.
     assert table(result) == [
         ("Male", 20, None),
-        ("Female", "*", None),
+        ("Female", "[c]", None),
         ("Other", 0, None),
-        ("Not known", "<5", None),
+        ("Not known", "[c]", None),
     ]
     assert result.percentages_withheld
 
@@ -464,7 +466,7 @@ def _range_of(result: Any, key: tuple[Any, ...], at_most: dict[tuple[Any, ...], 
     def bounds(row: Any) -> tuple[int, int]:
         if isinstance(row.shown, int):
             return row.shown, row.shown
-        low, high = (1, 4) if row.shown == "<5" else (5, 10**6)
+        low, high = (1, 4) if 0 < row.count < 5 else (5, 10**6)  # the reader knows more
         return low, min(high, at_most.get(row.key, high))
 
     target = next(r for r in result.rows if r.key == key)
@@ -509,7 +511,7 @@ def test_a_where_count_cannot_be_subtracted_from_the_unfiltered_one(
     ]
     insert(engine, plan, "referrals", rows)
     crossed = summary(engine, plan, by=["district", "gender"])
-    assert next(r.shown for r in crossed.rows if r.key == ("Corby", "Female")) == "<5"
+    assert next(r.shown for r in crossed.rows if r.key == ("Corby", "Female")) == "[c]"
     assert [r.shown for r in crossed.rows if r.key[0] == "Corby"][2:] == [0, 0]
     everyone = summary(engine, plan, by=["district"])
     assert _visible(everyone)[("Corby",)] == 20
@@ -518,13 +520,13 @@ def test_a_where_count_cannot_be_subtracted_from_the_unfiltered_one(
     male = summary(engine, plan, by=["district"], where=["gender=Male"])
     # Corby's complement (1) is small, so its count is hidden, with the cheapest partner.
     assert table(male) == [
-        ("Corby", "*", None),
+        ("Corby", "[c]", None),
         ("Daventry", 0, 0),
         ("East Northamptonshire", 0, 0),
         ("Kettering", 12, 17),
         ("Northampton", 30, 43),
         ("South Northamptonshire", 0, 0),
-        ("Wellingborough", "*", None),
+        ("Wellingborough", "[c]", None),
         ("Out of county", 0, 0),
         ("Not known", 0, None),
     ]
@@ -549,7 +551,7 @@ def test_a_where_period_total_cannot_be_subtracted_from_the_unfiltered_one(
     ]
     insert(engine, plan, "referrals", rows)
     by_group = summary(engine, plan, by=["sector_group"], period="quarter")
-    assert next(r.shown for r in by_group.rows if r.key == ("2020/21 Q1", "Police")) == "<5"
+    assert next(r.shown for r in by_group.rows if r.key == ("2020/21 Q1", "Police")) == "[c]"
     by_gender = summary(engine, plan, by=["gender"], period="quarter")
     assert _visible(by_gender)[("2020/21 Q1", "Male")] == 10
     everyone = summary(engine, plan, period="quarter")
@@ -560,8 +562,8 @@ def test_a_where_period_total_cannot_be_subtracted_from_the_unfiltered_one(
     ]
     education = summary(engine, plan, period="quarter", where=["sector_group=Education"])
     assert table(education) == [
-        ("2020/21 Q1", "*", None),  # 7 of 10: the other 3 would show
-        ("2020/21 Q2", "*", None),  # its partner, the smallest count that can move with it
+        ("2020/21 Q1", "[c]", None),  # 7 of 10: the other 3 would show
+        ("2020/21 Q2", "[c]", None),  # its partner, the smallest count that can move with it
         ("2020/21 Q3", 9, 38),
     ]
     assert education.total_shown == 24
@@ -581,12 +583,12 @@ def test_the_total_of_a_where_summary_is_hidden_when_its_complement_is_small(
     insert(engine, plan, "referrals", rows)
     assert summary(engine, plan).total_shown == 38
     male = summary(engine, plan, where=["gender=Male"])
-    assert male.total == 36 and male.total_shown == "*"
+    assert male.total == 36 and male.total_shown == "[c]"
     # by quarter: Q1 (complement 2) is hidden, and can move with the hidden total;
     # Q2's complement is 0, and its percentage would give the total away
     by_quarter = summary(engine, plan, period="quarter", where=["gender=Male"])
-    assert table(by_quarter) == [("2020/21 Q1", "*", None), ("2020/21 Q2", 6, None)]
-    assert by_quarter.total_shown == "*"
+    assert table(by_quarter) == [("2020/21 Q1", "[c]", None), ("2020/21 Q2", 6, None)]
+    assert by_quarter.total_shown == "[c]"
     # a filter that leaves nothing out hides nothing: the complement is zero
     schools = summary(engine, plan, period="quarter", where=["sector=Schools"])
     assert table(schools) == [("2020/21 Q1", 32, 84), ("2020/21 Q2", 6, 16)]
@@ -647,20 +649,21 @@ def test_cli_json_is_exactly_the_documented_shape(cli: Any, plan: Plan) -> None:
     _fill(cli, plan, "referrals", GENDER_ROWS)
     result = cli("data", "summary", "referrals", "--by", "gender", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert result.stderr == ""
+    assert result.stderr.startswith("warning: ANALYST VIEW - NOT FOR DISTRIBUTION: it is not a")
     assert json.loads(result.stdout) == {
         "dataset": "referrals",
         "by": ["gender"],
         "rows": [
             {"gender": "Male", "count": 20, "percent": 74},
-            {"gender": "Female", "count": "<5", "percent": None},
-            {"gender": "Other", "count": "<5", "percent": None},
+            {"gender": "Female", "count": "[c]", "percent": None},
+            {"gender": "Other", "count": "[c]", "percent": None},
             {"gender": "Not known", "count": 6, "percent": None},
         ],
         "total": 33,
         "suppressed": True,
         "threshold": 5,
         "unsuppressed": False,
+        "distribution": "analyst only",
     }
     quarters = cli(
         "data", "summary", "referrals", "--by", "gender", "--period", "quarter", "-f", "json"
@@ -683,8 +686,8 @@ def test_cli_no_suppress_shows_small_numbers_and_warns(cli: Any, plan: Plan) -> 
     )
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        "warning: small numbers are shown (--no-suppress): this output is for your own screen "
-        "only; do not share, print or copy it into reports\n"
+        "warning: ANALYST VIEW - NOT FOR DISTRIBUTION: small numbers are shown (--no-suppress); "
+        "do not share, print or copy it into reports\n"
     )
     document = json.loads(result.stdout)
     assert document["suppressed"] is False
@@ -700,15 +703,16 @@ def test_cli_table_is_readable_without_colour(cli: Any, plan: Plan) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     assert "\x1b" not in result.stdout
-    assert lines[0] == "Northamptonshire Prevent Strategy 2019-2021: Prevent referrals by gender"
+    assert lines[0] == "ANALYST VIEW - NOT FOR DISTRIBUTION"
+    assert lines[1] == "Northamptonshire Prevent Strategy 2019-2021: Prevent referrals by gender"
     assert any(line.split() == ["Male", "20", "74"] for line in lines)
-    assert any(line.split() == ["Female", "<5"] for line in lines)
+    assert any(line.split() == ["Female", "[c]"] for line in lines)
     assert any(line.split() == ["Not", "known", "6"] for line in lines)
     assert any(line.split() == ["Total", "33"] for line in lines)
     assert "Percentages are of the rows where gender is known, rounded to whole numbers." in lines
     assert (
-        "Counts from 1 to 4 are shown as <5; counts shown as * are hidden so that those cannot "
-        "be worked out from the totals."
+        "Counts from 1 to 4 are shown as [c], with further counts hidden so that they cannot be "
+        "worked out from this table's totals."
     ) in result.stdout
 
 
@@ -726,7 +730,8 @@ def test_cli_csv_parses_back_and_cannot_run_formulas(cli: Any, plan: Plan) -> No
     result = cli("data", "summary", "training", "--by", "organisation", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows == [
+    assert rows[0][0].startswith("# ANALYST VIEW - NOT FOR DISTRIBUTION")
+    assert rows[1:] == [
         ["organisation", "count", "percent"],
         ['\'=HYPERLINK("http://example.org")', "5", "25"],
         ["'@SUM(A1)", "5", "25"],
@@ -742,11 +747,11 @@ def test_cli_csv_of_suppressed_counts(cli: Any, plan: Plan) -> None:
     _fill(cli, plan, "referrals", GENDER_ROWS)
     result = cli("data", "summary", "referrals", "--by", "gender", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert list(csv.reader(io.StringIO(result.stdout))) == [
+    assert list(csv.reader(io.StringIO(result.stdout)))[1:] == [
         ["gender", "count", "percent"],
         ["Male", "20", "74"],
-        ["Female", "<5", ""],
-        ["Other", "<5", ""],
+        ["Female", "[c]", ""],
+        ["Other", "[c]", ""],
         ["Not known", "6", ""],
     ]
 

@@ -150,9 +150,7 @@ def step_import_data(ctx: DemoContext) -> str:
     with open_workspace(ctx.settings) as ws:
         plan = ws.plan()
         for dataset, path in ctx.results["data_files"].items():
-            result = import_file(
-                ws.engine, plan, dataset, path, by=DEMO_ADMINISTRATOR, progress=False
-            )
+            result = import_file(ws.engine, plan, dataset, path, by=DEMO_ADMINISTRATOR)
             done.append(f"{result.added} {dataset}")
     return ", ".join(done) + " rows imported"
 
@@ -272,6 +270,19 @@ def step_outbox(ctx: DemoContext) -> str:
         return demo_outbox(ws, issued=issued, pack=ctx.results.get("pack"), today=ctx.as_of)
 
 
+def step_schedule(ctx: DemoContext) -> str:
+    """The last meeting's reporting cycle, replayed: a 'tracker schedule tick' at each step's time.
+
+    The demo's date falls just after a Steering Group meeting: the scheduler is shown doing
+    that meeting's cycle as it would have, three weeks in a few seconds.
+    """
+    from jobs.demo import demo_cycle, last_meeting
+
+    cycle = demo_cycle(ctx.settings, meeting_id=last_meeting(ctx.settings, ctx.as_of))
+    ctx.results["schedule"] = cycle
+    return f"{len(cycle.passes)} passes for {cycle.meeting_id}, {sum(cycle.outbox.values())} emails"
+
+
 def demo_steps() -> list[DemoStep]:
     """The steps that build the demo, in order. Later issues insert theirs where marked."""
     return [
@@ -284,6 +295,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Override one overdue action's rating as an administrator", step_override),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
         DemoStep("Put the return requests and the pack email in the outbox", step_outbox),
+        DemoStep("Replay the last meeting's reporting cycle on the scheduler", step_schedule),
     ]
 
 
@@ -310,11 +322,32 @@ def view_kpis(ctx: DemoContext) -> None:
     render_kpis(report)
 
 
+def view_schedule(ctx: DemoContext) -> None:
+    """The meeting's schedule as 'tracker schedule show' prints it, then what the cycle sent."""
+    from rich.text import Text
+
+    from jobs.demo import summary_lines
+    from tracker.schedule.view import render_schedule, schedule_view
+    from tracker.workspace import open_workspace
+
+    cycle = ctx.results.get("schedule")
+    if cycle is None:  # --keep: the cycle ran when the workspace was built
+        return
+    with open_workspace(ctx.settings) as ws:
+        view = schedule_view(ws.engine, ws.plan(), meeting=cycle.meeting_id)
+    ctx.console.print()
+    render_schedule(view, console=ctx.console, checksums=False)
+    ctx.console.print(Text(f"The {cycle.meeting_id} cycle, a 'tracker schedule tick' a step:"))
+    for line in summary_lines(cycle):
+        ctx.console.print(Text(line))
+
+
 def demo_views() -> list[Callable[[DemoContext], None]]:
     """What the demo shows once built, in order."""
     return [
         view_status,
         view_kpis,
+        view_schedule,
     ]
 
 
@@ -339,6 +372,7 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker pack list -w {ws}",
         f"  tracker outbox list -w {ws}",
         f"  tracker outbox show pack -w {ws}",
+        f"  tracker schedule show -w {ws} --meeting SG-2020-12",
         *_report_paths(ctx),
         f"The emails (a Maildir folder any mail client opens): {ctx.directory / 'outbox' / 'new'}",
     ]

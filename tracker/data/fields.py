@@ -46,6 +46,9 @@ from tracker.usertext import has_bidi_control
 KEY_SEPARATOR = "\x1f"
 MAX_TEXT = 500
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
+# Dates more than this many years before the strategy starts are refused as typos (1920
+# for 2020); ten years leaves room for the baselines KPIs compare with.
+EARLIEST_YEARS = 10
 
 _SPACES = re.compile(r"\s+")
 _HEADER_JUNK = re.compile(r"[^0-9a-z]+")
@@ -291,16 +294,30 @@ def _integer_parser(field: DataField) -> Parser:
     return parse
 
 
-def _date_parser(field: DataField) -> Parser:
+def _date_parser(
+    field: DataField, latest: date | None = None, earliest: date | None = None
+) -> Parser:
     name = field.name
     cache: dict[Any, str | CellError] = {}
+    floor = _earliest_allowed(earliest)
 
     def parse(raw: Any) -> str:
         try:
             found = cache[raw]
         except (KeyError, TypeError):
             try:
-                found = parse_date_cell(name, raw).isoformat()
+                day = parse_date_cell(name, raw)
+                found = day.isoformat()
+                if latest is not None and day > latest:
+                    found = CellError(
+                        f"{name} {found} is in the future (today is {latest.isoformat()}); "
+                        "check the date"
+                    )
+                elif floor is not None and day < floor:
+                    found = CellError(
+                        f"{name} {found} is more than {EARLIEST_YEARS} years before the "
+                        f"strategy starts ({earliest}); check the year"
+                    )
             except CellError as exc:
                 found = exc
             if len(cache) < 100_000:
@@ -346,9 +363,23 @@ _PARSERS: dict[str, Callable[[DataField], Parser]] = {
 }
 
 
-def field_parser(field: DataField) -> Parser:
-    """A function from a non-blank cell to the field's canonical value (raises CellError)."""
+def field_parser(
+    field: DataField, *, latest: date | None = None, earliest: date | None = None
+) -> Parser:
+    """A function from a non-blank cell to the field's canonical value (raises CellError).
+
+    Dates after ``latest`` (today, or the as-of date) are refused, and so are dates
+    more than ``EARLIEST_YEARS`` years before ``earliest`` (the strategy's start).
+    """
+    if field.type == "date":
+        return _date_parser(field, latest, earliest)
     return _PARSERS[field.type](field)
+
+
+def _earliest_allowed(start: date | None) -> date | None:
+    if start is None:
+        return None
+    return date(start.year - EARLIEST_YEARS, 1, 1)
 
 
 def _required_message(field: DataField) -> str:
@@ -381,12 +412,23 @@ class RowBuilder:
     ``RowErrors`` listing every problem in the row.
     """
 
-    def __init__(self, dataset: Dataset, *, financial_year_start_month: int = 4) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        financial_year_start_month: int = 4,
+        latest: date | None = None,
+        earliest: date | None = None,
+    ) -> None:
         self.dataset = dataset
         self.start_month = financial_year_start_month
         self.fields = list(dataset.fields)
         self._compiled = {
-            f.name: _Compiled(f.name, field_parser(f), _required_message(f) if f.required else None)
+            f.name: _Compiled(
+                f.name,
+                field_parser(f, latest=latest, earliest=earliest),
+                _required_message(f) if f.required else None,
+            )
             for f in self.fields
         }
         self._date_fields = [f.name for f in self.fields if f.type == "date"]

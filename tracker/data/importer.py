@@ -1,13 +1,14 @@
 """Importing a referral or training file: every row checked, then all stored or none.
 
-A file is read (``tracker.data.readers``), its headers checked -- headings
-under a title row refused with the row they are on, identifying
-columns refused (``tracker.privacy``), every declared required field
-present, no duplicate or unknown columns -- and every row turned into its
-stored values (``tracker.data.fields``). Every problem in the file is
-collected and reported together with the file name, the row number the user
-sees, the column, the value and what is allowed; if there is any, nothing is
-written.
+A file is opened (``tracker.data.readers``; a CSV is streamed), its header
+checked (``tracker.data.columns``: identifying columns refused, headings under
+a title row refused with the row they are on, every declared required field
+present, no duplicate or unknown columns), and its rows checked in chunks of
+``CHUNK`` (``tracker.data.rows``) and staged in a temporary table
+(``tracker.data.staging``). Every problem is reported with the file name, the
+row number the user sees, the column, the value and what is allowed; after
+``MAX_PROBLEMS`` the check stops and says so, so that a file that is wrong
+throughout is refused in seconds. If there is any problem, nothing is written.
 
 A valid file is then applied in one transaction against the records already
 held, matched by the data set's key: new rows are inserted, changed rows
@@ -21,32 +22,44 @@ none. ``dry_run`` does all the checking and comparing and writes nothing.
 
 Columns ignored with ``ignore_extra`` are never stored: only declared fields
 are read from a row, so an ignored column's cells are not even looked at.
+Progress is reported through a callback the caller passes in (the CLI draws
+a bar); this module prints nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tracker.data.fields import KEY_SEPARATOR, RowBuilder, RowErrors, normalise_header, shown
-from tracker.data.readers import Table, UnreadableFileError, read_table
+from tracker.data.columns import (
+    HEADER_SEARCH,
+    Columns,
+    column_letter,
+    map_columns,
+    refuse_title_rows,
+)
+from tracker.data.fields import KEY_SEPARATOR, RowBuilder
+from tracker.data.readers import open_table
+from tracker.data.table import Table, UnreadableFileError
 from tracker.errors import DataFileError, Problem, TrackerError
 from tracker.plan.lookup import find_dataset
 from tracker.plan.schema import Dataset, Plan
-from tracker.privacy import identifying_kind, refusal
 
-MAX_LISTED = 200  # problems listed in full; the rest are counted
+MAX_PROBLEMS = 200  # problems listed; checking stops once this many are found
 SAMPLE = 10  # changes shown by a dry run (and kept in the result)
-BATCH = 5_000  # rows per executemany, so the progress bar moves
-PROGRESS_FROM = 5_000  # rows: smaller files import too fast to need a progress bar
+CHUNK = 10_000  # rows checked and staged at a time
+
+# progress(description, done, total): called now and then during a long import
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -108,294 +121,136 @@ class ImportResult:
         }
 
 
-# --- progress ---------------------------------------------------------------------
-
-
-class _Progress:
-    """A Rich progress bar on stderr for long imports at a terminal; otherwise nothing."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-        if not enabled:
-            return
-        from tracker.console import make_console
-
-        console = make_console(stderr=True)
-        if not console.is_terminal:
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-        )
-        self._bar.start()
-
-    def stage(self, description: str, total: int) -> None:
-        if self._bar is not None:
-            if self._task is not None:
-                self._bar.remove_task(self._task)
-            self._task = self._bar.add_task(description, total=total)
-
-    def advance(self, n: int) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.advance(self._task, n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-
 # --- checking ---------------------------------------------------------------------
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-HEADER_SEARCH = 10  # rows below the first looked at for headings put under a title
-
-
-def _refuse_title_rows(table: Table, dataset: Dataset) -> None:
-    """Refuse a file whose column headings sit below a title or notes, saying which row.
-
-    A report title ("Prevent referrals Q1 2020/21 - OFFICIAL") above the headings
-    is common in exported sheets. Guessing where the data starts could import
-    the notes as data, so the file is refused with the row the headings are on.
-    """
-    names: dict[str, str] = {}
-    for f in dataset.fields:
-        names[normalise_header(f.name)] = f.name
-        if f.label:
-            names.setdefault(normalise_header(f.label), f.name)
-    required = {f.name for f in dataset.fields if f.required}
-
-    def found(cells: list[Any]) -> set[str]:
-        return {
-            names[h]
-            for h in (normalise_header(c) for c in cells if isinstance(c, str))
-            if h in names
-        }
-
-    if required <= found(table.headers):
-        return
-    for line, cells in table.rows[:HEADER_SEARCH]:
-        if required <= found(cells):
-            first = " ".join(str(h) for h in table.headers if h)
-            raise UnreadableFileError(
-                table.file,
-                f"has its column headings on row {line}, not on row {table.header_line} "
-                f"(which reads {shown(first)})",
-                hint=f"delete the row{'s' if line - table.header_line > 1 else ''} above the "
-                "headings (a title or notes) so that the headings are the first row, "
-                "then import the file again",
-            )
-
-
 @dataclass
-class _Columns:
-    """Which column of the file holds which declared field."""
+class _Checker:
+    """Checks rows chunk by chunk, staging each good row; collects the problems."""
 
-    positions: list[tuple[str, int]]  # (field name, column index)
-    ignored: list[str]
-    unnamed: list[int]  # columns with no header: any value in them is an error
+    file: str
+    dataset: Dataset
+    builder: RowBuilder
+    columns: Columns
+    width: int
+    problems: list[Problem] = field(default_factory=list)
+    stray: dict[int, int] = field(default_factory=dict)  # column with values, no header
+    rows: int = 0
+    stopped_at: int | None = None  # the line checking stopped after too many problems
 
+    def __post_init__(self) -> None:
+        from tracker.data.rows import ChunkBuilder
 
-def _map_columns(
-    file: str, line: int, headers: list[str], dataset: Dataset, ignore_extra: bool
-) -> _Columns:
-    problems: list[Problem] = []
-    identifying = [(h, identifying_kind(h)) for h in headers if h]
-    for header, kind in identifying:
-        if kind:
-            problems.append(Problem(file, line, refusal(header, kind)))
-    if problems:
-        raise DataFileError(
-            file,
-            problems,
-            hint="remove the identifying columns from the file, export it again and import that",
+        names = [name for name, _ in self.columns.positions]
+        self.chunk = ChunkBuilder(self.builder, names)
+        indexes = [index for _, index in self.columns.positions]
+        pick = itemgetter(*indexes)
+        self.pick: Callable[[list[Any]], Any] = (
+            (lambda cells: (pick(cells),)) if len(indexes) == 1 else pick
         )
-    lookup: dict[str, str] = {}
-    for f in dataset.fields:
-        lookup[normalise_header(f.name)] = f.name
-        if f.label:
-            lookup.setdefault(normalise_header(f.label), f.name)
-    derived = {normalise_header(n): n for n in dataset.derived_names()}
-    seen: dict[str, int] = {}
-    positions: list[tuple[str, int]] = []
-    ignored: list[str] = []
-    unnamed: list[int] = []
-    fields = ", ".join(f.name for f in dataset.fields)
-    for index, header in enumerate(headers):
-        if not header:
-            unnamed.append(index)
-            continue
-        name = lookup.get(normalise_header(header))
-        if name is None:
-            if ignore_extra:
-                ignored.append(header)
-            elif normalise_header(header) in derived:
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        f"column '{header}' is worked out by tracker itself; remove it "
-                        "or import with --ignore-extra",
-                    )
-                )
+        self.key_names = list(self.dataset.key)
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    def _blank(self, value: Any) -> bool:
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    def check(self, rows: Iterator[tuple[int, list[Any]]], stage: Any, tick: Any) -> None:
+        from tracker.data.staging import dumps
+
+        width, unnamed, stray, pick = self.width, self.columns.unnamed, self.stray, self.pick
+        lines: list[int] = []
+        cells_list: list[Any] = []
+        for line, cells in rows:
+            if len(cells) != width:
+                if len(cells) < width:
+                    cells = [*cells, *([None] * (width - len(cells)))]
+                else:
+                    for index in range(width, len(cells)):
+                        if index not in stray and not self._blank(cells[index]):
+                            stray[index] = line
+            for index in unnamed:
+                if index not in stray and not self._blank(cells[index]):
+                    stray[index] = line
+            lines.append(line)
+            cells_list.append(pick(cells))
+            if len(lines) >= CHUNK:
+                self._flush(lines, cells_list, stage, dumps)
+                lines, cells_list = [], []
+                tick(self.rows)
+                if self.stopped_at is not None:
+                    return
+        self._flush(lines, cells_list, stage, dumps)
+        tick(self.rows)
+
+    def _flush(self, lines: list[int], cells: list[Any], stage: Any, dumps: Any) -> None:
+        from tracker.data.fields import RowErrors
+
+        self.rows += len(lines)
+        staged: list[tuple[int, str, str | None]] = []
+        key_of = self.builder.key_of
+        keys = self.key_names
+        for line, result in zip(lines, self.chunk.build(cells), strict=True):
+            if isinstance(result, RowErrors):
+                for _, message in result.problems:
+                    self.problem(line, message)
+                values = result.values
+                if all(values[k] is not None for k in keys):
+                    staged.append((line, key_of(values), None))  # for the duplicate check
+                if len(self.problems) >= MAX_PROBLEMS:
+                    self.stopped_at = line
+                    break
+            elif self.problems:
+                staged.append((line, key_of(result), None))
             else:
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        f"column '{header}' is not a field of {dataset.name} (its fields are "
-                        f"{fields}); remove it or import with --ignore-extra",
-                    )
-                )
-            continue
-        if name in seen:
-            first = seen[name]
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"columns {_column_letter(first)} '{headers[first]}' and "
-                    f"{_column_letter(index)} '{header}' are both {name}; keep one",
-                )
-            )
-            continue
-        seen[name] = index
-        positions.append((name, index))
-    for f in dataset.fields:
-        if f.required and f.name not in seen:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"required column {f.name} is missing; add a column headed '{f.name}'",
-                )
-            )
-    if not positions and not problems:
-        problems.append(
-            Problem(file, line, f"no column is a field of {dataset.name} (its fields are {fields})")
+                staged.append((line, key_of(result), dumps(result)))
+        stage.add(staged)
+
+    def finish(self, stage: Any) -> None:
+        """Add duplicate keys and stray columns to the problems; raise if there are any."""
+        key_names = " and ".join(self.dataset.key)
+        optional = [
+            f.name for f in self.dataset.fields if f.name in self.dataset.key and not f.required
+        ]
+        keep = (
+            f"keep one of them, or give each its own {optional[0]}"
+            if optional
+            else f"keep one of them, or correct the {key_names} of the other"
         )
-    if problems:
-        raise DataFileError(
-            file, problems, hint="correct the header row and import the whole file again"
-        )
-    return _Columns(positions=positions, ignored=ignored, unnamed=unnamed)
-
-
-@dataclass
-class _Checked:
-    records: dict[str, dict[str, Any]]  # key -> stored values, in file order
-    rows: int
-
-
-def _check_rows(
-    table: Table, builder: RowBuilder, columns: _Columns, dataset: Dataset, progress: _Progress
-) -> _Checked:
-    file = table.file
-    names = [name for name, _ in columns.positions]
-    indexes = [index for _, index in columns.positions]
-    width = len(table.headers)
-    unnamed = columns.unnamed
-    problems: list[Problem] = []
-    total = 0
-    stray: dict[int, int] = {}  # column index with a value but no header -> first line
-    first_line: dict[str, int] = {}
-    records: dict[str, dict[str, Any]] = {}
-    key_names = " and ".join(dataset.key)
-    optional_keys = [f.name for f in dataset.fields if f.name in dataset.key and not f.required]
-    duplicate_hint = (
-        f"keep one of them, or give each its own {optional_keys[0]}"
-        if optional_keys
-        else f"keep one of them, or correct the {key_names} of the other"
-    )
-
-    def problem(line: int, message: str) -> None:
-        nonlocal total
-        total += 1
-        if len(problems) < MAX_LISTED:
-            problems.append(Problem(file, line, message))
-
-    build = builder.for_columns(names)
-    pick = itemgetter(*indexes)
-    single = len(indexes) == 1
-    key_of = builder.key_of
-    progress.stage(f"checking {file}", len(table.rows))
-    for n, (line, cells) in enumerate(table.rows, start=1):
-        if n % 2000 == 0:
-            progress.advance(2000)
-        if len(cells) != width:
-            if len(cells) < width:
-                cells = [*cells, *([None] * (width - len(cells)))]
-            else:
-                for index in range(width, len(cells)):
-                    value = cells[index]
-                    if index not in stray and not (
-                        value is None or (isinstance(value, str) and not value.strip())
-                    ):
-                        stray[index] = line
-        for index in unnamed:
-            value = cells[index]
-            if index not in stray and not (
-                value is None or (isinstance(value, str) and not value.strip())
-            ):
-                stray[index] = line
-        try:
-            values = build((pick(cells),) if single else pick(cells))
-        except RowErrors as exc:
-            for _, message in exc.problems:
-                problem(line, message)
-            if any(exc.values[k] is None for k in dataset.key):
-                continue
-            values, failed = exc.values, True
-        else:
-            failed = False
-        key = key_of(values)
-        earlier = first_line.get(key)
-        if earlier is not None:
-            problem(
+        stage.index()
+        duplicates = stage.duplicates(MAX_PROBLEMS)
+        for line, key, first in duplicates:
+            shown_key = key.replace(KEY_SEPARATOR, " / ").rstrip(" /")
+            self.problem(
                 line,
-                f"this row has the same {key_names} as row {earlier} "
-                f"({key.replace(KEY_SEPARATOR, ' / ').rstrip(' /')}); {duplicate_hint}",
+                f"this row has the same {key_names} as row {first} ({shown_key}); {keep}",
             )
-            continue
-        first_line[key] = line
-        if not failed:
-            records[key] = values
-    progress.advance(len(table.rows) % 2000)
-    for index, line in sorted(stray.items()):
-        problem(
-            line,
-            f"column {_column_letter(index)} has values but no header; "
-            "give it a header or delete the column",
-        )
-    if total:
-        raise DataFileError(file, problems, total=total)
-    return _Checked(records=records, rows=len(table.rows))
+        more = 0
+        if len(duplicates) == MAX_PROBLEMS:
+            more = stage.count_duplicates() - len(duplicates)
+        self.problems.sort(key=lambda p: p.line or 0)  # stable: a row's own problems first
+        for index, line in sorted(self.stray.items()):
+            self.problem(
+                line,
+                f"column {column_letter(index)} has values but no header; "
+                "give it a header or delete the column",
+            )
+        if not self.problems:
+            return
+        total = len(self.problems) + more
+        listed = self.problems[:MAX_PROBLEMS]
+        hint = None
+        if self.stopped_at is not None:
+            hint = (
+                f"checking stopped at row {self.stopped_at} after {MAX_PROBLEMS} problems, so "
+                "the rest of the file was not checked; correct the rows listed (is it the "
+                "right file for this data set?) and import the whole file again"
+            )
+        raise DataFileError(self.file, listed, total=total, hint=hint)
 
 
-# --- applying ---------------------------------------------------------------------
-
-
-def _diff(declared: list[str], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    changed = {k: (old.get(k), new.get(k)) for k in declared if old.get(k) != new.get(k)}
-    if not changed:
-        keys = list(dict.fromkeys([*new, *old]))
-        changed = {k: (old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)}
-    return changed
+# --- importing --------------------------------------------------------------------
 
 
 def _sha256(path: Path) -> str:
@@ -404,6 +259,39 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _open(
+    path: Path, sheet: str | None, dataset: Dataset, ignore_extra: bool
+) -> tuple[Table, Columns, Iterator[tuple[int, list[Any]]]]:
+    table = open_table(path, sheet=sheet)
+    rows = iter(table.rows)
+    head = list(islice(rows, HEADER_SEARCH))
+    try:
+        refuse_title_rows(table, head, dataset)
+        columns = map_columns(table.file, table.header_line, table.headers, dataset, ignore_extra)
+    except TrackerError as exc:
+        _close(rows)
+        others = [s for s in table.sheets if s != table.sheet]
+        if sheet is None and others and exc.hint:
+            exc.hint += (
+                f" (this is sheet '{table.sheet}'; to read another, use --sheet with one of "
+                f"{', '.join(repr(s) for s in others)})"
+            )
+        raise
+    if not head:
+        raise UnreadableFileError(
+            table.file,
+            "has a header row but no data rows",
+            hint="add the data below the header row and import the file again",
+        )
+    return table, columns, chain(head, rows)
+
+
+def _close(rows: Any) -> None:
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
 
 
 def import_file(
@@ -416,112 +304,74 @@ def import_file(
     dry_run: bool = False,
     ignore_extra: bool = False,
     by: str | None = None,
-    progress: bool = True,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Check every row of ``path`` and store them all in ``dataset``, or nothing.
 
-    Raises DataFileError listing every problem (file:row: message) when any row
+    Raises DataFileError listing the problems (file:row: message) when any row
     is invalid, and UnreadableFileError when the file itself cannot be read.
+    ``today`` (the as-of date, in the plan's timezone) refuses dates after it.
     """
+    from tracker.data.staging import record_import, staged
+    from tracker.db.models import utcnow
+
     started = time.perf_counter()
     declared = find_dataset(plan, dataset)
     path = Path(path)
-    table = read_table(path, sheet=sheet)
-    file = table.file
+    table, columns, rows = _open(path, sheet, declared, ignore_extra)
+    builder = RowBuilder(
+        declared,
+        financial_year_start_month=plan.plan.financial_year_start_month,
+        latest=today,
+        earliest=plan.plan.start,
+    )
+    report = progress or (lambda description, done, total: None)
+    size, position = table.size, table.position
+
+    def tick(done: int) -> None:
+        if position is not None and size:
+            report(f"checking {table.file}", int(position()), int(size))
+        else:
+            report(f"checking {table.file}", done, done)
+
+    checker = _Checker(table.file, declared, builder, columns, len(table.headers))
     try:
-        _refuse_title_rows(table, declared)
-        columns = _map_columns(file, table.header_line, table.headers, declared, ignore_extra)
-    except TrackerError as exc:
-        others = [s for s in table.sheets if s != table.sheet]
-        if sheet is None and others and exc.hint:
-            exc.hint += (
-                f" (this is sheet '{table.sheet}'; to read another, use --sheet with one of "
-                f"{', '.join(repr(s) for s in others)})"
+        with staged(engine, declared.name) as stage:
+            try:
+                checker.check(rows, stage, tick)
+            finally:
+                _close(rows)
+            checker.finish(stage)
+            result = ImportResult(
+                dataset=declared.name,
+                file=table.file,
+                sha256=_sha256(path),
+                rows=checker.rows,
+                added=0,
+                updated=0,
+                unchanged=0,
+                not_in_file=0,
+                dry_run=dry_run,
+                sheet=table.sheet,
+                ignored_columns=columns.ignored,
             )
-        raise
-    if not table.rows:
-        raise UnreadableFileError(
-            file,
-            "has a header row but no data rows",
-            hint="add the data below the header row and import the file again",
-        )
-    builder = RowBuilder(declared, financial_year_start_month=plan.plan.financial_year_start_month)
-    bar = _Progress(progress and sys.stderr is not None and len(table.rows) >= PROGRESS_FROM)
-    try:
-        checked = _check_rows(table, builder, columns, declared, bar)
-        sheet_read = table.sheet  # the worksheet actually read (None for a CSV)
-        del table  # the raw cells are no longer needed
-        result = ImportResult(
-            dataset=declared.name,
-            file=file,
-            sha256=_sha256(path),
-            rows=checked.rows,
-            added=0,
-            updated=0,
-            unchanged=0,
-            not_in_file=0,
-            dry_run=dry_run,
-            sheet=sheet_read,
-            ignored_columns=columns.ignored,
-        )
-        _apply(engine, declared, checked, result, by=by, progress=bar)
-    finally:
-        bar.close()
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def _apply(
-    engine: Engine,
-    dataset: Dataset,
-    checked: _Checked,
-    result: ImportResult,
-    *,
-    by: str | None,
-    progress: _Progress,
-) -> None:
-    from sqlalchemy import insert, select
-    from sqlalchemy.exc import IntegrityError
-
-    from tracker.db.engine import transaction
-    from tracker.db.models import DataImport, DataRecord, utcnow
-
-    records_t = DataRecord.__table__  # type: ignore[attr-defined]
-    imports_t = DataImport.__table__  # type: ignore[attr-defined]
-    declared = [f.name for f in dataset.fields]
-
-    try:
-        with transaction(engine) as session:
-            existing: dict[str, tuple[int, dict[str, Any]]] = {
-                key: (rid, values)
-                for rid, key, values in session.execute(
-                    select(records_t.c.id, records_t.c.key, records_t.c["values"]).where(
-                        records_t.c.dataset == dataset.name
-                    )
-                )
-            }
-            added: list[tuple[str, dict[str, Any]]] = []
-            updated: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = []
-            for key, values in checked.records.items():
-                found = existing.get(key)
-                if found is None:
-                    added.append((key, values))
-                elif found[1] != values:
-                    updated.append((key, found[0], found[1], values))
-            result.added = len(added)
-            result.updated = len(updated)
-            result.unchanged = len(checked.records) - len(added) - len(updated)
-            result.not_in_file = sum(1 for k in existing if k not in checked.records)
-            result.changes = [Change(k, "added") for k, _ in added[:SAMPLE]] + [
-                Change(k, "updated", _diff(declared, old, new))
-                for k, _, old, new in updated[:SAMPLE]
+            report(f"comparing {table.file}", 0, 1)
+            diff = stage.difference(SAMPLE)
+            result.added = diff.added
+            result.updated = diff.updated
+            result.unchanged = diff.unchanged
+            result.not_in_file = diff.not_in_file
+            declared_names = [f.name for f in declared.fields]
+            result.changes = [Change(k, "added") for k in diff.sample_added] + [
+                Change(key, "updated", _diff(declared_names, old, new))
+                for _, _, key, old, new in diff.changed
             ]
-            if result.dry_run or result.no_changes:
-                return  # nothing to write: not even a data_import row
-            now = utcnow()
-            inserted: Any = session.execute(
-                insert(imports_t).values(
-                    dataset=dataset.name,
+            if not dry_run and not result.no_changes:
+                now = utcnow()
+                import_id = record_import(
+                    stage.connection,
+                    dataset=declared.name,
                     filename=result.file,
                     sha256=result.sha256,
                     imported_at=now,
@@ -531,136 +381,31 @@ def _apply(
                     updated=result.updated,
                     unchanged=result.unchanged,
                 )
-            )
-            import_id = int(inserted.inserted_primary_key[0])
-            result.import_id = import_id
-            progress.stage(f"storing {result.file}", len(added) + len(updated))
-            writer = _Writer(session, import_id, now)
-            for start in range(0, len(added), BATCH):
-                batch_added = added[start : start + BATCH]
-                writer.insert_records(dataset.name, batch_added)
-                progress.advance(len(batch_added))
-            for start in range(0, len(updated), BATCH):
-                batch_updated = [
-                    (rid, old, new) for _, rid, old, new in updated[start : start + BATCH]
-                ]
-                writer.update_records(batch_updated)
-                progress.advance(len(batch_updated))
-    except IntegrityError:
+                result.import_id = import_id
+                report(f"storing {table.file}", 0, 1)
+                stage.apply(import_id=import_id, now=now)
+                stage.connection.commit()
+    except _integrity_errors() as exc:
         raise TrackerError(
-            f"another import into {dataset.name} ran at the same time; nothing was changed",
+            f"another import into {declared.name} ran at the same time; nothing was changed",
             hint="run the import again",
-        ) from None
+        ) from exc
+    result.seconds = time.perf_counter() - started
+    return result
 
 
-class _Writer:
-    """Bulk writes of one import, inside its transaction.
+def _integrity_errors() -> type[Exception]:
+    from sqlalchemy.exc import IntegrityError
 
-    PostgreSQL gets COPY (psycopg sends an executemany row by row, several
-    times slower), and updates through a temporary table dropped at commit;
-    every other database gets executemany, which SQLite runs in C.
-    """
+    return IntegrityError
 
-    def __init__(self, session: Any, import_id: int, now: Any) -> None:
-        from tracker.db.models import DataRecord, DataRecordChange
 
-        self.session = session
-        self.import_id = import_id
-        self.now = now
-        self.records = DataRecord.__table__  # type: ignore[attr-defined]
-        self.changes = DataRecordChange.__table__  # type: ignore[attr-defined]
-        self.connection = session.connection()
-        self.postgresql = self.connection.dialect.name == "postgresql"
-
-    def _copy(self, table: str, columns: tuple[str, ...], rows: Any) -> None:
-        quote = self.connection.dialect.identifier_preparer.quote
-        names = ", ".join(quote(c) for c in columns)
-        driver = self.connection.connection.driver_connection
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    def insert_records(self, dataset: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
-        from sqlalchemy import insert
-
-        if self.postgresql:
-            self._copy(
-                self.records.name,
-                ("dataset", "key", "values", "import_id", "updated_at"),
-                ((dataset, k, json.dumps(v), self.import_id, self.now) for k, v in rows),
-            )
-            return
-        self.session.execute(
-            insert(self.records),
-            [
-                {
-                    "dataset": dataset,
-                    "key": key,
-                    "values": values,
-                    "import_id": self.import_id,
-                    "updated_at": self.now,
-                }
-                for key, values in rows
-            ],
-        )
-
-    def update_records(self, rows: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> None:
-        """Keep each record's old values in data_record_change, then store the new ones."""
-        from sqlalchemy import bindparam, insert, text, update
-
-        if self.postgresql:
-            self._copy(
-                self.changes.name,
-                ("record_id", "import_id", "old_values", "changed_at"),
-                ((rid, self.import_id, json.dumps(old), self.now) for rid, old, _ in rows),
-            )
-            self.session.execute(
-                text(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS tracker_import_update "
-                    "(id integer PRIMARY KEY, new_values jsonb NOT NULL) ON COMMIT DROP"
-                )
-            )
-            self.session.execute(text("TRUNCATE tracker_import_update"))
-            self._copy(
-                "tracker_import_update",
-                ("id", "new_values"),
-                ((rid, json.dumps(new)) for rid, _, new in rows),
-            )
-            self.session.execute(
-                text(
-                    'UPDATE data_record SET "values" = u.new_values, import_id = :import_id, '
-                    "updated_at = :now FROM tracker_import_update u WHERE data_record.id = u.id"
-                ),
-                {"import_id": self.import_id, "now": self.now},
-            )
-            return
-        self.session.execute(
-            insert(self.changes),
-            [
-                {
-                    "record_id": rid,
-                    "import_id": self.import_id,
-                    "old_values": old,
-                    "changed_at": self.now,
-                }
-                for rid, old, _ in rows
-            ],
-        )
-        self.session.execute(
-            update(self.records)
-            .where(self.records.c.id == bindparam("record_id"))
-            .values(
-                {
-                    self.records.c["values"]: bindparam("new_values"),
-                    self.records.c.import_id: self.import_id,
-                    self.records.c.updated_at: self.now,
-                }
-            ),
-            [{"record_id": rid, "new_values": new} for rid, _, new in rows],
-        )
+def _diff(declared: list[str], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    changed = {k: (old.get(k), new.get(k)) for k in declared if old.get(k) != new.get(k)}
+    if not changed:
+        keys = list(dict.fromkeys([*new, *old]))
+        changed = {k: (old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)}
+    return changed
 
 
 # --- output -----------------------------------------------------------------------
@@ -670,32 +415,31 @@ def _value(value: Any) -> str:
     return "(empty)" if value is None else f"'{value}'"
 
 
-def render_import(result: ImportResult) -> None:
+def import_lines(result: ImportResult) -> list[str]:
     """The result for a person: counts, and for a dry run a sample of what would change."""
-    import typer
-
+    lines: list[str] = []
     source = result.file + (f" (sheet '{result.sheet}')" if result.sheet else "")
     rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
     if result.dry_run:
-        typer.echo(
+        lines.append(
             f"Dry run: {source} into {result.dataset}: {rows} checked, no problems; "
             f"{result.added} would be added, {result.updated} updated, "
             f"{result.unchanged} unchanged. Nothing was written."
         )
     elif result.no_changes:
-        typer.echo(
+        lines.append(
             f"{source} into {result.dataset}: {rows}, all already stored as they are: "
             "no changes (nothing was written)"
         )
     else:
-        typer.echo(
+        lines.append(
             f"Imported {source} into {result.dataset}: {rows}, {result.added} added, "
             f"{result.updated} updated, {result.unchanged} unchanged"
         )
     if result.ignored_columns:
-        typer.echo(f"  ignored columns (not stored): {', '.join(result.ignored_columns)}")
+        lines.append(f"  ignored columns (not stored): {', '.join(result.ignored_columns)}")
     if result.not_in_file:
-        typer.echo(
+        lines.append(
             f"  {result.not_in_file} record{'s' if result.not_in_file != 1 else ''} already "
             f"held in {result.dataset} {'are' if result.not_in_file != 1 else 'is'} not in "
             "this file and left as they are"
@@ -703,13 +447,14 @@ def render_import(result: ImportResult) -> None:
     if result.dry_run and result.changes:
         for change in result.changes:
             if change.change == "added":
-                typer.echo(f"  add     {change.shown_key()}")
+                lines.append(f"  add     {change.shown_key()}")
             else:
                 parts = "; ".join(
                     f"{name} {_value(old)} -> {_value(new)}"
                     for name, (old, new) in change.fields.items()
                 )
-                typer.echo(f"  update  {change.shown_key()}: {parts}")
+                lines.append(f"  update  {change.shown_key()}: {parts}")
         more = result.added + result.updated - len(result.changes)
         if more > 0:
-            typer.echo(f"  ... and {more} more")
+            lines.append(f"  ... and {more} more")
+    return lines

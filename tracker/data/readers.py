@@ -6,13 +6,9 @@ not really a CSV or a workbook, macro-enabled, a zip bomb, corrupt XML) is an
 ``UnreadableFileError``: one line saying what is wrong and what to do, never
 a traceback.
 
-CSV: the encoding is UTF-8 (with or without the byte-order mark Excel writes
-for "CSV UTF-8"), UTF-16 with a byte-order mark (Excel's "Unicode text"), or
-else Windows-1252 (Excel's plain "CSV" on a UK Windows PC); bytes that are
-neither are refused rather than guessed. The delimiter (comma, semicolon or
-tab) is the one that splits the header line into the most columns. Row
-numbers are physical line numbers with the header as line 1, so a quoted cell
-that spans lines does not throw them out.
+CSV files are read as a stream by ``tracker.data.csvfile`` (encodings, delimiters,
+line numbers, an unclosed quote); ``read_table`` gives every row in memory,
+``open_table`` streams a CSV's rows for the importer.
 
 XLSX: without ``--sheet`` the first visible worksheet is read (a hidden sheet
 of look-up lists or workings is never taken for the data). ``.xls`` and
@@ -39,9 +35,6 @@ are the worksheet's own, and blank rows are skipped wherever they are.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 import struct
 import zipfile
@@ -51,45 +44,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker.data.csvfile import MAX_CSV_BYTES, OLE_MAGIC, ZIP_MAGIC, open_csv, read_csv
+from tracker.data.table import Table, UnreadableFileError, is_blank_row, split_header
 from tracker.errors import TrackerError
+
+__all__ = ["MAX_CSV_BYTES", "Table", "UnreadableFileError", "open_table", "read_csv", "read_table"]
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members of a workbook together
 MAX_RATIO = 100  # uncompressed / compressed, for any member larger than RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024  # members smaller than this cannot be a bomb, whatever their ratio
 MAX_MEMBERS = 10_000
-MAX_CSV_BYTES = 500 * 1024 * 1024
 
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb"}
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xltx"}
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-class UnreadableFileError(TrackerError):
-    """The file itself cannot be read as data (empty, wrong kind, macro-enabled, a zip bomb)."""
-
-    def __init__(self, file: str, problem: str, *, hint: str) -> None:
-        super().__init__(f"{file} {problem}", hint=hint)
-
-
-@dataclass
-class Table:
-    """A file's header and data rows, each row with the line or row number the user sees."""
-
-    file: str  # the file name as shown in messages
-    header_line: int
-    headers: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-    sheet: str | None = None
-    sheets: list[str] = field(default_factory=list)  # every worksheet of a workbook
-    encoding: str | None = None
-    delimiter: str | None = None
-
 
 def read_table(path: Path, *, sheet: str | None = None) -> Table:
-    """The header and non-blank rows of a .csv or .xlsx file."""
+    """The header and every non-blank row of a .csv or .xlsx file, in memory."""
+    table = open_table(path, sheet=sheet)
+    table.rows = list(table.rows)
+    return table
+
+
+def open_table(path: Path, *, sheet: str | None = None) -> Table:
+    """The header and non-blank rows of a .csv (streamed) or .xlsx file."""
     name = path.name
     if not path.exists():
         raise UnreadableFileError(name, "does not exist", hint=f"check the path {path}")
@@ -115,130 +94,12 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
             raise UnreadableFileError(
                 name, "is a CSV file, which has no sheets", hint="leave out --sheet"
             )
-        return read_csv(path)
+        return open_csv(path)
     raise UnreadableFileError(
         name,
         f"has the extension '{path.suffix or '(none)'}', which tracker does not import",
         hint="save the data as .xlsx or .csv",
     )
-
-
-def _is_blank_row(cells: list[Any]) -> bool:
-    for c in cells:
-        if c is None:
-            continue
-        if isinstance(c, str):
-            if c.strip():
-                return False
-        else:
-            return False
-    return True
-
-
-def _split_header(file: str, rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str]]:
-    for line, cells in rows:
-        if not _is_blank_row(cells):
-            headers = ["" if c is None else str(c).strip() for c in cells]
-            while headers and not headers[-1]:
-                headers.pop()
-            return line, headers
-    raise UnreadableFileError(
-        file, "has no header row", hint="put the column names in the first row and add the data"
-    )
-
-
-# --- CSV ------------------------------------------------------------------------
-
-
-def _decode(name: str, data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        encodings = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ["utf-16"]
-    else:
-        if b"\x00" in data[:65536]:
-            raise UnreadableFileError(
-                name,
-                "does not look like a text CSV file (it contains binary data)",
-                hint="export the data from the spreadsheet as 'CSV UTF-8' and import that",
-            )
-        encodings = ["utf-8", "cp1252"]
-    for encoding in encodings:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFileError(
-        name,
-        "is not in a text encoding tracker recognises (UTF-8 or Windows-1252)",
-        hint="export the data from the spreadsheet as 'CSV UTF-8' and import that",
-    )
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: whichever splits the first non-blank line into most columns."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    best, best_count = ",", 0
-    for delimiter in (",", ";", "\t"):
-        try:
-            count = len(next(csv.reader([first], delimiter=delimiter)))
-        except (csv.Error, StopIteration):
-            continue
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
-
-
-def read_csv(path: Path) -> Table:
-    name = path.name
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise UnreadableFileError(
-            name,
-            f"is {size // (1024 * 1024)} MB, more than tracker imports in one file "
-            f"({MAX_CSV_BYTES // (1024 * 1024)} MB)",
-            hint="split it into smaller files and import each",
-        )
-    data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableFileError(
-            name, "is empty", hint="export the data again with its header row"
-        )
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
-        raise UnreadableFileError(
-            name,
-            "is a spreadsheet workbook, not a CSV file",
-            hint="give it the extension .xlsx if it is one, or export it as CSV",
-        )
-    text, encoding = _decode(name, data)
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        line = 1
-        try:
-            for cells in reader:
-                yield line, cells
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            raise UnreadableFileError(
-                f"{name}:{reader.line_num}",
-                f"cannot be read as CSV ({exc})",
-                hint="check the quotes on that line, or export the file again",
-            ) from None
-
-    rows = numbered()
-    header_line, headers = _split_header(name, rows)
-    table = Table(
-        file=name, header_line=header_line, headers=headers, encoding=encoding, delimiter=delimiter
-    )
-    append = table.rows.append
-    for line, cells in rows:
-        for c in cells:
-            if c and not c.isspace():
-                append((line, cells))
-                break
-    return table
 
 
 # --- XLSX -----------------------------------------------------------------------
@@ -304,7 +165,7 @@ def _member_size(
     assert fp is not None
     fp.seek(info.header_offset)
     local = fp.read(30)
-    if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+    if len(local) != 30 or local[:4] != ZIP_MAGIC:
         raise _not_a_workbook(name, "a damaged zip archive")
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     fp.seek(info.header_offset + 30 + name_len + extra_len)
@@ -410,13 +271,13 @@ def inspect_workbook(path: Path, *, formulas_checked_later: bool = False) -> boo
         head = fh.read(8)
     if not head:
         raise UnreadableFileError(name, "is empty", hint="save the workbook again and import it")
-    if head.startswith(_OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         raise UnreadableFileError(
             name,
             "is an old .xls workbook or a password-protected one, which tracker cannot read",
             hint="remove the password and save it as 'Excel Workbook (*.xlsx)', then import that",
         )
-    if not head.startswith(_ZIP_MAGIC):
+    if not head.startswith(ZIP_MAGIC):
         raise _not_a_workbook(name, "it is not a zip archive")
     try:
         archive = zipfile.ZipFile(path)
@@ -490,12 +351,13 @@ def _choose_sheet(name: str, sheet_names: list[str], wanted: str | None, first: 
 
 
 def _table_from_rows(name: str, sheet: str, rows: Iterator[tuple[int, list[Any]]]) -> Table:
-    header_line, headers = _split_header(name, rows)
-    table = Table(file=name, header_line=header_line, headers=headers, sheet=sheet)
-    append = table.rows.append
+    header_line, headers = split_header(name, rows)
+    kept: list[tuple[int, list[Any]]] = []
+    append = kept.append
     for number, cells in rows:
-        if not _is_blank_row(cells):
+        if not is_blank_row(cells):
             append((number, cells))
+    table = Table(file=name, header_line=header_line, headers=headers, rows=kept, sheet=sheet)
     return table
 
 

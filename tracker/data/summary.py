@@ -29,26 +29,32 @@ Decisions, so that every output reads the same way:
   with ``--by`` fields (with ``--period`` alone, each period's share of the
   whole). Unknown rows have no percentage.
 * **JSON** is ``{"dataset", "by", "rows", "total", "suppressed", "threshold",
-  "unsuppressed"}``. ``by`` lists the keys of each row in order, ``"period"``
-  first when ``--period`` is given. ``suppressed`` is true when disclosure
-  control was applied (the data set asks for it and ``--no-suppress`` was not
-  given), even if no count needed hiding; ``threshold`` is then the plan's
-  threshold, else null. ``unsuppressed`` is true when the data set asks for
-  disclosure control but ``--no-suppress`` turned it off, so that small numbers
-  are shown and the document must not be shared; false otherwise.
-* **Disclosure control** (``tracker.disclosure``) hides counts of 1 to 4 as
-  ``<5`` and further counts as ``*`` so the hidden ones cannot be worked out from
-  the totals; hidden counts have a null percentage. Percentages of a period (or
-  of the whole) are also left out when its total or any of its unknown counts
-  is hidden, since they would give away the number of known rows. When no
-  arrangement of hidden counts can protect the table, the summary is refused
-  with advice rather than shown.
-* **Filters and disclosure.** The same summary without ``--where`` is published
+  "unsuppressed", "distribution"}``. ``by`` lists the keys of each row in order,
+  ``"period"`` first when ``--period`` is given. ``suppressed`` is true when
+  disclosure control was applied (the data set asks for it and ``--no-suppress``
+  was not given), even if no count needed hiding; ``threshold`` is then the
+  plan's threshold, else null. ``unsuppressed`` is true when ``--no-suppress``
+  turned disclosure control off for a protected data set. ``distribution`` is
+  always ``"analyst only"``: see below. A row of a period in which the data set
+  has no rows at all has ``"count": null`` and ``"no_data": true`` (not a zero).
+* **Analyst views.** A summary built here is the analyst's own: it is not one
+  of the declared publications, which alone may be distributed
+  (docs/disclosure.md), so every format labels it not for distribution
+  (``tracker.render.summary``). ``data summary --table KEY`` shows a declared
+  table instead, exactly as a pack would.
+* **Disclosure control** of an analyst view (``tracker.disclosure.table``) hides
+  counts of 1 to 4 and further counts so the hidden ones cannot be worked out
+  from this table's totals; every hidden count is shown as ``[c]``, with a null
+  percentage. Percentages of a period (or of the whole) are also left out when
+  its total or any of its unknown counts is hidden, since they would give away
+  the number of known rows. When no arrangement of hidden counts can protect
+  the table, the summary is refused with advice rather than shown.
+* **Filters and disclosure.** The same summary without ``--where`` can be run
   too, so a ``--where`` count could be subtracted from it: when a protected
   summary has ``--where`` filters, the same query also counts every row of each
   group (same ``--by``, ``--period``, ``--from`` and ``--to``), and a count (or
   the total) whose rest -- unfiltered minus filtered -- is from 1 to 4 is hidden
-  as ``*`` (``<5`` if small itself) and protected like a small count.
+  and protected like a small count.
 * **CSV** has a header row and one line per row (no total line); a value that
   starts with = + - @ (or a tab or carriage return) gets a leading apostrophe so
   that spreadsheets do not run it as a formula.
@@ -56,16 +62,15 @@ Decisions, so that every output reads the same way:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from tracker.data.summary_count import axes_of, count_groups, cross, periods_with_rows
 from tracker.errors import InvalidValueError
-from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period, periods_between
-from tracker.usertext import looks_like_formula
+from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -185,9 +190,10 @@ def _period_dimension(ds: Dataset, grain: Grain) -> Dimension:
 class SummaryRow:
     key: tuple[Value, ...]  # one value per entry of Summary.by
     count: int
-    shown: int | str  # the count, or "<5" / "*" when hidden
+    shown: int | str  # the count, or the marker "[c]" when hidden
     percent: int | None
     unknown: bool
+    no_data: bool = False  # the data set has no rows at all in this row's period
 
 
 @dataclass(frozen=True)
@@ -215,8 +221,9 @@ class Summary:
             "rows": [
                 {
                     **dict(zip(self.by, row.key, strict=True)),
-                    "count": row.shown,
+                    "count": None if row.no_data else row.shown,
                     "percent": row.percent,
+                    **({"no_data": True} if row.no_data else {}),
                 }
                 for row in self.rows
             ],
@@ -224,6 +231,7 @@ class Summary:
             "suppressed": self.suppressed,
             "threshold": self.threshold,
             "unsuppressed": self.unsuppressed,
+            "distribution": "analyst only",
         }
 
 
@@ -269,17 +277,17 @@ def build_summary(
     start_month = plan.plan.financial_year_start_month
     conditions = [_condition(ds, fields, text, start_month) for text in where]
     protect = suppress and ds.small_number_suppression
-    counts, all_counts = _count(
+    counts, all_counts = count_groups(
         engine, ds, dims, conditions, start, end, unfiltered=protect and bool(conditions)
     )
-    axes = _axes(dims, counts, start, end, start_month)
+    axes = axes_of(dims, counts, start, end, start_month)
 
     def cell_of(key: tuple[Value, ...]) -> tuple[Value, ...]:
         return tuple(
             d.unknown_key() if d.is_unknown(v) else v for d, v in zip(dims, key, strict=True)
         )
 
-    cells = {key: 0 for key in _product(axes)}
+    cells = {key: 0 for key in cross(axes)}
     for key, n in counts.items():
         cells[cell_of(key)] += n
     unfiltered: dict[tuple[Value, ...], int] | None = None
@@ -291,6 +299,18 @@ def build_summary(
     threshold = plan.plan.suppression_threshold
     table = _protect(ds, dims, cells, threshold, unfiltered) if protect else None
     rows = _rows(dims, cells, table, by_fields=len(by) > 0)
+    if dims and dims[0].name == "period" and dims[0].grain is not None:
+        # periods where the data set has any row: known from the counts unless filtered
+        if not conditions:
+            present = {str(key[0]) for key in counts}
+        elif all_counts is not None:
+            present = {str(key[0]) for key in all_counts}
+        else:
+            present = periods_with_rows(engine, ds, dims[0].grain, start, end)
+        rows = [
+            replace(r, no_data=True, percent=None) if str(r.key[0]) not in present else r
+            for r in rows
+        ]
     total = sum(cells.values())
     measure = "rows"
     if ds.count_field:
@@ -397,145 +417,6 @@ def _describe_filters(
     return out
 
 
-# --- counting in the database ---------------------------------------------------------
-
-
-def _count(
-    engine: Engine,
-    ds: Dataset,
-    dims: Sequence[Dimension],
-    conditions: Sequence[_Condition],
-    start: date | None,
-    end: date | None,
-    *,
-    unfiltered: bool = False,
-) -> tuple[dict[tuple[Value, ...], int], dict[tuple[Value, ...], int] | None]:
-    """One GROUP BY over the stored JSON values: counts (or sums) by each combination.
-
-    With ``unfiltered`` (and some conditions), the same pass also counts every row
-    of each group, conditions or not, for disclosure control; those counts come
-    second (else None). The filtered counts list only groups with a matching row.
-    """
-    from sqlalchemy import and_, case, func, select
-    from sqlmodel import Session
-
-    from tracker.db.models import DataRecord
-
-    values: Any = DataRecord.values
-
-    def column(dim: Dimension) -> Any:
-        item = values[dim.source]
-        return item.as_integer() if dim.kind == "integer" else item.as_string()
-
-    def matches(cond: _Condition) -> Any:
-        item = column(cond.dim)
-        if cond.dim.kind == "text":
-            return func.lower(item) == str(cond.value).lower()
-        return item == cond.value
-
-    groups = [column(d) for d in dims]
-    amount: Any = values[ds.count_field].as_integer() if ds.count_field else None
-    both = unfiltered and bool(conditions)
-    stmt: Any
-    if both:
-        matched = and_(*(matches(c) for c in conditions))
-        filtered_measure: Any
-        all_measure: Any
-        if amount is not None:
-            filtered_measure = func.coalesce(func.sum(case((matched, amount))), 0)
-            all_measure = func.coalesce(func.sum(amount), 0)
-        else:
-            filtered_measure = func.count(case((matched, 1)))
-            all_measure = func.count()
-        stmt = select(*groups, func.count(case((matched, 1))), filtered_measure, all_measure)
-        stmt = stmt.where(DataRecord.dataset == ds.name)
-    else:
-        measure = func.coalesce(func.sum(amount), 0) if amount is not None else func.count()
-        stmt = select(*groups, measure).where(DataRecord.dataset == ds.name)  # type: ignore[arg-type]
-        for cond in conditions:
-            stmt = stmt.where(matches(cond))
-    when = values[ds.period_field].as_string()
-    if start:
-        stmt = stmt.where(when >= start.isoformat())
-    if end:
-        stmt = stmt.where(when <= end.isoformat())
-    if groups:
-        stmt = stmt.group_by(*groups)
-    out: dict[tuple[Value, ...], int] = {}
-    everything: dict[tuple[Value, ...], int] | None = {} if both else None
-    n = len(dims)
-    with Session(engine) as session:
-        for row in session.execute(stmt):
-            key = tuple(row[:n])
-            if everything is None:
-                out[key] = out.get(key, 0) + int(row[n] or 0)
-                continue
-            if row[n]:  # some row of the group matches the conditions
-                out[key] = out.get(key, 0) + int(row[n + 1] or 0)
-            everything[key] = everything.get(key, 0) + int(row[n + 2] or 0)
-    return out, everything
-
-
-# --- laying out the table ---------------------------------------------------------------
-
-
-def _axes(
-    dims: Sequence[Dimension],
-    counts: dict[tuple[Value, ...], int],
-    start: date | None,
-    end: date | None,
-    start_month: int,
-) -> list[list[Value]]:
-    axes = []
-    for i, dim in enumerate(dims):
-        seen = {key[i] for key in counts}
-        known = [v for v in seen if not dim.is_unknown(v)]
-        if dim.kind in ("category", "group"):
-            declared = [v for v in dim.declared if v != dim.unknown_value]
-            extra = sorted((str(v) for v in known if v not in dim.declared), key=_norm)
-            axis: list[Value] = [*declared, *extra]
-            if dim.unknown_value is not None or len(known) < len(seen):
-                axis.append(dim.unknown_key())
-        else:
-            if dim.name == "period":
-                axis = _period_axis(dim, known, start, end, start_month)
-            elif dim.kind == "integer":
-                axis = sorted(known, key=lambda v: int(str(v)))
-            elif dim.kind == "text":
-                axis = sorted(known, key=lambda v: (_norm(str(v)), str(v)))
-            else:
-                axis = sorted(known, key=str)
-            if len(known) < len(seen):
-                axis.append(None)
-        axes.append(axis)
-    return axes
-
-
-def _period_axis(
-    dim: Dimension, seen: list[Value], start: date | None, end: date | None, start_month: int
-) -> list[Value]:
-    """Every period from the first to the last (or --from to --to), empty ones too."""
-    assert dim.grain is not None
-    labels = sorted(str(v) for v in seen)
-    try:
-        firsts = [parse_period(label, start_month) for label in labels]
-    except InvalidValueError:
-        return list(labels)
-    first = start or (min(p.start for p in firsts) if firsts else None)
-    last = end or (max(p.end for p in firsts) if firsts else None)
-    if first is None or last is None:
-        return list(labels)
-    axis: list[Value] = [p.label for p in periods_between(first, last, dim.grain, start_month)]
-    axis += [label for label in labels if label not in axis]
-    return axis
-
-
-def _product(axes: Sequence[Sequence[Value]]) -> list[tuple[Value, ...]]:
-    from itertools import product
-
-    return list(product(*axes))
-
-
 def _protect(
     ds: Dataset,
     dims: Sequence[Dimension],
@@ -625,111 +506,5 @@ def percent_half_up(part: int, whole: int) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-# --- output -----------------------------------------------------------------------------
-
-
 def _label(value: Value) -> str:
     return UNKNOWN_TEXT if value is None else str(value)
-
-
-def render_summary(summary: Summary, fmt: str) -> None:
-    """Print ``summary`` as a table for people, JSON or CSV; warnings go to stderr."""
-    if summary.unsuppressed:
-        sys.stderr.write(
-            "warning: small numbers are shown (--no-suppress): this output is for your own "
-            "screen only; do not share, print or copy it into reports\n"
-        )
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(summary_csv(summary))
-    else:
-        _render_table(summary)
-
-
-def summary_csv(summary: Summary) -> str:
-    """The rows as CSV text with a header line, safe to open in a spreadsheet."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*summary.by, "count", "percent"])
-    for row in summary.rows:
-        writer.writerow(
-            [
-                *(csv_safe(v) for v in row.key),
-                csv_safe(row.shown),
-                "" if row.percent is None else row.percent,
-            ]
-        )
-    return out.getvalue()
-
-
-def csv_safe(value: Value) -> Any:
-    """A value for a CSV cell: empty for null, and never something a spreadsheet runs."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and looks_like_formula(value):
-        return "'" + value
-    return value
-
-
-def _render_table(summary: Summary) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from tracker.console import make_console
-
-    console = make_console()
-    title = summary.title
-    fields = [h for name, h in zip(summary.by, summary.headings, strict=True) if name != "period"]
-    if fields:
-        title += " by " + ", ".join(f.lower() for f in fields)
-    if "period" in summary.by:
-        title += " and period" if fields else " by period"
-    console.print(f"{summary.plan}: {title}", markup=False)
-    table = Table(box=box.SIMPLE_HEAD)
-    for heading in summary.headings:
-        table.add_column(heading)
-    table.add_column("Count" if summary.measure == "rows" else summary.measure, justify="right")
-    table.add_column("%", justify="right")
-    for row in summary.rows:
-        table.add_row(
-            *(_label(v) for v in row.key),
-            str(row.shown),
-            "" if row.percent is None else str(row.percent),
-        )
-    table.add_section()
-    table.add_row(
-        *(["Total"] + [""] * (len(summary.by) - 1) if summary.by else []),
-        str(summary.total_shown),
-        "",
-    )
-    console.print(table)
-    notes = []
-    if summary.filters:
-        notes.append("Only rows with " + "; ".join(summary.filters) + ".")
-    if summary.known_fields:
-        within = " within each period" if "period" in summary.by else ""
-        noun = "rows" if summary.measure == "rows" else summary.measure.lower()
-        notes.append(
-            f"Percentages are of the {noun} "
-            f"where {' and '.join(f.lower() for f in summary.known_fields)} "
-            f"{'is' if len(summary.known_fields) == 1 else 'are'} known{within}, "
-            "rounded to whole numbers."
-        )
-    if summary.suppressed and summary.threshold is not None:
-        from tracker.disclosure import footnote
-
-        notes.append(footnote(summary.threshold))
-        if summary.percentages_withheld:
-            notes.append(
-                "Some percentages are left out because they would give away a hidden count."
-            )
-    if summary.unsuppressed:
-        notes.append("SMALL NUMBERS SHOWN (--no-suppress): NOT FOR SHARING.")
-    for note in notes:
-        console.print(note, markup=False)

@@ -214,6 +214,23 @@ class DataRecord(SQLModel, table=True):
     )
     import_id: int = Field(foreign_key="data_import.id")
     updated_at: datetime = _ts(nullable=False)
+    # Set when the record is withdrawn (``tracker data withdraw``): it then leaves every
+    # count, and its history and the reason stay (data_withdrawal).
+    withdrawn_at: datetime | None = _ts(nullable=True)
+
+
+class DataWithdrawal(SQLModel, table=True):
+    """A record taken out of its data set by a person, with their reason (never deleted)."""
+
+    __tablename__ = "data_withdrawal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="data_record.id", index=True)
+    dataset: str
+    key: str
+    reason: str
+    by: str | None = None
+    withdrawn_at: datetime = _ts(nullable=False)
 
 
 class DataRecordChange(SQLModel, table=True):

@@ -1,82 +1,33 @@
-"""Disclosure control: small numbers are never shown in anything distributed.
+"""One table protected on its own: the rules behind analyst views.
 
-Referral counts by district or month can be small enough to identify a child.
-In every output meant for distribution, counts from 1 to threshold-1 are shown
-as ``<threshold`` (``<5`` by default, set by ``plan.suppression_threshold``);
-zero is shown as 0. Hiding the small counts is not enough on its own: a hidden
-count must not be recoverable from the totals published with it, so further
-counts are hidden too ("secondary suppression"). This module decides which,
-for any table of counts; summaries, KPIs, the Excel pack and emails all call
-it rather than deciding for themselves.
+Distributed figures come from declared publications, protected together and
+against every earlier release (``tracker.disclosure.protect``). An analyst's
+own summary (``tracker data summary`` without ``--table``) is protected here,
+one table at a time, so that small numbers do not sit on a screen casually;
+it is labelled not for distribution, because one-table protection cannot stop
+two tables being differenced (docs/disclosure.md).
 
-The model (what a reader of the published figures is assumed to know)
-------------------------------------------------------------------------
-A table has one or more dimensions (``--by sector,gender --period quarter``
-is a three-way table). Besides its cells, every *margin* is published: the
-table summed over any dimensions is what the same summary run with fewer
-fields gives (anyone can run it), and the grand total is shown with the table.
-Each margin is itself a table, suppressed by these same rules (the function is
-deterministic, so that is exactly what the reader sees there). A reader
-therefore knows:
-
-* every visible cell and margin exactly, and which ones are zero;
-* that a count shown as ``<5`` (primary suppression) is between 1 and 4;
-* that a count shown as ``*`` (secondary suppression, hidden only to protect
-  others) is at least 5: it would be ``<5`` otherwise, and zero is never hidden.
-
-Secondary cells get their own mark because showing a count of 30 as ``<5``
-would mislead the people reading the figures; the two marks tell the reader
-only what the rules already imply.
-
-The guarantee
--------------
-Every hidden count -- each primary cell of the table and each primary margin
-of the tables it is summed into -- has a *witness*: another table of counts
-that differs from the true one in that count, agrees with every visible figure
-of the table and of all its margins, and keeps every hidden figure within what
-its mark says. So no hidden count can be worked out exactly, however the
-published figures are combined. Witnesses are the classic "hypercube" moves
-(add 1 at one corner of a rectangle or box of cells and take 1 from the
-neighbouring corners, which leaves every total unchanged), plus moves that do
-change some totals when those totals are themselves hidden (a pair of cells,
-or a single cell when the grand total is small).
+Every hidden count is shown as the one marker ``[c]``. The reader is assumed
+to know every visible cell and margin (the same summary run with fewer fields)
+exactly, and -- to be safe -- that a small hidden count is between 1 and 4 and
+any other hidden count at least 5.
 
 For each primary count in turn (cells in table order, then margins), the
-cheapest witness is chosen: the one hiding the smallest sum of visible counts,
-then one that leaves every total unchanged, then the fewest cells, then the
-earliest cells in table order. In a single row with one hidden count this is
-"also hide the smallest non-zero count that can protect it" (a hidden 1 can
-only move up, so its partner must be able to move down and stay at 5 or more:
-``[1, 5, 12]`` hides the 12). For two-way tables (``--by FIELD --period``, or
-two fields) the search is complete: if no witness is found, none exists. The
-choice is deterministic and monotone: hiding more never undoes a witness.
+cheapest *witness* is chosen: another table of counts that differs in that
+count, agrees with every visible figure of the table and of all its margins,
+and keeps every hidden figure within what the reader is assumed to know.
+Witnesses are the classic "hypercube" moves (add 1 at one corner of a
+rectangle or box of cells and take 1 from the neighbouring corners), plus
+moves that change some totals when those totals are hidden. The cheapest hides
+the smallest sum of visible counts, then leaves every total unchanged, then
+uses the fewest cells, then the earliest in table order. For two-way tables
+the search is complete (``tracker.disclosure.network``). Rarely no witness
+exists; such counts are listed in ``TableSuppression.unprotected`` and the
+summary is refused.
 
-Rarely no witness exists (for example four districts with exactly one referral
-each and nothing else: every cell and the total are ``<5``, yet each must be
-1). Such counts are listed in ``TableSuppression.unprotected`` and callers must
-not distribute the table as it stands (``tracker data summary`` refuses it).
-
-Filtered tables
----------------
-A table of only some rows (``tracker data summary --where gender=Male``) is
-published alongside the same table of all rows, so a count whose *complement*
-(the unfiltered count minus the filtered one) is from 1 to threshold-1 would
-give that small complement away by subtraction. Given the unfiltered counts
-(``suppress_table(..., unfiltered=...)``), such a count is hidden as well,
-shown as ``*`` (or ``<5`` if it is small itself), at every level: cells,
-margins and the grand total. It is then protected like a small count: it
-needs a witness of its own before secondary suppression runs, and no witness
-moves a hidden count above its unfiltered count when that is threshold or
-more (one whose complement is zero does not rise at all), since the reader
-knows the one cannot exceed the other; an unfiltered count below the threshold
-is itself shown as ``<5``, which bounds nothing the ``<5`` here does not. (The
-witness is for this table with the unfiltered one fixed; the two are not
-protected jointly.) A zero is still shown: its complement is the unfiltered
-count itself, which the unfiltered table hides when it is small.
-
-Not covered: differencing between outputs over different date ranges, and two
-different cross-tabulations of the same data published together. Do not
-circulate overlapping tables of tiny counts.
+Filtered tables: given the unfiltered counts (``suppress_table(...,
+unfiltered=...)``), a count whose complement (unfiltered minus filtered) is
+small is hidden and protected as well, at every level.
 """
 
 from __future__ import annotations
@@ -86,6 +37,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Literal
 
+from tracker.disclosure.model import MARKER
 from tracker.errors import TrackerError
 
 Key = tuple[Hashable, ...]
@@ -96,7 +48,7 @@ Kind = Literal["primary", "secondary"]
 
 PRIMARY: Kind = "primary"
 SECONDARY: Kind = "secondary"
-SECONDARY_LABEL = "*"
+SECONDARY_LABEL = MARKER  # one marker for every hidden count
 
 
 class DisclosureError(TrackerError):
@@ -114,20 +66,17 @@ def small_label(threshold: int) -> str:
 
 
 def shown_count(count: int, kind: Kind | None, threshold: int) -> int | str:
-    """The count itself, ``<5`` for a primary hidden count, ``*`` for a secondary one."""
-    if kind == PRIMARY:
-        return small_label(threshold)
-    if kind == SECONDARY:
-        return SECONDARY_LABEL
+    """The count itself, or the marker ``[c]`` for any hidden count."""
+    if kind in (PRIMARY, SECONDARY):
+        return MARKER
     return count
 
 
 def footnote(threshold: int) -> str:
     """The sentence that explains the marks, for footers of distributed outputs."""
     return (
-        f"Counts from 1 to {threshold - 1} are shown as {small_label(threshold)}; "
-        f"counts shown as {SECONDARY_LABEL} are hidden so that those cannot be worked out "
-        "from the totals."
+        f"Counts from 1 to {threshold - 1} are shown as {MARKER}, with further counts hidden "
+        "so that they cannot be worked out from the totals."
     )
 
 
@@ -230,8 +179,8 @@ def suppress_series(counts: Sequence[int], threshold: int) -> list[int | str]:
 
 
 def show_total(total: int, threshold: int) -> int | str:
-    """A published total: hidden (``<5``) when it is small itself."""
-    return small_label(threshold) if is_small(total, threshold) else total
+    """A published total: hidden (``[c]``) when it is small itself."""
+    return MARKER if is_small(total, threshold) else total
 
 
 # --- the search for witnesses ---------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from tracker.disclosure import is_small, small_label
+from tracker.disclosure import MARKER, is_small
 from tracker.figures import (
     Figure,
     fmt_number,
@@ -347,9 +347,10 @@ class _Series:
         return round_half_up(value, 1)
 
     def _hidden(self, value: float, *, countable: bool) -> Figure:
-        if countable and is_small(value, self.threshold):
-            return Figure(value, True, (1, self.threshold - 1), small_label(self.threshold))
-        return Figure(value, True, None, None)
+        # One marker for every hidden figure, and no bounds: a reader of [c] cannot tell a
+        # small count from any other hidden figure, so nothing may be rated from its range.
+        del countable
+        return Figure(value, True, None, MARKER)
 
     def _disclose(self, value: float, agg: Aggregate) -> Figure:
         """Hide the figure if it (or the rows behind it) would show a small number."""

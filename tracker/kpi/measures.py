@@ -162,6 +162,7 @@ class _Rows:
             select(*columns)
             .where(
                 col(DataRecord.dataset) == dataset.name,
+                col(DataRecord.withdrawn_at).is_(None),  # withdrawn records count nowhere
                 day >= first.toordinal(),
                 day <= last.toordinal(),
             )

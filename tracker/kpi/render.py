@@ -25,9 +25,9 @@ UNSUPPRESSED_WARNING = (
 
 
 def figure_text(figure: Figure, unit: str) -> str:
-    """How a figure reads in a table: '38%', '12 referrals', '<5 referrals', 'hidden', 'no data'."""
+    """How a figure reads in a table: '38%', '12 referrals', '[c]' (hidden), 'no data'."""
     if figure.suppressed:
-        return f"{figure.label} {unit}".strip() if figure.label else "hidden"
+        return figure.label or "hidden"
     if figure.value is None:
         return "no data"
     return fmt_value(figure.value, unit)
@@ -115,21 +115,21 @@ def render_kpis(report: KpiReport) -> None:
         if narrow:
             table.add_row(
                 Text.assemble((k.id, "bold"), " ", k.name),
-                f"{period}\n{value}",
+                Text(f"{period}\n{value}"),
                 target,
                 rag_text(r.rating.rating),
-                f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}",
+                Text(f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}"),
             )
         else:
             table.add_row(
                 k.id,
                 Text(k.name),
                 period,
-                value,
+                Text(value),  # Text: "[c]" is not Rich markup
                 target,
                 rag_text(r.rating.rating),
-                previous,
-                year_ago,
+                Text(previous),
+                Text(year_ago),
                 trend,
             )
     console.print(table)
@@ -147,8 +147,9 @@ def render_kpis(report: KpiReport) -> None:
     console.print(line)
     console.print(
         Text(
-            f"Counts from 1 to {report.threshold - 1} are shown as <{report.threshold}; "
-            "see docs/kpis.md for how ratings are worked out.",
+            f"[c]: confidential (counts from 1 to {report.threshold - 1}, and figures that would "
+            "reveal them); hidden figures are not rated. See docs/kpis.md for how ratings are "
+            "worked out.",
             style="dim",
         )
         if not report.unsuppressed
@@ -192,7 +193,7 @@ def render_kpi_history(result: KpiHistory) -> None:
         target = "-" if p.target is None else fmt_number(p.target) + ("%" if k.unit == "%" else "")
         table.add_row(
             p.period.label,
-            figure_text(p.figure, k.unit),
+            Text(figure_text(p.figure, k.unit)),
             target,
             rag_text(p.rating.rating),
             Text(p.rating.reason),

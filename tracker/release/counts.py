@@ -60,6 +60,7 @@ def count_cells(session: Session, ds: Dataset, cells: Iterable[Cell]) -> Monthly
     stmt: Any = (
         select(*groups, measure, func.count())
         .where(col(DataRecord.dataset) == ds.name)
+        .where(col(DataRecord.withdrawn_at).is_(None))  # withdrawn records count nowhere
         .where(month >= first)
         .where(month <= last)
         .group_by(*groups)

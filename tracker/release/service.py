@@ -225,3 +225,25 @@ def _kpi(
     if kc.count in hidden or kc.numerator in hidden or num == den:
         return PublishedKpi(kc.kpi.id, kc.period.label, None)
     return PublishedKpi(kc.kpi.id, kc.period.label, round_half_up(100 * num / den, 1))
+
+
+def declared_table(
+    engine: Engine, plan: Plan, key: str, *, as_of: date
+) -> tuple[PublishedTable, tuple[str, ...]]:
+    """One declared table as a release as of ``as_of`` would show it (nothing recorded).
+
+    The figures are those a pack as of that date shows: protected with the same
+    ledger, so a table already released is shown exactly as it was.
+    """
+    from tracker.errors import InvalidValueError, NotFoundError
+
+    if plan.publications.table(key) is None:
+        raise NotFoundError("declared table", key, known=[t.key for t in plan.publications.tables])
+    pub = publish(engine, plan, as_of=as_of, channel="export", reference="", record=False)
+    for table in pub.tables:
+        if table.key == key:
+            return table, pub.notes
+    raise InvalidValueError(
+        f"table '{key}' has no complete period as of {as_of.isoformat()}",
+        hint="give a later --as-of",
+    )

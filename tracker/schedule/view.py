@@ -158,8 +158,11 @@ def known_meetings(plan: Plan) -> list[str]:
     return [m.id for m in meetings_with_cycles(plan)]
 
 
-def render_schedule(view: ScheduleView, *, console: Any = None) -> None:
-    """The schedule as a table: when, what, for which meeting, to whom, state, what came of it."""
+def render_schedule(view: ScheduleView, *, console: Any = None, checksums: bool = True) -> None:
+    """The schedule as a table: when, what, for which meeting, to whom, state, what came of it.
+
+    ``checksums=False`` leaves out the files' SHA-256 (the demo, whose output is compared
+    run to run, and whose packs record when they were compiled)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -171,7 +174,7 @@ def render_schedule(view: ScheduleView, *, console: Any = None) -> None:
         table.add_column(name, overflow="fold")
     styles = {"done": "green", "failed": "bold red", "missed": "bold red", "skipped": "dim"}
     for line in view.lines:
-        outputs = _outputs_text(line)
+        outputs = _outputs_text(line, checksums=checksums)
         table.add_row(
             str(line.id) if line.id is not None else "-",
             f"{line.due_at:%a %d %b %Y %H:%M}",
@@ -186,11 +189,13 @@ def render_schedule(view: ScheduleView, *, console: Any = None) -> None:
         out.print(Text("No dispatches match: check --from and --meeting."))
 
 
-def _outputs_text(line: ScheduleLine) -> str:
+def _outputs_text(line: ScheduleLine, *, checksums: bool = True) -> str:
     parts: list[str] = []
     for f in line.outputs.get("files", []) or []:
-        if isinstance(f, dict):
+        if isinstance(f, dict) and checksums:
             parts.append(f"{f.get('path')} (sha256 {str(f.get('sha256', ''))[:12]})")
+        elif isinstance(f, dict):
+            parts.append(str(f.get("path")))
         else:
             parts.append(str(f))
     parts += [str(m) for m in line.outputs.get("message_ids", []) or []]

@@ -1,0 +1,295 @@
+"""Staging a file's rows in the database, then applying them in one transaction.
+
+Checked rows are written as they are checked, in chunks, to a temporary table
+(``import_stage``: line, key, values as JSON) on the import's own connection,
+so a file of a million rows never sits in memory. Duplicate keys, and the
+difference from the records already held (added, changed, unchanged, not in
+the file), are then worked out in SQL; the writes are ``INSERT ... SELECT``
+and ``UPDATE`` from the stage, in one transaction. Nothing is written to the
+data set until every row has passed, and the temporary table vanishes with
+the connection: an import stores all its rows or none.
+
+On SQLite the stage is a TEMP table, which lives in the connection's own
+temporary database and takes no lock on the data, so other commands keep
+writing while a large file is checked; the write lock is taken only to apply.
+On PostgreSQL the stage is loaded with COPY and values are compared as JSONB.
+
+Values are serialised with orjson. A record stored by an earlier version (by
+``json.dumps``) may differ only in spacing or escapes: such candidates are
+compared again as decoded values, so they count as unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import DateTime, bindparam, insert, text
+from sqlalchemy.engine import Connection, Engine
+
+STAGE = "import_stage"
+CHANGED = "import_changed"
+
+
+def dumps(values: dict[str, Any]) -> str:
+    """A record's values as stored (compact JSON, keys in the data set's order)."""
+    return orjson.dumps(values).decode()
+
+
+@dataclass
+class Difference:
+    added: int
+    updated: int
+    changed: list[tuple[int, int, str, Any, Any]]  # a sample: (id, line, key, old, new)
+    unchanged: int
+    not_in_file: int
+    sample_added: list[str]
+
+
+class Stage:
+    """The temporary table of one import on one connection (see the module notes)."""
+
+    def __init__(self, connection: Connection, dataset: str) -> None:
+        self.connection = connection
+        self.dataset = dataset
+        self.postgresql = connection.dialect.name == "postgresql"
+        self.driver: Any = connection.connection.driver_connection
+        if self.postgresql:
+            # Dropped by the commit or rollback that ends the import.
+            for name, columns in (
+                (STAGE, "line integer NOT NULL, key text NOT NULL, vals jsonb"),
+                (CHANGED, "id integer PRIMARY KEY, line integer NOT NULL"),
+            ):
+                self._raw(f"DROP TABLE IF EXISTS {name}")
+                self._raw(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        else:
+            self.drop()
+            self._raw(f"CREATE TEMP TABLE {STAGE} (line INTEGER NOT NULL, key TEXT NOT NULL, vals)")
+            self._raw(
+                f"CREATE TEMP TABLE {CHANGED} (id INTEGER PRIMARY KEY, line INTEGER NOT NULL)"
+            )
+        self.rows = 0
+        self.fresh = False  # set by difference(): no staged key is held yet
+
+    def _raw(self, sql: str) -> list[Any]:
+        """A statement on the driver's connection: on SQLite outside any transaction (the
+        TEMP tables need none, and no lock is taken), on PostgreSQL in the import's one."""
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def _exec(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        """A statement in the import's transaction (SQLite: begun with BEGIN IMMEDIATE)."""
+        return self.connection.execute(text(sql), params or {})
+
+    def add(self, rows: Sequence[tuple[int, str, str | None]]) -> None:
+        """Stage (line, key, values JSON or None for a row with problems)."""
+        if not rows:
+            return
+        self.rows += len(rows)
+        if self.postgresql:
+            with (
+                self.driver.cursor() as cursor,
+                cursor.copy(f"COPY {STAGE} (line, key, vals) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor = self.driver.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO temp.{STAGE} VALUES (?, ?, ?)", rows)
+        finally:
+            cursor.close()
+
+    def index(self) -> None:
+        self._raw(f"CREATE INDEX {STAGE}_key ON {STAGE} (key)")
+        self._raw(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
+        if self.postgresql:
+            self._raw(f"ANALYZE {STAGE}")
+
+    def duplicates(self, limit: int) -> list[tuple[int, str, int]]:
+        """(line, key, first line) of each row whose key an earlier row already has."""
+        rows = self._raw(
+            f"SELECT s.line, s.key, f.first FROM {STAGE} s JOIN (SELECT key, MIN(line) AS first "
+            f"FROM {STAGE} GROUP BY key HAVING COUNT(*) > 1) f ON f.key = s.key "
+            f"WHERE s.line > f.first ORDER BY s.line LIMIT {int(limit)}"
+        )
+        return [(int(line), str(key), int(first)) for line, key, first in rows]
+
+    def count_duplicates(self) -> int:
+        (found,) = self._raw(
+            f"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM {STAGE} "
+            "GROUP BY key HAVING COUNT(*) > 1) d"
+        )
+        return int(found[0] or 0)
+
+    def _join(self) -> str:
+        return f"FROM {STAGE} s JOIN data_record r ON r.dataset = :dataset AND r.key = s.key"
+
+    def difference(self, sample: int) -> Difference:
+        """How the staged rows differ from the records held (reads only; call after index)."""
+        ds = {"dataset": self.dataset}
+        held = int(
+            self._exec(
+                "SELECT COUNT(*) FROM data_record WHERE dataset = :dataset "
+                "AND withdrawn_at IS NULL",
+                ds,
+            ).scalar()
+            or 0
+        )
+        anything = (
+            held
+            or self._exec("SELECT 1 FROM data_record WHERE dataset = :dataset LIMIT 1", ds).first()
+        )
+        # Withdrawn records stay withdrawn whatever a later file says: a file holding one
+        # again leaves it as it is (counted unchanged), and one without it is no news.
+        matched = matched_active = 0
+        if anything:
+            counted = self._exec(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.withdrawn_at IS NULL THEN 1 ELSE 0 "
+                f"END), 0) {self._join()}",
+                ds,
+            ).one()
+            matched, matched_active = int(counted[0]), int(counted[1])
+        self.fresh = matched == 0  # nothing held matches: every staged row is new
+        if matched_active and self.postgresql:
+            self._exec(
+                f"INSERT INTO {CHANGED} (id, line) SELECT r.id, s.line {self._join()} "
+                'WHERE r.withdrawn_at IS NULL AND r."values" <> s.vals',
+                ds,
+            )
+        elif matched_active:
+            # Same text: unchanged. Different text: compared again after SQLite's json()
+            # minifies the stored text; what still differs is decoded and compared in Python.
+            candidates = self._exec(
+                f'SELECT r.id, s.line, r."values", s.vals {self._join()} '
+                'WHERE r.withdrawn_at IS NULL AND r."values" <> s.vals '
+                'AND json(r."values") <> s.vals',
+                ds,
+            )
+            changed: list[tuple[int, int]] = []
+            for rid, line, old, new in candidates:
+                if json.loads(old) != json.loads(new):
+                    changed.append((int(rid), int(line)))
+            if changed:
+                cursor = self.driver.cursor()
+                try:
+                    cursor.executemany(f"INSERT INTO temp.{CHANGED} VALUES (?, ?)", changed)
+                finally:
+                    cursor.close()
+        added = self.rows - matched
+        n_changed = int(self._exec(f"SELECT COUNT(*) FROM {CHANGED}").scalar() or 0)
+        new_rows = (
+            f"SELECT s.key FROM {STAGE} s ORDER BY s.line LIMIT :n"
+            if self.fresh
+            else f"SELECT s.key FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM data_record r "
+            "WHERE r.dataset = :dataset AND r.key = s.key) ORDER BY s.line LIMIT :n"
+        )
+        sample_added = (
+            [str(k) for (k,) in self._exec(new_rows, {**ds, "n": sample})] if added else []
+        )
+        changed_sample = [
+            (int(rid), int(line), str(key), _loaded(old), _loaded(new))
+            for rid, line, key, old, new in self._exec(
+                f'SELECT r.id, c.line, r.key, r."values", s.vals FROM {CHANGED} c '
+                "JOIN data_record r ON r.id = c.id "
+                f"JOIN {STAGE} s ON s.line = c.line ORDER BY c.line LIMIT :n",
+                {"n": sample},
+            )
+        ]
+        return Difference(
+            added=added,
+            updated=n_changed,
+            changed=changed_sample,
+            unchanged=matched - n_changed,
+            not_in_file=held - matched_active,
+            sample_added=sample_added,
+        )
+
+    def apply(self, *, import_id: int, now: datetime) -> None:
+        """Insert the new rows and update the changed ones (keeping their old values)."""
+        stamp = bindparam("now", type_=DateTime(timezone=True))
+        params = {"dataset": self.dataset, "import_id": import_id, "now": now}
+        old = 'r."values"::json' if self.postgresql else 'r."values"'
+        if not self.fresh:
+            self._update_changed(stamp, params, old)
+        self.connection.execute(
+            text(
+                'INSERT INTO data_record (dataset, key, "values", import_id, updated_at) '
+                f"SELECT CAST(:dataset AS VARCHAR), s.key, s.vals, :import_id, :now FROM {STAGE} s "
+                + (
+                    ""
+                    if self.fresh
+                    else "WHERE NOT EXISTS (SELECT 1 FROM data_record r WHERE "
+                    "r.dataset = :dataset AND r.key = s.key) "
+                )
+                + "ORDER BY s.line"
+            ).bindparams(stamp),
+            params,
+        )
+
+    def _update_changed(self, stamp: Any, params: dict[str, Any], old: str) -> None:
+        """Keep the old values of the changed records, then store their new ones."""
+        self.connection.execute(
+            text(
+                "INSERT INTO data_record_change (record_id, import_id, old_values, changed_at) "
+                f"SELECT r.id, :import_id, {old}, :now FROM {CHANGED} c "
+                "JOIN data_record r ON r.id = c.id ORDER BY c.line"
+            ).bindparams(stamp),
+            params,
+        )
+        if self.postgresql:
+            update = (
+                'UPDATE data_record SET "values" = s.vals, import_id = :import_id, '
+                f"updated_at = :now FROM {CHANGED} c JOIN {STAGE} s ON s.line = c.line "
+                "WHERE data_record.id = c.id"
+            )
+        else:
+            update = (
+                f'UPDATE data_record SET "values" = (SELECT s.vals FROM {CHANGED} c JOIN '
+                f"{STAGE} s ON s.line = c.line WHERE c.id = data_record.id), "
+                f"import_id = :import_id, updated_at = :now WHERE id IN (SELECT id FROM {CHANGED})"
+            )
+        self.connection.execute(text(update).bindparams(stamp), params)
+
+    def drop(self) -> None:
+        """Remove the SQLite TEMP tables (PostgreSQL's go with the transaction)."""
+        if not self.postgresql:
+            self._raw(f"DROP TABLE IF EXISTS temp.{STAGE}")
+            self._raw(f"DROP TABLE IF EXISTS temp.{CHANGED}")
+
+
+def _loaded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@contextmanager
+def staged(engine: Engine, dataset: str) -> Iterator[Stage]:
+    """A connection with the import's stage on it; the caller commits, or all is undone."""
+    with engine.connect() as connection:
+        stage = Stage(connection, dataset)
+        try:
+            yield stage
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            if not stage.postgresql:
+                stage.drop()
+            else:
+                stage.driver.rollback()  # ends the transaction holding the stage
+
+
+def record_import(connection: Connection, **values: Any) -> int:
+    """The data_import row of an import that changes something; its id."""
+    from tracker.db.models import DataImport
+
+    result: Any = connection.execute(insert(DataImport.__table__), values)  # type: ignore[attr-defined]
+    return int(result.inserted_primary_key[0])

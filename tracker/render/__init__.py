@@ -1,0 +1,1 @@
+"""Terminal rendering: Rich tables and text for people; builders and services never print."""
