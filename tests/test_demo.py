@@ -88,8 +88,8 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     emails = folder / "outbox" / "new"
     assert f"The emails (a Maildir folder any mail client opens): {emails}" in lines
     assert any(p.name.startswith("pack.SG-2021-03.") for p in emails.iterdir())
-    assert lines[9] == (
-        f"[9/{N}] Replay the last meeting's reporting cycle on the scheduler: "
+    assert lines[10] == (
+        f"[10/{N}] Replay the last meeting's reporting cycle on the scheduler: "
         "4 passes for SG-2020-12, 20 emails"
     )
     # The schedule, then what one meeting's cycle did, ending with the outbox and the pack.
