@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 
 import pytest
@@ -116,3 +118,28 @@ def test_explain_objectives_and_kpis(ws) -> None:
     assert first.previous is None
     with pytest.raises(NotFoundError, match="no action, KPI or objective 'SO9'"):
         explain(ws.engine, ws.plan(), "SO9", as_of=date(2020, 7, 15))
+
+
+def test_rag_cli_override_shows_and_lapses(sqlite_cli) -> None:
+    cli = sqlite_cli
+    done = cli("update", "SO4.5", "-s", "in_progress", "-p", "85", "--on", "2020-02-20",
+               "--by", ADMIN)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    refused = cli("rag", "override", "SO4.5", "--rag", "green", "--reason", "Agreed",
+                  "--until", "2099-01-31", "--by", "mash.manager@example.org")  # fmt: skip
+    assert refused.exit_code == 1
+    assert "only plan administrators may" in refused.output
+    made = cli("rag", "override", "SO4.5", "--rag", "green", "--reason", "Recovery plan agreed",
+               "--until", "2099-01-31", "--by", ADMIN)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("Recorded: SO4.5 overridden green from ")
+    listed = cli("rag", "overrides", "--format", "json")
+    assert [o["action"] for o in json.loads(listed.output)["in_force"]] == ["SO4.5"]
+    table = cli("rag", "overrides", "--as-of", "2099-02-01")
+    assert "Lapsed (1):" in table.output and "Recovery plan agreed" in table.output
+    explained = cli("rag", "explain", "SO4.5", "--as-of", "2099-01-31")
+    assert explained.exit_code == 0, explained.output
+    assert "Rule: override" in explained.output
+    assert "Computed by the rules: Red (overdue)" in explained.output
+    after = cli("rag", "explain", "SO4.5", "--as-of", "2099-02-01", "--format", "json")
+    assert json.loads(after.output)["rule"] == "overdue"
