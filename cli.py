@@ -23,6 +23,7 @@ from commands import (
     kpi,
     outbox,
     plan,
+    rag,
     reports,
     returns,
     schedule,
@@ -71,6 +72,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(returns.app, name="returns")
 app.add_typer(schedule.app, name="schedule")
 reports.register(app)
+app.add_typer(rag.app, name="rag")
 
 
 def main() -> None:

@@ -75,19 +75,21 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert lines[5].startswith(f"[5/{N}] Record synthetic values of the manual KPIs: ")
     assert lines[6].startswith(f"[6/{N}] Issue returns; load some filled in: 8 for SG-2021-03; ")
     assert " 3 filled in" in lines[6] and "not loaded" not in lines[6]
-    assert lines[7] == (
-        f"[7/{N}] Compile the Steering Group pack and the strategy review: "
+    assert lines[7].startswith(f"[7/{N}] Override one overdue action's rating as an administrator")
+    assert lines[7].endswith(" amber until 2021-01-31")
+    assert lines[8] == (
+        f"[8/{N}] Compile the Steering Group pack and the strategy review: "
         "the SG-2021-03 pack and the review, in outputs/"
     )
-    assert lines[8] == (
-        f"[8/{N}] Put the return requests and the pack email in the outbox: "
+    assert lines[9] == (
+        f"[9/{N}] Put the return requests and the pack email in the outbox: "
         "8 return requests and the pack email in outbox/"
     )
     emails = folder / "outbox" / "new"
     assert f"The emails (a Maildir folder any mail client opens): {emails}" in lines
     assert any(p.name.startswith("pack.SG-2021-03.") for p in emails.iterdir())
-    assert lines[9] == (
-        f"[9/{N}] Replay the last meeting's reporting cycle on the scheduler: "
+    assert lines[10] == (
+        f"[10/{N}] Replay the last meeting's reporting cycle on the scheduler: "
         "4 passes for SG-2020-12, 20 emails"
     )
     # The schedule, then what one meeting's cycle did, ending with the outbox and the pack.

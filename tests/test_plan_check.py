@@ -210,7 +210,7 @@ TOP = "the top level: required key"
             f"1: {TOP} 'objectives' is missing; add it",
             f"1: {TOP} 'owners' is missing; add it",
             "2: unknown key 'foo'; remove it or correct its spelling (allowed here: plan, owners, "
-            "distribution, meetings, cycle, objectives, kpis, datasets, pack, publications)",
+            "distribution, meetings, cycle, objectives, kpis, datasets, pack, publications, rag)",
         ]),
         (b"plan: 5\nowners: [1]\nobjectives: {a: 1}\nmeetings: [null]\n", [
             "1: plan: expected a block of 'key: value' lines, found '5'; indent the keys under it",

@@ -92,6 +92,40 @@ def test_progress_100_with_another_status_is_allowed(cli) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_reopening_a_complete_action_needs_its_progress(sqlite_cli) -> None:
+    """Issue: after 'complete', 'in_progress' with no --progress showed "in progress, 100%"."""
+    cli = sqlite_cli
+    done = cli("update", "SO3.2", "-s", "complete", "--on", "2020-07-15", "--by", COORDINATOR)
+    assert done.exit_code == 0, done.output
+    reopened = cli("update", "SO3.2", "-s", "in_progress", "--on", "2020-08-01", "--by", ADMIN)
+    assert reopened.exit_code == 1
+    assert reopened.output == (
+        "error: SO3.2 was reported complete; reopening it as in progress needs its per cent "
+        "complete: pass --progress with how far along it is now, e.g. --progress 80\n"
+    )
+    assert len(history(cli, "SO3.2")) == 1  # nothing stored
+    # an update dated before the completion is not a reopening
+    early = cli("update", "SO3.2", "-s", "in_progress", "--on", "2020-06-01", "--by", ADMIN)
+    assert early.exit_code == 0, early.output
+    with_progress = cli(
+        "update", "SO3.2", "-s", "in_progress", "-p", "80", "--on", "2020-08-01", "--by", ADMIN
+    )
+    assert with_progress.exit_code == 0, with_progress.output
+    status = json.loads(cli("status", "--as-of", "2020-08-02", "--format", "json").output)
+    so32 = next(a for o in status["objectives"] for a in o["actions"] if a["id"] == "SO3.2")
+    assert (so32["status"], so32["progress"]) == ("in_progress", 80)
+    # within one batch too: complete, then reopened without a figure
+    with _open(cli) as ws, pytest.raises(InvalidValueError, match=r"update 2 of 2 .*reopening"):
+        record_updates(
+            ws.engine,
+            ws.plan(),
+            [
+                UpdateInput("SO4.5", "complete", on=date(2020, 6, 1), by=ADMIN),
+                UpdateInput("SO4.5", "on_hold", on=date(2020, 6, 2), by=ADMIN),
+            ],
+        )
+
+
 def test_every_invalid_value_is_one_line_and_stores_nothing(cli) -> None:
     with _open(cli) as ws:
         today = today_in(ws.plan().plan.timezone)

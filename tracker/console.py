@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tracker.rag import AMBER, COMPLETE, CONTEXTUAL, GREEN, GREY, RED
+from tracker.rag import AMBER, CANCELLED, COMPLETE, CONTEXTUAL, GREEN, GREY, RED
 
 PIPE_WIDTH = 120
 
@@ -24,6 +24,7 @@ RAG_STYLES = {
     GREY: "dim",
     COMPLETE: "bold blue",
     CONTEXTUAL: "italic",
+    CANCELLED: "dim strike",
 }
 
 

@@ -24,11 +24,11 @@ import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tracker.demo_updates import DEMO_SEED, synthetic_updates
+from tracker.demo_updates import DEMO_SEED, SYNTHETIC, synthetic_updates
 from tracker.errors import InvalidValueError, WorkspaceError
 
 if TYPE_CHECKING:
@@ -237,6 +237,37 @@ def step_returns(ctx: DemoContext) -> str:
     return summary(result)
 
 
+def step_override(ctx: DemoContext) -> str:
+    """A plan administrator overrides the first overdue action's red for a month, with a reason,
+    so the demo shows an override beside the computed rating (docs/rag.md)."""
+    from sqlmodel import Session
+
+    from tracker.overrides import record_override
+    from tracker.ratings import action_ratings
+    from tracker.workspace import open_workspace
+
+    with open_workspace(ctx.settings) as ws:
+        plan = ws.plan()
+        with Session(ws.engine) as session:
+            ratings = action_ratings(session, plan, ctx.as_of)
+        overdue = [a.id for a in plan.actions() if ratings[a.id].computed_rule == "overdue"]
+        if not overdue:
+            return "no overdue action to override"
+        until = ctx.as_of + timedelta(days=31)
+        stored = record_override(
+            ws.engine,
+            plan,
+            action_id=overdue[0],
+            rag="amber",
+            reason="Revised completion date agreed with partners; recovery plan in place"
+            + SYNTHETIC,
+            until=until,
+            by=DEMO_ADMINISTRATOR,
+            today=ctx.as_of,
+        )
+    return f"{stored.action_id} amber until {stored.until.isoformat()}"
+
+
 def step_reports(ctx: DemoContext) -> str:
     """The pack the group saw at the last meeting, the pack for the next one, and the review.
 
@@ -293,6 +324,7 @@ def demo_steps() -> list[DemoStep]:
         DemoStep("Import them as a plan administrator would", step_import_data),
         DemoStep("Record synthetic values of the manual KPIs", step_manual_kpis),
         DemoStep("Issue returns; load some filled in", step_returns),
+        DemoStep("Override one overdue action's rating as an administrator", step_override),
         DemoStep("Compile the Steering Group pack and the strategy review", step_reports),
         DemoStep("Put the return requests and the pack email in the outbox", step_outbox),
         DemoStep("Replay the last meeting's reporting cycle on the scheduler", step_schedule),
@@ -358,6 +390,8 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  tracker status -w {ws} --as-of {day} --objective SO3",
         f"  tracker status -w {ws} --as-of 2020-06-30 --format json",
         f"  tracker history SO3.2 -w {ws}",
+        f"  tracker rag explain SO3.1 -w {ws} --as-of {day}",
+        f"  tracker rag overrides -w {ws} --as-of {day}",
         f"  tracker kpi show -w {ws} --as-of {day}",
         f"  tracker kpi history KPI3.1 -w {ws} --as-of {day}",
         f"  tracker data summary referrals -w {ws} --by sector_group --period quarter",

@@ -17,7 +17,9 @@ Rules (documented in docs/json.md and the command help):
 * ``progress`` is a whole number from 0 to 100. ``complete`` means 100: it is
   filled in when not given, and any other figure is refused. ``not_started``
   with progress above 0 is refused as contradictory. 100% with another status
-  is allowed (work done, awaiting sign-off);
+  is allowed (work done, awaiting sign-off). Reopening an action reported
+  complete (a later status of not started, in progress or on hold) needs its
+  per cent complete, so the 100% of "complete" is never carried into it;
 * ``rag`` (the owner's own rating) is red, amber, green or not given;
 * ``note`` is at most ``NOTE_MAX`` characters after control characters are removed, and
   holds no identifying data (``tracker.usertext.screen_free_text``);
@@ -225,6 +227,39 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
     }
 
 
+REOPENED = ("not_started", "in_progress", "on_hold")  # statuses that reopen a complete action
+
+
+def _statuses(session: Any) -> dict[str, list[tuple[date, str]]]:
+    """Every stored update's (date, status), by action, in the order they took effect."""
+    from sqlalchemy import select
+
+    from tracker.db.models import ProgressUpdate
+
+    pu = ProgressUpdate.__table__.c  # type: ignore[attr-defined]
+    out: dict[str, list[tuple[date, str]]] = {}
+    stmt = select(pu.action_id, pu.on, pu.status).order_by(pu.on, pu.id)
+    for action_id, on, status in session.execute(stmt).all():
+        out.setdefault(action_id, []).append((on, status))
+    return out
+
+
+def _check_reopening(values: dict[str, Any], history: list[tuple[date, str]]) -> None:
+    """Reopening a complete action needs its per cent complete, so 100% is never shown as
+    in progress by accident. ``history`` (the action's earlier updates) gains this one."""
+    on = values["on"]
+    before = [status for day, status in history if day <= on]
+    reopened = before and before[-1] == "complete" and values["status"] in REOPENED
+    if reopened and values["progress"] is None:
+        raise InvalidValueError(
+            f"{values['action_id']} was reported complete; reopening it as "
+            f"{values['status'].replace('_', ' ')} needs its per cent complete",
+            hint="pass --progress with how far along it is now, e.g. --progress 80",
+        )
+    history.append((on, values["status"]))
+    history.sort(key=lambda pair: pair[0])
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -257,10 +292,12 @@ def store_updates(
     items = list(updates)
     now = m.utcnow()
     rows = {a.id: a for a in session.exec(select(m.Action)).all()}
+    history = _statuses(session)
     stored = []
     for n, item in enumerate(items, 1):
         try:
             values = _check(item, plan, rows, today)
+            _check_reopening(values, history.setdefault(values["action_id"], []))
         except TrackerError as exc:
             if len(items) > 1:
                 exc.message = f"update {n} of {len(items)} ({item.action_id}): {exc.message}"

@@ -1,12 +1,13 @@
 """Where delivery stands on a date: each objective, its actions, their latest update and RAG.
 
 ``build_status`` reads the plan in force from the database (objectives,
-actions and owners that are not archived) and, in one query, the latest
-progress update of every action on or before the date; ``tracker.rag`` rates
-each action and objective. The result is one ``StatusReport``: shown as tables
-by ``tracker.render.status`` and as the stable JSON document of docs/json.md by
-``StatusReport.to_json``. Steering Group packs and emails of later issues are
-built from the same report.
+actions and owners that are not archived), and ``tracker.ratings`` gathers
+the RAG engine's inputs (the latest update of every action on or before the
+date, overrides, the plan's thresholds and deadlines) and rates each action,
+KPI and objective. The result is one ``StatusReport``: shown as tables by
+``tracker.render.status`` and as the stable JSON document of docs/json.md by
+``StatusReport.to_json``. Steering Group packs and emails are built from the
+same ratings.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.plan.schema import Plan
-from tracker.rag import JSON_COUNT_ORDER, Rating, count_ratings
-from tracker.rag.actions import action_rag
-from tracker.rag.objectives import objective_rag
+from tracker.rag import CANCELLED, JSON_COUNT_ORDER, Rating
+from tracker.rag.actions import ActionRating
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,12 @@ class ActionStatus:
     due: date
     status: str
     progress: int | None
-    rag: Rating
+    rag: ActionRating
     last_update: LastUpdate | None
 
     def to_json(self) -> dict[str, Any]:
+        r = self.rag
+        computed = r.computed or r
         return {
             "id": self.id,
             "title": self.title,
@@ -57,8 +59,17 @@ class ActionStatus:
             "due": self.due.isoformat(),
             "status": self.status,
             "progress": self.progress,
-            "rag": self.rag.rating,
-            "rag_reason": self.rag.reason,
+            "rag": r.rating,
+            "rag_reason": r.reason,
+            "rag_rule": r.rule,
+            "computed_rag": {
+                "rag": computed.rating,
+                "reason": computed.reason,
+                "rule": computed.rule,
+            },
+            "self_rag": r.self_rag,
+            "override": r.override.to_json() if r.override else None,
+            "flags": [f.to_json() for f in r.flags],
             "last_update": self.last_update.to_json() if self.last_update else None,
         }
 
@@ -74,6 +85,7 @@ class ObjectiveStatus:
     actions: list[ActionStatus] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        inputs = self.rag.inputs
         return {
             "id": self.id,
             "title": self.title,
@@ -81,6 +93,13 @@ class ObjectiveStatus:
             "lead": self.lead,
             "rag": self.rag.rating,
             "rag_reason": self.rag.reason,
+            "rag_rule": self.rag.rule,
+            "rolled_up_from": {
+                "actions": dict(inputs.get("actions", {})),
+                "kpis": dict(inputs.get("kpis", {})),
+                "cancelled": inputs.get("cancelled", 0),
+                "contextual": inputs.get("contextual", 0),
+            },
             "actions": [a.to_json() for a in self.actions],
         }
 
@@ -91,12 +110,29 @@ class StatusReport:
     plan: str
     objectives: list[ObjectiveStatus]
 
+    def _actions(self) -> list[ActionStatus]:
+        return [a for o in self.objectives for a in o.actions]
+
     @property
     def counts(self) -> dict[str, int]:
-        """Actions by rating, every one present (zero included)."""
-        return count_ratings(
-            [a.rag.rating for o in self.objectives for a in o.actions], JSON_COUNT_ORDER
-        )
+        """Actions by rating, every one present (zero included); cancelled ones are not counted."""
+        ratings = [a.rag.rating for a in self._actions()]
+        return {r: ratings.count(r) for r in JSON_COUNT_ORDER}
+
+    @property
+    def cancelled(self) -> list[str]:
+        """The ids of cancelled actions: listed apart, never counted."""
+        return [a.id for a in self._actions() if a.rag.rating == CANCELLED]
+
+    @property
+    def update_overdue(self) -> list[str]:
+        return [
+            a.id for a in self._actions() if any(f.flag == "update_overdue" for f in a.rag.flags)
+        ]
+
+    @property
+    def overridden(self) -> list[str]:
+        return [a.id for a in self._actions() if a.rag.override is not None]
 
     def to_json(self) -> dict[str, Any]:
         """The status document described in docs/json.md."""
@@ -105,41 +141,10 @@ class StatusReport:
             "plan": self.plan,
             "objectives": [o.to_json() for o in self.objectives],
             "counts": self.counts,
+            "cancelled": self.cancelled,
+            "update_overdue": self.update_overdue,
+            "overridden": self.overridden,
         }
-
-
-def _latest_updates(session: Any, as_of: date) -> dict[str, Any]:
-    """The latest update of every action on or before ``as_of``, in one query.
-
-    Each row also carries ``known_progress``: the latest progress figure given
-    (an update that leaves out the per cent complete keeps the previous one).
-    """
-    from sqlalchemy import func, select
-
-    from tracker.db.models import ProgressUpdate
-
-    pu = ProgressUpdate.__table__.c  # type: ignore[attr-defined]
-    latest_first = (pu.on.desc(), pu.id.desc())
-    ranked = (
-        select(
-            pu.action_id,
-            pu.status,
-            pu.progress,
-            pu.rag,
-            pu.note,
-            pu.on,
-            pu.by,
-            pu.source,
-            func.row_number().over(partition_by=pu.action_id, order_by=latest_first).label("rank"),
-            func.first_value(pu.progress)
-            .over(partition_by=pu.action_id, order_by=(pu.progress.is_(None), *latest_first))
-            .label("known_progress"),
-        )
-        .where(pu.on <= as_of)
-        .subquery()
-    )
-    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
-    return {row.action_id: row for row in rows}
 
 
 def build_status(
@@ -150,6 +155,13 @@ def build_status(
 
     from tracker.db import models as m
     from tracker.plan.lookup import find_objective
+    from tracker.ratings import (
+        action_ratings,
+        kpi_ratings,
+        latest_updates,
+        progress_of,
+        rate_objectives,
+    )
 
     day = as_of
     with Session(engine) as session:
@@ -168,23 +180,16 @@ def build_status(
             .where(col(m.Action.archived_at).is_(None))
             .order_by(col(m.Action.position), col(m.Action.id))
         ).all()
-        latest = _latest_updates(session, day)
+        latest = latest_updates(session, day)
+        ratings = action_ratings(session, plan, day, latest=latest)
+    kpis = {}
+    if "kpis" in plan.rag.objectives.include and plan.kpis:
+        kpis = kpi_ratings(engine, plan, day)
+    rolled_up = rate_objectives(plan, ratings, kpis)
 
     by_objective: dict[str, list[ActionStatus]] = {}
     for action, owner in actions:
         update = latest.get(action.id)
-        status = update.status if update else None
-        progress = None
-        if update is not None:
-            progress = update.progress if update.progress is not None else update.known_progress
-        rag = action_rag(
-            status=status,
-            progress=progress,
-            start=action.start,
-            due=action.due,
-            as_of=day,
-            self_rag=update.rag if update else None,
-        )
         by_objective.setdefault(action.objective_id, []).append(
             ActionStatus(
                 id=action.id,
@@ -193,9 +198,9 @@ def build_status(
                 owner_role=owner.role,
                 start=action.start,
                 due=action.due,
-                status=status or "not_started",
-                progress=progress,
-                rag=rag,
+                status=update.status if update else "not_started",
+                progress=progress_of(update),
+                rag=ratings[action.id],
                 last_update=(
                     LastUpdate(on=update.on, by=update.by, note=update.note, source=update.source)
                     if update
@@ -205,7 +210,6 @@ def build_status(
         )
     report = []
     for obj, lead in objectives:
-        items = by_objective.get(obj.id, [])
         report.append(
             ObjectiveStatus(
                 id=obj.id,
@@ -213,8 +217,8 @@ def build_status(
                 short_title=obj.short_title,
                 lead=lead.email,
                 lead_role=lead.role,
-                rag=objective_rag([a.rag for a in items]),
-                actions=items,
+                rag=rolled_up.get(obj.id) or Rating("grey", "not in the plan file"),
+                actions=by_objective.get(obj.id, []),
             )
         )
     return StatusReport(as_of=day, plan=plan.plan.name, objectives=report)

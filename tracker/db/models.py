@@ -328,6 +328,28 @@ class PackRecord(SQLModel, table=True):
     by: str | None = None
 
 
+# --- RAG overrides --------------------------------------------------------------
+
+
+class RagOverride(SQLModel, table=True):
+    """A plan administrator's override of an action's rating. Never edited or deleted.
+
+    In force from ``starts`` (the day it was made, in the plan's timezone) to ``until``
+    inclusive; the latest made wins when two cover the same day.
+    """
+
+    __tablename__ = "rag_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(foreign_key="action.id", index=True)
+    rag: str  # red | amber | green
+    reason: str
+    starts: date
+    until: date
+    by: str  # email address of the administrator
+    recorded_at: datetime = _ts(nullable=False)
+
+
 # --- the reporting cycle (models_schedule.py) and the release ledger (models_release.py) ---
 
 from tracker.db.models_release import Release, ReleasedCell  # noqa: E402, F401

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 from tracker.plan.cycle import CycleSettings
 from tracker.plan.pack import PackSettings
 from tracker.plan.publications import Publications
+from tracker.plan.rag_settings import RagSettings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[
@@ -81,6 +82,12 @@ class Owner(_Model):
 class Milestone(_Model):
     date: date
     description: Text
+    progress: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="per cent complete expected by this date (a point on the expected line)",
+    )
 
 
 class Action(_Model):
@@ -241,6 +248,7 @@ class Plan(_Model):
     datasets: list[Dataset] = Field(default_factory=list)
     pack: PackSettings = Field(default_factory=PackSettings)
     publications: Publications = Field(default_factory=Publications)
+    rag: RagSettings = Field(default_factory=RagSettings)
 
     # -- look-ups (plans are small: a linear scan is clearer than a cache) --
 

@@ -87,7 +87,9 @@ def _desired(plan: Plan) -> list[tuple[type[SQLModel], str, dict[str, dict[str, 
                 "start": a.start,
                 "due": a.due,
                 "outcome": a.outcome,
-                "milestones": [ms.model_dump(mode="json") for ms in a.milestones],
+                "milestones": [
+                    ms.model_dump(mode="json", exclude_none=True) for ms in a.milestones
+                ],
                 "position": position,
             }
             position += 1

@@ -133,6 +133,8 @@ def cross_check(
                     f"action {getattr(action, 'id', '')} milestone",
                     getattr(milestone, "date", None),
                 )
+            with suppress(*_SKIP):
+                _check_milestones(add, at, action)
 
     for i, meeting in enumerate(_list(plan, "meetings")):
         in_period(
@@ -147,6 +149,9 @@ def cross_check(
     for i, dataset in enumerate(_list(plan, "datasets")):
         with suppress(*_SKIP):
             _check_dataset(add, ("datasets", i), dataset)
+
+    with suppress(*_SKIP):
+        _check_rag_settings(add, plan.rag)
 
     objective_ids = {getattr(o, "id", None) for o in _list(plan, "objectives")}
     for i, kpi in enumerate(_list(plan, "kpis")):
@@ -182,6 +187,47 @@ def cross_check(
     with suppress(*_SKIP):
         check_publications(plan, add)
     return out
+
+
+def _check_milestones(add: Any, at: Loc, action: Any) -> None:
+    """Milestones with an expected per cent complete are points on the expected-progress line:
+    they must fall between the action's start and due dates and never go down."""
+    points = sorted(
+        (m.date, m.progress, k)
+        for k, m in enumerate(action.milestones)
+        if getattr(m, "progress", None) is not None
+    )
+    previous = 0
+    for day, pct, k in points:
+        if not action.start < day < action.due:
+            add(
+                (*at, "milestones", k, "date"),
+                f"action {action.id} milestone {day} expects {pct}% but is not between the "
+                f"action's start {action.start} and due date {action.due}; move it inside or "
+                "remove its progress",
+            )
+        elif pct < previous:
+            add(
+                (*at, "milestones", k, "progress"),
+                f"action {action.id} milestone {day} expects {pct}%, less than the "
+                f"{previous}% expected by an earlier milestone; expected progress never goes down",
+            )
+        previous = max(previous, pct)
+
+
+def _check_rag_settings(add: Any, rag: Any) -> None:
+    if rag.red_behind < rag.amber_behind:
+        add(
+            ("rag", "red_behind"),
+            f"rag.red_behind {rag.red_behind:g} is below rag.amber_behind "
+            f"{rag.amber_behind:g}; red must need at least as big a shortfall as amber",
+        )
+    if "actions" not in rag.objectives.include:
+        add(
+            ("rag", "objectives", "include"),
+            "rag.objectives.include must list actions (objectives are delivered by their "
+            "actions); add 'actions'",
+        )
 
 
 def _list(obj: Any, attr: str) -> list[Any]:

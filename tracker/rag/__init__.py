@@ -6,8 +6,10 @@ an item is red without asking. The words and the order they are shown in are
 defined here once; plan validation, the console, the renderers, the JSON, and
 later the packs and emails all read them from here.
 
-- ``tracker.rag.actions``: the action rule (dates, progress, the owner's own view);
-- ``tracker.rag.objectives``: an objective rolled up from its actions;
+- ``tracker.rag.actions``: the action rules (``rate_action``: dates, progress against
+  expected, the owner's own view, overrides, the "update overdue" flag);
+- ``tracker.rag.expected``: expected progress, straight or through milestones;
+- ``tracker.rag.objectives``: an objective rolled up from its actions and KPIs (``roll_up``);
 - ``tracker.rag.kpis``: a KPI figure against its target, and direction of travel.
 
 Everything in this package is a pure function of its arguments: no database, no
@@ -24,11 +26,13 @@ GREEN, AMBER, RED = "green", "amber", "red"
 GREY = "grey"  # cannot be assessed: not started yet, cancelled, no data, or a hidden figure
 COMPLETE = "complete"  # actions only: counted on its own (councils often show it blue)
 CONTEXTUAL = "contextual"  # KPIs only: an indicator shown for context, with no target
+CANCELLED = "cancelled"  # actions only: listed apart, never counted
 
 # Every rating, in the order tables, counts and reasons show them.
-RATINGS = (RED, AMBER, GREEN, COMPLETE, GREY, CONTEXTUAL)
-ACTION_RATINGS = tuple(r for r in RATINGS if r != CONTEXTUAL)
-KPI_RATINGS = tuple(r for r in RATINGS if r != COMPLETE)
+RATINGS = (RED, AMBER, GREEN, COMPLETE, GREY, CONTEXTUAL, CANCELLED)
+# The ratings an action is counted under (a cancelled action is listed apart).
+ACTION_RATINGS = (RED, AMBER, GREEN, COMPLETE, GREY)
+KPI_RATINGS = (RED, AMBER, GREEN, GREY, CONTEXTUAL)
 # The order of the action counts in the status JSON document (docs/json.md), kept as
 # published so scripts reading it do not break; people see ``ACTION_RATINGS`` order.
 JSON_COUNT_ORDER = (GREEN, AMBER, RED, GREY, COMPLETE)

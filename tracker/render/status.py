@@ -6,8 +6,10 @@ readable. The report itself is built by ``tracker.status.build_status``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tracker.rag import ACTION_RATINGS
-from tracker.status import StatusReport
+from tracker.status import ActionStatus, StatusReport
 from tracker.wording import shorten, status_label
 
 # Below this many columns (an 80-column terminal) the table stacks due date, status and
@@ -48,6 +50,8 @@ def render_status(report: StatusReport) -> None:
         for a in obj.actions:
             action = Text.assemble((a.id, "bold"), " ", a.title, "\n", (a.owner_role, "dim"))
             why = Text(a.rag.reason)
+            for flag in a.rag.flags:
+                why.append(f"\n{flag.reason}", style="bold")
             if a.last_update:
                 note = shorten(a.last_update.note or "(no note)")
                 why.append(f"\nLatest, {a.last_update.on.isoformat()}: {note}", style="dim")
@@ -58,20 +62,23 @@ def render_status(report: StatusReport) -> None:
                 stacked = f"{a.due.isoformat()}\n{status_label(a.status)}" + (
                     f"\n{done}" if done else ""
                 )
-                table.add_row(action, stacked, rag_text(a.rag.rating), why)
+                table.add_row(action, stacked, _rag_cell(a), why)
             else:
                 table.add_row(
                     action,
                     a.due.isoformat(),
                     status_label(a.status),
                     done,
-                    rag_text(a.rag.rating),
+                    _rag_cell(a),
                     why,
                 )
         console.print()
         console.print(table)
     counts = report.counts
     total = sum(counts.values())
+    if report.cancelled:
+        console.print()
+        console.print(Text(f"Cancelled, not counted: {', '.join(report.cancelled)}"))
     line = Text(f"{total} action{'s' if total != 1 else ''} by RAG: ")
     for i, rating in enumerate(ACTION_RATINGS):
         if i:
@@ -80,3 +87,19 @@ def render_status(report: StatusReport) -> None:
         line.append(rag_text(rating))
     console.print()
     console.print(line)
+
+
+def _rag_cell(a: ActionStatus) -> Any:
+    """The rating word; below it "override" or the owner's own view, and any flag."""
+    from rich.text import Text
+
+    from tracker.console import rag_text
+
+    cell = Text.assemble(rag_text(a.rag.rating))
+    if a.rag.override is not None:
+        cell.append("\noverride", style="italic")
+    elif a.rag.self_rag and a.rag.self_rag != a.rag.rating:
+        cell.append(f"\nowner: {a.rag.self_rag}", style="dim")
+    if a.rag.flags:
+        cell.append("\nupdate\noverdue", style="bold")
+    return cell

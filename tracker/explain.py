@@ -1,0 +1,197 @@
+"""``tracker rag explain``: one rating's working, as of any date, and what it was at the last pack.
+
+A Steering Group member asks "why is SO4.5 red, and was it red last time?".
+The answer is the rule that decided the rating, the inputs it used, the
+sentence, and the same rating as of the previous pack's as-of date. The
+previous pack is the last one whose as-of date (cut-off) falls before the date
+asked about, found from the meetings in the plan (``tracker.ratings.previous_pack``);
+where packs are recorded, the recorded pack's as-of date is used instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tracker.plan.lookup import not_found, resolve_id
+from tracker.plan.schema import Plan
+from tracker.rag.actions import ActionRating, day_text, label
+
+
+@dataclass(frozen=True)
+class PreviousRating:
+    """The rating as of the previous pack's as-of date."""
+
+    meeting: str
+    as_of: date
+    source: str  # "recorded pack" or "plan cut-off"
+    rating: Any  # Rating
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "meeting": self.meeting,
+            "as_of": self.as_of.isoformat(),
+            "source": self.source,
+            "rag": self.rating.rating,
+            "reason": self.rating.reason,
+            "rule": self.rating.rule,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    kind: str  # action | kpi | objective
+    id: str
+    title: str
+    as_of: date
+    rating: Any  # Rating (an ActionRating for actions)
+    previous: PreviousRating | None
+
+    @property
+    def changed(self) -> bool | None:
+        """Whether the rating moved since the previous pack (None: no previous pack)."""
+        return None if self.previous is None else self.previous.rating.rating != self.rating.rating
+
+    @property
+    def sentence(self) -> str:
+        return f"{label(self.rating.rating)}: {self.rating.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.rating
+        doc: dict[str, Any] = {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "rag": r.rating,
+            "reason": r.reason,
+            "sentence": self.sentence,
+            "rule": r.rule,
+            "inputs": _plain(r.inputs),
+        }
+        if isinstance(r, ActionRating):
+            full = r.to_json()
+            doc |= {k: full[k] for k in ("computed", "self_rag", "override", "flags")}
+        doc["previous_pack"] = self.previous.to_json() if self.previous else None
+        doc["changed_since_previous_pack"] = self.changed
+        return doc
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as JSON: dates as ISO text, mappings and sequences walked."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _kind(plan: Plan, ident: str) -> tuple[str, str, str]:
+    """(kind, id as the plan spells it, title) of an action, KPI or objective id."""
+    actions = {a.id: a.title for a in plan.actions()}
+    kpis = {k.id: k.name for k in plan.kpis}
+    objectives = {o.id: o.short_title for o in plan.objectives}
+    for kind, known in (("action", actions), ("kpi", kpis), ("objective", objectives)):
+        wanted = resolve_id(ident, known)
+        if wanted in known:
+            return kind, wanted, known[wanted]
+    raise not_found("action, KPI or objective", ident.strip(), [*objectives, *actions, *kpis])
+
+
+def _rating(engine: Any, plan: Plan, kind: str, ident: str, as_of: date) -> Any:
+    from sqlmodel import Session
+
+    from tracker.ratings import action_ratings, kpi_ratings, rate_plan
+
+    if kind == "action":
+        with Session(engine) as session:
+            return action_ratings(session, plan, as_of)[ident]
+    if kind == "kpi":
+        return kpi_ratings(engine, plan, as_of)[ident]
+    return rate_plan(engine, plan, as_of).objectives[ident]
+
+
+def previous_pack_date(engine: Any, plan: Plan, as_of: date) -> tuple[str, date, str] | None:
+    """(meeting id, as-of date, source) of the last pack before ``as_of``: the last recorded
+    pack compiled as of an earlier date where packs are recorded, else the plan's cut-offs."""
+    from tracker.db import models
+    from tracker.ratings import previous_pack
+
+    record = getattr(models, "PackRecord", None)
+    if record is not None:
+        from sqlmodel import Session, col, select
+
+        with Session(engine) as session:
+            row = session.exec(
+                select(record)
+                .where(record.kind == "pack", col(record.as_of) < as_of)
+                .order_by(col(record.as_of).desc(), col(record.id).desc())
+            ).first()
+        if row is not None:
+            return row.meeting_id or "pack", row.as_of, f"recorded pack {row.file_name}"
+    found = previous_pack(plan, as_of)
+    if found is None:
+        return None
+    meeting, day = found
+    return meeting.id, day, "plan cut-off"
+
+
+def explain(engine: Any, plan: Plan, ident: str, *, as_of: date) -> Explanation:
+    """The rating of ``ident`` (an action, KPI or objective) on ``as_of``, with its working."""
+    kind, wanted, title = _kind(plan, ident)
+    rating = _rating(engine, plan, kind, wanted, as_of)
+    previous = None
+    found = previous_pack_date(engine, plan, as_of)
+    if found is not None:
+        meeting, day, source = found
+        previous = PreviousRating(meeting, day, source, _rating(engine, plan, kind, wanted, day))
+    return Explanation(kind, wanted, title, as_of, rating, previous)
+
+
+def explanation_lines(e: Explanation) -> list[str]:
+    """The explanation as plain lines of text (the terminal and emails show these)."""
+    kinds = {"action": "action", "kpi": "KPI", "objective": "objective"}
+    lines = [
+        f"{e.id} ({kinds[e.kind]}): {e.title}",
+        f"As of {day_text(e.as_of)}: {e.sentence}",
+        f"Rule: {e.rating.rule}",
+    ]
+    r = e.rating
+    if isinstance(r, ActionRating):
+        if r.computed is not None and r.rule in ("override", "owner_view"):
+            c = r.computed
+            lines.append(f"Computed by the rules: {label(c.rating)} ({c.rule}): {c.reason}")
+        lines.append(f"Owner's own rating: {r.self_rag or 'none given'}")
+        if r.override is not None:
+            o = r.override
+            lines.append(
+                f"Override: {o.rating} by {o.by}, from {day_text(o.starts)} until "
+                f"{day_text(o.until)}: {o.reason}"
+            )
+        lines.extend(f"Flag: {f.reason}" for f in r.flags)
+    lines.append("Inputs:")
+    for key, value in _plain(dict(e.rating.inputs)).items():
+        lines.append(f"  {key}: {_text(value)}")
+    if e.previous is None:
+        lines.append("Previous pack: none before this date")
+    else:
+        p = e.previous
+        moved = "unchanged" if p.rating.rating == e.rating.rating else "changed since then"
+        lines.append(
+            f"At the previous pack ({p.meeting}, as of {day_text(p.as_of)}, {p.source}): "
+            f"{label(p.rating.rating)}: {p.rating.reason} [{moved}]"
+        )
+    return lines
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value) or "none"
+    return str(value)
