@@ -57,12 +57,12 @@ def test_a_manual_kpi_is_rated_from_the_recorded_values() -> None:
     assert kpi["previous"]["direction"] == "improved"
 
 
-def test_a_small_count_is_hidden_and_still_rated_when_every_value_agrees() -> None:
+def test_a_small_count_is_hidden_and_not_rated() -> None:
     inputs = KpiInputs(
         aggregates={"KPI3.3": {"2020/21 Q1": Aggregate(rows=40, matched=3, value=3)}}
     )
     kpi = _one("KPI3.3", inputs)
-    assert (kpi["value"], kpi["suppressed"], kpi["rag"]) == ("<5", True, "red")
+    assert (kpi["value"], kpi["suppressed"], kpi["rag"]) == ("[c]", True, "grey")
 
 
 def test_no_rows_in_the_period_is_no_data_not_zero() -> None:

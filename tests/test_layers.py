@@ -62,6 +62,7 @@ ALLOWED_CYCLES = {
     "jobs.cycle -> jobs.mailing -> jobs.cycle",
     "tracker.disclosure.network -> tracker.disclosure.table -> tracker.disclosure.network",
     "tracker.release -> tracker.release.service -> tracker.release",
+    "tracker.data.summary -> tracker.data.summary_count -> tracker.data.summary",
 }
 
 

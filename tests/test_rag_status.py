@@ -30,6 +30,7 @@ def ws(sqlite_cli):
                 UpdateInput("SO4.1", "cancelled", on=date(2020, 1, 10), by=ADMIN),
                 UpdateInput("SO4.2", "in_progress", 85, "red", on=date(2020, 5, 20), by=ADMIN),
             ],
+            today=date(2021, 4, 30),
         )
         yield opened
 
