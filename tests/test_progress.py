@@ -123,6 +123,7 @@ def test_reopening_a_complete_action_needs_its_progress(sqlite_cli) -> None:
                 UpdateInput("SO4.5", "complete", on=date(2020, 6, 1), by=ADMIN),
                 UpdateInput("SO4.5", "on_hold", on=date(2020, 6, 2), by=ADMIN),
             ],
+            today=TODAY,
         )
 
 
