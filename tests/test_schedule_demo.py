@@ -18,7 +18,12 @@ def test_the_demo_cycle_sends_requests_chasers_and_the_pack(tmp_path: Path) -> N
     init_workspace(settings)
     with open_workspace(settings) as ws:
         plan = ws.plan()
-        record_updates(ws.engine, plan, synthetic_updates(plan, as_of=date(2020, 12, 31)))
+        record_updates(
+            ws.engine,
+            plan,
+            synthetic_updates(plan, as_of=date(2020, 12, 31)),
+            today=date(2020, 12, 31),
+        )
     cycle = demo_cycle(settings)
     assert [p.label for p in cycle.passes] == [
         "return request",
