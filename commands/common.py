@@ -8,6 +8,7 @@ several) and the exit status is 1. Database failures are translated by
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -54,6 +55,12 @@ class TrackerGroup(TyperGroup):
             fail(usage_line(exc, where.command_path))
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`tracker outbox list | head`): stop quietly, as a shell
+            # command killed by SIGPIPE would, without a second error at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except Exception as exc:  # a bug, not the user's mistake: say so plainly
             if os.environ.get("TRACKER_DEBUG"):
                 raise
