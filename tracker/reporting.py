@@ -27,20 +27,16 @@ from typing import Any, Literal
 from sqlalchemy.engine import Engine
 
 from tracker.errors import InvalidValueError, NotFoundError
+from tracker.pack_inputs import dataset_tables, kpi_lines, release_for, released_kpis, source_lines
 from tracker.plan.schema import Meeting, Plan
 from tracker.reports.model import (
     ACTION_RATINGS,
     ActionLine,
-    DatasetTables,
     KpiLine,
-    KpiPoint,
     ObjectiveLine,
     PackData,
     PackSummary,
-    PublishedRow,
-    PublishedTable,
     ReviewData,
-    SourceLine,
 )
 
 PACK_TITLE = "Steering Group pack"
@@ -197,187 +193,6 @@ def _objective_lines(report: Any) -> tuple[ObjectiveLine, ...]:
     return tuple(out)
 
 
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
-    from tracker.kpi.service import kpi_histories
-
-    out = []
-    for summary, periods in kpi_histories(engine, plan, as_of=as_of):
-        k = summary.kpi
-        points = tuple(
-            KpiPoint(
-                period=p.period.label,
-                value=None if p.figure.suppressed else _number(p.figure.value),
-                shown_as=(
-                    p.figure.label or "hidden"
-                    if p.figure.suppressed
-                    else (None if p.figure.has_data else "no data")
-                ),
-                target=_number(p.target),
-                rating=p.rating.rating,
-                reason=p.rating.reason,
-            )
-            for p in periods
-        )
-        latest = summary.latest
-        hidden = latest is not None and latest.figure.suppressed
-        out.append(
-            KpiLine(
-                id=k.id,
-                objective_id=k.objective,
-                name=k.name,
-                unit=k.unit,
-                direction=k.direction,
-                frequency=k.frequency,
-                target=k.target,
-                source=summary.source,
-                rating=summary.rating.rating,
-                reason=summary.rating.reason,
-                latest_period=latest.period.label if latest else None,
-                latest_value=None if latest is None or hidden else _number(latest.figure.value),
-                latest_shown_as=(latest.figure.label or "hidden") if latest and hidden else None,
-                travel=summary.previous.direction,
-                year_ago=summary.year_ago.direction,
-                points=points,
-            )
-        )
-    return tuple(out)
-
-
-def _publication(
-    engine: Engine, plan: Plan, *, as_of: date, channel: str, reference: str, recipients: Any
-) -> tuple[Any, str | None]:
-    """The protected, recorded release for this output, or None and why it cannot be made.
-
-    The same channel and reference give the release already recorded, so compiling
-    the same pack again shows the same figures.
-    """
-    from tracker.disclosure import DisclosureError
-    from tracker.release import publish
-
-    try:
-        return (
-            publish(
-                engine,
-                plan,
-                as_of=as_of,
-                channel=channel,  # type: ignore[arg-type]
-                reference=reference,
-                recipients=tuple(recipients),
-            ),
-            None,
-        )
-    except DisclosureError as exc:
-        return None, str(exc)
-
-
-def _dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[DatasetTables, ...]:
-    """Each data set's sheet: its declared tables as released, or a note saying why not."""
-    out = []
-    for d in plan.datasets:
-        sheet = d.name.replace("_", " ").capitalize()[:31]
-        if publication is None:
-            why = problem or "no release could be made"
-            note = (
-                f"The {d.title.lower()} tables are not shown: {why}. Tables that cannot be "
-                "protected are never distributed."
-            )
-            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
-            continue
-        tables = tuple(
-            PublishedTable(
-                key=t.key,
-                dataset=t.dataset,
-                title=t.title,
-                row_label=t.row_label,
-                column_labels=tuple(t.column_labels),
-                rows=tuple(PublishedRow(r.label, tuple(r.cells), r.total) for r in t.rows),
-                notes=tuple(t.notes),
-                missing=tuple(t.missing),
-            )
-            for t in publication.tables
-            if t.dataset == d.name
-        )
-        if not tables:
-            note = "No table of this data set is declared for publication (publications: tables)."
-            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
-        else:
-            out.append(DatasetTables(d.name, d.title, sheet, tables=tables))
-    return tuple(out)
-
-
-def _released_kpis(kpis: tuple[KpiLine, ...], publication: Any) -> tuple[KpiLine, ...]:
-    """KPI figures as the release shows them: a figure it hides is hidden here too."""
-    from dataclasses import replace
-
-    if publication is None:
-        return kpis
-    released = {(c.kpi_id, c.period): c.value for c in publication.kpi_cells}
-    hidden = "hidden to protect small numbers"
-    out = []
-    for k in kpis:
-        points = []
-        for p in k.points:
-            if (k.id, p.period) in released and released[(k.id, p.period)] is None:
-                p = replace(p, value=None, shown_as="[c]", rating="grey", reason=hidden)
-            points.append(p)
-        line = replace(k, points=tuple(points))
-        if k.latest_period and released.get((k.id, k.latest_period), 0) is None:
-            line = replace(
-                line,
-                latest_value=None,
-                latest_shown_as="[c]",
-                rating="grey",
-                reason=hidden,
-                travel="n/a",
-                year_ago="n/a",
-            )
-        out.append(line)
-    return tuple(out)
-
-
-def _sources(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, ...]:
-    from sqlalchemy import func
-    from sqlmodel import Session, col, select
-
-    from tracker.db.models import DataImport, ProgressUpdate
-
-    out = []
-    with Session(engine) as session:
-        for d in plan.datasets:
-            last = session.exec(
-                select(DataImport)
-                .where(DataImport.dataset == d.name)
-                .order_by(col(DataImport.imported_at).desc(), col(DataImport.id).desc())
-            ).first()
-            if last is None:
-                out.append(SourceLine(d.name, d.title, "never", "No file imported yet."))
-            else:
-                out.append(
-                    SourceLine(
-                        d.name,
-                        d.title,
-                        last.imported_at.date().isoformat(),
-                        f"File {last.filename}, {last.rows} rows.",
-                    )
-                )
-        latest = session.exec(
-            select(func.max(ProgressUpdate.on)).where(col(ProgressUpdate.on) <= as_of)
-        ).one()
-    out.append(
-        SourceLine(
-            "updates",
-            "Owners' progress updates",
-            latest.isoformat() if latest else "never",
-            "The latest update of each action on or before the as-of date.",
-        )
-    )
-    return tuple(out)
-
-
 def _suppression_rule(plan: Plan) -> str:
     t = plan.plan.suppression_threshold
     return (
@@ -406,7 +221,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
 
     report, actions = _action_lines(engine, plan, as_of)
     reference = f"pack {meeting.id if meeting else 'without a meeting'} as of {as_of.isoformat()}"
-    publication, problem = _publication(
+    publication, problem = release_for(
         engine,
         plan,
         as_of=as_of,
@@ -414,7 +229,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         reference=reference,
         recipients=plan.distribution.steering_group,
     )
-    kpis = _released_kpis(_kpi_lines(engine, plan, as_of), publication)
+    kpis = released_kpis(kpi_lines(engine, plan, as_of), publication)
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
     return PackData(
@@ -431,10 +246,10 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         actions=actions,
         kpis=kpis,
         headline_kpis=headline,
-        datasets=_dataset_tables(plan, publication, problem),
+        datasets=dataset_tables(plan, publication, problem),
         changes=changes_since(previous.snapshot, actions) if previous else (),
         previous_as_of=previous.as_of if previous else None,
-        sources=_sources(engine, plan, as_of),
+        sources=source_lines(engine, plan, as_of),
         rules=RULES,
         suppression_rule=_suppression_rule(plan),
         cancelled=tuple(a.id for a in actions if a.status == "cancelled"),
@@ -445,7 +260,7 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
     """Everything the review workbook and paper show, over the whole strategy to ``as_of``."""
     report, actions = _action_lines(engine, plan, as_of)
     review = next((m for m in plan.meetings if m.kind == "review"), None)
-    publication, problem = _publication(
+    publication, problem = release_for(
         engine,
         plan,
         as_of=as_of,
@@ -467,9 +282,9 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         threshold=plan.plan.suppression_threshold,
         objectives=_objective_lines(report),
         actions=actions,
-        kpis=_released_kpis(_kpi_lines(engine, plan, as_of), publication),
-        datasets=_dataset_tables(plan, publication, problem),
-        sources=_sources(engine, plan, as_of),
+        kpis=released_kpis(kpi_lines(engine, plan, as_of), publication),
+        datasets=dataset_tables(plan, publication, problem),
+        sources=source_lines(engine, plan, as_of),
         rules=RULES,
         suppression_rule=_suppression_rule(plan),
     )

@@ -1,0 +1,205 @@
+"""What a pack or review shows besides ratings: KPI lines, released tables and data sources.
+
+Every figure comes from one place: KPI values from ``tracker.kpi.service``, with each
+figure the release hides hidden here too; publication tables from ``tracker.release``
+(declared tables protected together with everything released before); the data sources
+from the import log. ``tracker.reporting`` gathers these into a pack or review.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from tracker.plan.schema import Plan
+from tracker.reports.model import (
+    DatasetTables,
+    KpiLine,
+    KpiPoint,
+    PublishedRow,
+    PublishedTable,
+    SourceLine,
+)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
+    from tracker.kpi.service import kpi_histories
+
+    out = []
+    for summary, periods in kpi_histories(engine, plan, as_of=as_of):
+        k = summary.kpi
+        points = tuple(
+            KpiPoint(
+                period=p.period.label,
+                value=None if p.figure.suppressed else _number(p.figure.value),
+                shown_as=(
+                    p.figure.label or "hidden"
+                    if p.figure.suppressed
+                    else (None if p.figure.has_data else "no data")
+                ),
+                target=_number(p.target),
+                rating=p.rating.rating,
+                reason=p.rating.reason,
+            )
+            for p in periods
+        )
+        latest = summary.latest
+        hidden = latest is not None and latest.figure.suppressed
+        out.append(
+            KpiLine(
+                id=k.id,
+                objective_id=k.objective,
+                name=k.name,
+                unit=k.unit,
+                direction=k.direction,
+                frequency=k.frequency,
+                target=k.target,
+                source=summary.source,
+                rating=summary.rating.rating,
+                reason=summary.rating.reason,
+                latest_period=latest.period.label if latest else None,
+                latest_value=None if latest is None or hidden else _number(latest.figure.value),
+                latest_shown_as=(latest.figure.label or "hidden") if latest and hidden else None,
+                travel=summary.previous.direction,
+                year_ago=summary.year_ago.direction,
+                points=points,
+            )
+        )
+    return tuple(out)
+
+
+def release_for(
+    engine: Engine, plan: Plan, *, as_of: date, channel: str, reference: str, recipients: Any
+) -> tuple[Any, str | None]:
+    """The protected, recorded release for this output, or None and why it cannot be made.
+
+    The same channel and reference give the release already recorded, so compiling
+    the same pack again shows the same figures.
+    """
+    from tracker.disclosure import DisclosureError
+    from tracker.release import publish
+
+    try:
+        return (
+            publish(
+                engine,
+                plan,
+                as_of=as_of,
+                channel=channel,  # type: ignore[arg-type]
+                reference=reference,
+                recipients=tuple(recipients),
+            ),
+            None,
+        )
+    except DisclosureError as exc:
+        return None, str(exc)
+
+
+def dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[DatasetTables, ...]:
+    """Each data set's sheet: its declared tables as released, or a note saying why not."""
+    out = []
+    for d in plan.datasets:
+        sheet = d.name.replace("_", " ").capitalize()[:31]
+        if publication is None:
+            why = problem or "no release could be made"
+            note = (
+                f"The {d.title.lower()} tables are not shown: {why}. Tables that cannot be "
+                "protected are never distributed."
+            )
+            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
+            continue
+        tables = tuple(
+            PublishedTable(
+                key=t.key,
+                dataset=t.dataset,
+                title=t.title,
+                row_label=t.row_label,
+                column_labels=tuple(t.column_labels),
+                rows=tuple(PublishedRow(r.label, tuple(r.cells), r.total) for r in t.rows),
+                notes=tuple(t.notes),
+                missing=tuple(t.missing),
+            )
+            for t in publication.tables
+            if t.dataset == d.name
+        )
+        if not tables:
+            note = "No table of this data set is declared for publication (publications: tables)."
+            out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
+        else:
+            out.append(DatasetTables(d.name, d.title, sheet, tables=tables))
+    return tuple(out)
+
+
+def released_kpis(kpis: tuple[KpiLine, ...], publication: Any) -> tuple[KpiLine, ...]:
+    """KPI figures as the release shows them: a figure it hides is hidden here too."""
+    from dataclasses import replace
+
+    if publication is None:
+        return kpis
+    released = {(c.kpi_id, c.period): c.value for c in publication.kpi_cells}
+    hidden = "hidden to protect small numbers"
+    out = []
+    for k in kpis:
+        points = []
+        for p in k.points:
+            if (k.id, p.period) in released and released[(k.id, p.period)] is None:
+                p = replace(p, value=None, shown_as="[c]", rating="grey", reason=hidden)
+            points.append(p)
+        line = replace(k, points=tuple(points))
+        if k.latest_period and released.get((k.id, k.latest_period), 0) is None:
+            line = replace(
+                line,
+                latest_value=None,
+                latest_shown_as="[c]",
+                rating="grey",
+                reason=hidden,
+                travel="n/a",
+                year_ago="n/a",
+            )
+        out.append(line)
+    return tuple(out)
+
+
+def source_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, ...]:
+    from sqlalchemy import func
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import DataImport, ProgressUpdate
+
+    out = []
+    with Session(engine) as session:
+        for d in plan.datasets:
+            last = session.exec(
+                select(DataImport)
+                .where(DataImport.dataset == d.name)
+                .order_by(col(DataImport.imported_at).desc(), col(DataImport.id).desc())
+            ).first()
+            if last is None:
+                out.append(SourceLine(d.name, d.title, "never", "No file imported yet."))
+            else:
+                out.append(
+                    SourceLine(
+                        d.name,
+                        d.title,
+                        last.imported_at.date().isoformat(),
+                        f"File {last.filename}, {last.rows} rows.",
+                    )
+                )
+        latest = session.exec(
+            select(func.max(ProgressUpdate.on)).where(col(ProgressUpdate.on) <= as_of)
+        ).one()
+    out.append(
+        SourceLine(
+            "updates",
+            "Owners' progress updates",
+            latest.isoformat() if latest else "never",
+            "The latest update of each action on or before the as-of date.",
+        )
+    )
+    return tuple(out)
