@@ -67,7 +67,8 @@ def test_tick_at_a_simulated_time_then_skip_and_retry(sqlite_cli: Cli) -> None:
     retried = sqlite_cli("schedule", "retry", str(pack["id"]))
     assert retried.exit_code == 0 and "tried again at the next pass" in retried.output
     missing = sqlite_cli("schedule", "retry", "99999")
-    assert missing.exit_code == 1 and "no dispatch '99999'" in missing.output
+    assert missing.exit_code == 1 and "no dispatch '99999' in the schedule" in missing.output
+    assert "run 'tracker schedule show'" in missing.output
 
 
 def test_tick_refuses_a_time_it_cannot_read(sqlite_cli: Cli) -> None:

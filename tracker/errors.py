@@ -88,12 +88,19 @@ class DatabaseError(TrackerError):
 class NotFoundError(TrackerError):
     """A named thing (action, objective, KPI, data set) does not exist in the plan."""
 
-    def __init__(self, kind: str, ident: str, *, known: Sequence[str] = ()) -> None:
-        hint = "run 'tracker status' to see the ids in the plan"
+    def __init__(
+        self,
+        kind: str,
+        ident: str,
+        *,
+        known: Sequence[str] = (),
+        where: str = "the plan",
+        hint: str = "run 'tracker status' to see the ids in the plan",
+    ) -> None:
         if known:
             shown = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
             hint = f"use one of {shown}"
-        super().__init__(f"no {kind} '{ident}' in the plan", hint=hint)
+        super().__init__(f"no {kind} '{ident}' in {where}", hint=hint)
 
 
 class InvalidValueError(TrackerError):

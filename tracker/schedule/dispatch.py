@@ -196,7 +196,12 @@ def get_dispatch(engine: Engine, dispatch_id: int) -> Dispatch:
     with Session(engine) as session:
         row = session.get(Dispatch, dispatch_id)
     if row is None:
-        raise NotFoundError("dispatch", str(dispatch_id))
+        raise NotFoundError(
+            "dispatch",
+            str(dispatch_id),
+            where="the schedule",
+            hint="run 'tracker schedule show' to see the dispatch ids",
+        )
     return row
 
 
