@@ -89,9 +89,15 @@ def make_engine(url: str, *, echo: bool = False, read_only: bool = False) -> Eng
 
 
 def sqlite_file(url: str | URL) -> Path | None:
-    """The file a SQLite URL names (``file:`` URIs too), or None for other databases."""
-    parsed = make_url(url) if isinstance(url, str) else url
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+    """The file a SQLite URL names (``file:`` URIs too), or None for other databases.
+
+    None, too, for a URL that does not parse: ``make_engine`` reports that one.
+    """
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     name = parsed.database
     if name.startswith("file:"):
@@ -103,7 +109,10 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 def says_read_only(url: str | URL) -> bool:
     """True when the URL itself asks for a read-only database (SQLite ``mode=ro``)."""
-    parsed = make_url(url) if isinstance(url, str) else url
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        return False
     query = {k: str(v).lower() for k, v in parsed.query.items()}
     return query.get("mode") == "ro" or query.get("immutable") in ("1", "true")
 
