@@ -209,3 +209,58 @@ def test_every_note_limit_in_the_docs_is_the_same() -> None:
             assert _number(stated) == NOTE_MAX, f"{path.name}: a note limit of {stated}"
             seen += 1
     assert seen >= 3  # kpis.md and json.md (twice) state it
+
+
+def _words() -> dict[str, Any]:
+    from tests.test_layers import MAX_LINES
+    from tracker.plan import cycle, pack, publications, rag_settings, schema
+
+    def text(value: Any) -> str:
+        return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)
+
+    table = publications.TableDeclaration
+    return {
+        "timezone": _default(schema.PlanSettings, "timezone"),
+        "region": _default(schema.PlanSettings, "working_days_region"),
+        "time": text(cycle.DEFAULT_TIME),
+        "marking": _default(pack.PackSettings, "marking"),
+        "cutoff": _default(pack.PackSettings, "cutoff"),
+        "rule": _default(rag_settings.ObjectiveRollUp, "rule"),
+        "include": ", ".join(_default(rag_settings.ObjectiveRollUp, "include")),
+        "hierarchy": str(_default(table, "hierarchy")).lower(),
+        "columns": _default(table, "columns"),
+        "window": _default(table, "window"),
+        "published kpis": _default(publications.Publications, "kpis"),
+        "file lines": str(MAX_LINES),
+    }
+
+
+# Defaults that are words (or a time), stated in the docs: (document, pattern, the default)
+STATED_WORDS: list[tuple[str, str, str]] = [
+    ("docs/plan.md", r"\| `timezone` \| default `([^`]+)`", "timezone"),
+    ("docs/plan.md", r"\| `working_days_region` \| default `([^`]+)`", "region"),
+    ("docs/plan.md", r"\| `time` \| `\"([^\"]+)\"` \|", "time"),
+    ("docs/plan.md", r"\| `marking` \| `([^`]+)` \|", "marking"),
+    ("docs/packs.md", r"`pack.marking`, default ([A-Z-]+)\)", "marking"),
+    ("docs/plan.md", r"\| `cutoff` \| `([^`]+)` \|", "cutoff"),
+    ("docs/plan.md", r"\| `objectives.rule` \| `([^`]+)` \|", "rule"),
+    ("docs/rag.md", r"`(\w+)` \(the default\)", "rule"),
+    ("docs/plan.md", r"\| `objectives.include` \| `\[([^\]]+)\]` \|", "include"),
+    ("docs/plan.md", r"\| `tables\[\].hierarchy` \| default `(\w+)`", "hierarchy"),
+    ("docs/plan.md", r"\| `tables\[\].columns` \| [^|]*`(\w+)` \(default\)", "columns"),
+    ("docs/plan.md", r"\| `tables\[\].window` \| `(\w+)` \(default", "window"),
+    ("docs/disclosure.md", r"`window: (\w+)` \(the default\)", "window"),
+    ("docs/plan.md", r"\| `kpis` \| `(\w+)` \(default\)", "published kpis"),
+    ("docs/design.md", r"No source file over (\d+) lines", "file lines"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("doc", "pattern", "name"), STATED_WORDS, ids=[f"{d}:{n}" for d, _, n in STATED_WORDS]
+)
+def test_a_default_the_docs_state_is_the_codes(doc: str, pattern: str, name: str) -> None:
+    text = (REPO / doc).read_text(encoding="utf-8")
+    found = re.findall(pattern, text)
+    assert found, f"{doc} no longer states {name} as /{pattern}/: update this test's row"
+    expected = _words()[name]
+    assert set(found) == {expected}, f"{doc} says {found} for {name}; the code has {expected!r}"
