@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tracker demo $(DEMO_DIR)
 
+# Tests run in parallel, one worker per core (pytest-xdist); each worker starts its own
+# PostgreSQL server. `make test PYTEST_ARGS=-n0` runs them in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

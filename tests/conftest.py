@@ -207,3 +207,31 @@ def plan_copy(tmp_path: Path) -> Path:
     target = tmp_path / "objectives.yaml"
     shutil.copyfile(REPO / "objectives.yaml", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace built once per test session by ``tracker demo``, as a user builds it.
+
+    Building the demo takes tens of seconds; tests that only read it, or that
+    change a copy of it (``demo_copy``), share this one. Never change it in place.
+    """
+    from cli import app
+
+    folder = tmp_path_factory.mktemp("demo-build") / "demo"
+    env = {
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "TRACKER_USER": "",
+        "TRACKER_WORKSPACE": "",
+        "TRACKER_DATABASE_URL": "",
+    }
+    result = CliRunner().invoke(app, ["demo", str(folder)], env=env)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def demo_copy(demo_build: Path, tmp_path: Path) -> Path:
+    """A copy of the session's demo workspace that a test may change."""
+    return _copy_workspace(demo_build, tmp_path / "demo")

@@ -177,9 +177,8 @@ def test_demo_uses_an_empty_folder_and_an_as_of_date(tmp_path: Path) -> None:
     assert "  tick --now 2020-05-18T09:00 (return request): " in result.output
 
 
-def test_keep_reuses_the_demo_workspace(tmp_path: Path) -> None:
-    folder = tmp_path / "demo"
-    assert demo(str(folder)).exit_code == 0
+def test_keep_reuses_the_demo_workspace(demo_copy: Path) -> None:
+    folder = demo_copy
     before = len(all_updates(folder))
     result = demo(str(folder), "--keep", "--as-of", "2020-09-30")
     assert result.exit_code == 0, result.output
@@ -219,11 +218,10 @@ def test_synthetic_updates_are_deterministic_and_valid() -> None:
     assert all(u.on is not None and u.on <= date(2019, 12, 31) for u in early)
 
 
-def test_demo_kpis_fit_80_columns(tmp_path: Path) -> None:
+def test_demo_kpis_fit_80_columns(demo_copy: Path) -> None:
     from cli import app
 
-    folder = tmp_path / "demo"
-    assert demo(str(folder)).exit_code == 0
+    folder = demo_copy
     env = {"NO_COLOR": "1", "COLUMNS": "80", "TRACKER_DATABASE_URL": "", "TRACKER_USER": ""}
     result = CliRunner().invoke(
         app, ["kpi", "show", "-w", str(folder), "--as-of", "2020-12-31"], env=env

@@ -294,12 +294,12 @@ def test_kpi_ids_and_objectives_are_found_in_any_case(cli: Any) -> None:
         (
             ["KPI1.1", "--period", "2020/21 Q1", "--value", "nan"],
             OWNER,
-            "value nan for KPI1.1 is not allowed: give a number of 0 or more",
+            "value nan for KPI1.1 is not a finite number: give a number such as 12 or 12.5",
         ),
         (
             ["KPI1.1", "--period", "2020/21 Q1", "--value", "inf"],
             OWNER,
-            "value inf for KPI1.1 is not allowed: give a number of 0 or more",
+            "value inf for KPI1.1 is not a finite number: give a number such as 12 or 12.5",
         ),
         (
             ["KPI1.1", "--period", "2020/21 Q1", "--value", "5%"],

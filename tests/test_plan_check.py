@@ -215,11 +215,11 @@ TOP = "the top level: required key"
         (b"plan: 5\nowners: [1]\nobjectives: {a: 1}\nmeetings: [null]\n", [
             "1: plan: expected a block of 'key: value' lines, found '5'; indent the keys under it",
             f"1: {TOP} 'distribution' is missing; add it",
-            "2: owners[0]: expected a block of 'key: value' lines, found '1'; indent the keys "
+            "2: the 1st owner: expected a block of 'key: value' lines, found '1'; indent the keys "
             "under it",
             "3: objectives: expected a list (lines starting with '- '), found a block of keys; "
             "make it a list",
-            "4: meetings[0]: expected a block of 'key: value' lines, found nothing; indent the "
+            "4: the 1st meeting: expected a block of 'key: value' lines, found nothing; indent the "
             "keys under it",
         ]),
     ],
@@ -272,11 +272,11 @@ def test_type_problems_are_sentences_ending_with_what_to_do(tmp_path: Path, plan
         (_line_of(text, "suppression_threshold: 0"),
          "plan.suppression_threshold: must be at least 1 (found '0'); correct it"),
         (_line_of(text, 'target: "ten"'),
-         "kpis[0].target: 'ten' is not a number; write a number such as 10 or 2.5"),
+         "KPI KPI1.1 target: 'ten' is not a number; write a number such as 10 or 2.5"),
         (_line_of(text, "tolerance: 200"),
-         "kpis[0].tolerance: must be at most 100 (found '200'); correct it"),
+         "KPI KPI1.1 tolerance: must be at most 100 (found '200'); correct it"),
         # the bad measure kind is reported once, not again as "needs a dataset"
-        (_line_of(text, "kind: magic"), "kpis[0].measure.kind: 'magic' is not allowed; use one "
+        (_line_of(text, "kind: magic"), "KPI KPI1.1 measure.kind: 'magic' is not allowed; use one "
          "of 'count', 'sum', 'percentage', 'mean_days', 'median_days' or 'manual'"),
     }  # fmt: skip
 
@@ -287,7 +287,7 @@ def test_a_value_wrong_in_form_is_reported_once(tmp_path: Path, plan_text: str) 
     assert [(p.line, p.message) for p in problems] == [
         (
             _line_of(text, "owner: Community-Cohesion"),
-            "objectives[0].actions[0].owner: 'Community-Cohesion' is not a valid owner id "
+            "action SO1.1 owner: 'Community-Cohesion' is not a valid owner id "
             "(lower-case letters, digits and dashes, as in the owners list); correct it",
         )
     ]

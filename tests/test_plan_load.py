@@ -178,3 +178,84 @@ def test_changes_are_told_in_the_plans_words(cli) -> None:
         "  action SO4.5: owner 'mash' -> 'mash-team'\n"
         f"{plan_file}: loaded 1 added, 1 archived, 1 updated\n"
     )
+
+
+# --- only real moves are reported ------------------------------------------------------------
+
+
+def _so1_actions(text: str) -> tuple[str, list[str], str]:
+    """The plan split around objective SO1's action blocks: (before, blocks, after)."""
+    start = text.index("      - id: SO1.1\n")
+    end = text.index("\n  - id: SO2\n")
+    body = text[start:end].rstrip("\n") + "\n"
+    blocks = re.split(r"(?=      - id: SO1\.\d\n)", body)
+    return text[:start], [b for b in blocks if b], text[start + len(body) :]
+
+
+def _with_so1_actions(text: str, order: list[str]) -> str:
+    before, blocks, after = _so1_actions(text)
+    by_id = {re.match(r"      - id: (SO1\.\d)", b).group(1): b for b in blocks}
+    return before + "".join(by_id[i] for i in order) + after
+
+
+def test_removing_and_restoring_an_action_reports_only_that(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    # SO1.2 sits in the middle: every action after it changes its stored place twice
+    plan_file.write_text(_with_so1_actions(original, ["SO1.1", "SO1.3", "SO1.4"]), "utf-8")
+    removed = cli("plan", "load")
+    assert removed.output == f"  action SO1.2: archived\n{plan_file}: loaded 1 archived\n"
+    plan_file.write_text(original, encoding="utf-8")
+    dry = cli("plan", "load", "--dry-run")
+    assert dry.output == f"  action SO1.2: restored\n{plan_file}: would make 1 restored\n"
+    restored = cli("plan", "load")
+    assert restored.exit_code == 0
+    assert restored.output == f"  action SO1.2: restored\n{plan_file}: loaded 1 restored\n"
+    assert cli("plan", "load").output == f"{plan_file}: no changes\n"
+
+
+def test_restoring_in_a_new_place_moves_no_one_else(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(_with_so1_actions(original, ["SO1.1", "SO1.3", "SO1.4"]), "utf-8")
+    assert cli("plan", "load").exit_code == 0
+    # back, but last of SO1 now: the others kept their order, so nothing moved
+    plan_file.write_text(_with_so1_actions(original, ["SO1.1", "SO1.3", "SO1.4", "SO1.2"]), "utf-8")
+    result = cli("plan", "load")
+    assert result.output == f"  action SO1.2: restored\n{plan_file}: loaded 1 restored\n"
+
+
+def test_a_swap_is_reported_as_one_move(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(_with_so1_actions(original, ["SO1.1", "SO1.3", "SO1.2", "SO1.4"]), "utf-8")
+    result = cli("plan", "load")
+    assert result.output == f"  action SO1.2: moved after SO1.3\n{plan_file}: loaded 1 moved\n"
+
+
+def test_a_reversal_is_reported_as_the_fewest_moves(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(_with_so1_actions(original, ["SO1.4", "SO1.3", "SO1.2", "SO1.1"]), "utf-8")
+    result = cli("plan", "load")
+    # four actions reversed: one keeps its place, three moved (none of SO2 onwards)
+    assert result.output == (
+        "  action SO1.3: moved after SO1.4\n"
+        "  action SO1.2: moved after SO1.3\n"
+        "  action SO1.1: moved after SO1.2\n"
+        f"{plan_file}: loaded 3 moved\n"
+    )
+
+
+def test_a_restore_and_a_move_together_report_both_and_nothing_else(cli) -> None:
+    plan_file = cli.workspace / "objectives.yaml"
+    original = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(_with_so1_actions(original, ["SO1.1", "SO1.2", "SO1.4"]), "utf-8")
+    assert cli("plan", "load").exit_code == 0
+    plan_file.write_text(_with_so1_actions(original, ["SO1.2", "SO1.1", "SO1.3", "SO1.4"]), "utf-8")
+    result = cli("plan", "load")
+    assert sorted(result.output.splitlines()[:-1]) == [
+        "  action SO1.1: moved after SO1.2",
+        "  action SO1.3: restored",
+    ]
+    assert result.output.endswith(f"{plan_file}: loaded 1 moved, 1 restored\n")

@@ -49,18 +49,17 @@ def _convert(soffice: str, files: list[Path], outdir: Path, tmp: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pdf_text(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def pdf_text(tmp_path_factory: pytest.TempPathFactory, demo_build: Path) -> dict[str, str]:
     """The text of each demo output's PDF, keyed pack / review / paper."""
     soffice, pdftotext = _tools()
-    from tracker.demo import DEMO_AS_OF, run_demo
+    from tracker.demo import DEMO_AS_OF
     from tracker.reporting import list_packs
     from tracker.settings import Settings
     from tracker.workspace import open_workspace
 
     tmp = tmp_path_factory.mktemp("office")
-    folder = tmp / "demo"
-    # writes the packs for the last and the next meeting, and the review
-    run_demo(folder, today=DEMO_AS_OF)
+    # the demo writes the packs for the last and the next meeting, and the review
+    folder = shutil.copytree(demo_build, tmp / "demo")
     with open_workspace(Settings(workspace=folder)) as ws:
         records = list_packs(ws.engine)
     outputs = folder / "outputs"

@@ -132,7 +132,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         ),
         ("\ncycle:\n  pack: 0\n", "3: cycle.pack: must be at least 1"),
         ("\ncycle:\n  closures:\n    - {date: 2030-01-02}\n", "4: closure 2030-01-02 is outside"),
-        ("\ncycle:\n  chaser: [6]\n", "3: unknown key 'chaser'"),
+        ("\ncycle:\n  chaser: [6]\n", "3: cycle: unknown key 'chaser'"),
     ],
 )
 def test_cycle_problems_are_reported_at_their_line(extra: str, expected: str) -> None:

@@ -78,14 +78,9 @@ def _documents(folder: Path) -> dict[str, Any]:
     return _normalise(docs, str(folder))
 
 
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cli import app
-
-    folder = tmp_path_factory.mktemp("snapshot") / "demo"
-    result = CliRunner().invoke(app, ["demo", str(folder)], env=_env())
-    assert result.exit_code == 0, result.output
-    return folder
+@pytest.fixture
+def demo_folder(demo_copy: Path) -> Path:
+    return demo_copy
 
 
 def test_demo_json_is_unchanged_in_meaning(demo_folder: Path) -> None:

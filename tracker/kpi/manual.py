@@ -6,12 +6,12 @@ recording again for the same period adds a new row, and the latest recorded
 is the one in force, so the earlier figure and who gave it are never lost.
 Only the KPI's owner or a plan administrator may record, and only a value
 that makes sense for the KPI (its period length, inside the strategy, not in
-the future, a finite non-negative number, at most 100 for a percentage).
+the future, and a number ``tracker.kpi.values`` accepts: finite, 0 or more,
+within a bound set by its target, whole when the KPI counts whole things).
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from sqlalchemy.engine import Connection, Engine
@@ -20,6 +20,7 @@ from sqlmodel import select
 from tracker.db import models as m
 from tracker.db.engine import transaction
 from tracker.errors import InvalidValueError
+from tracker.kpi.values import check_kpi_value
 from tracker.people import acting_person, check_may_act
 from tracker.periods import EXAMPLE_LABELS, GRAIN_ADJECTIVES, parse_period
 from tracker.plan.lookup import find_kpi
@@ -73,15 +74,7 @@ def record_kpi_value(
             f"period {p.label} has not started yet (it starts on {p.start})",
             hint="record it once the period has begun",
         )
-    number = _number(value, kpi)
-    if not math.isfinite(number) or number < 0:
-        raise InvalidValueError(
-            f"value {number:g} for {kpi.id} is not allowed", hint="give a number of 0 or more"
-        )
-    if kpi.unit == "%" and number > 100:
-        raise InvalidValueError(
-            f"value {number:g} for {kpi.id} is over 100%", hint="give a percentage from 0 to 100"
-        )
+    number = check_kpi_value(kpi, _number(value, kpi))
     text = clean_note(note)
     text = " ".join(text.split()) if text else None  # a KPI note is one line in the pack
     screen_free_text(text, field="note", allowed_emails=plan_addresses(plan))
@@ -111,6 +104,8 @@ def _number(value: float | str, kpi: Kpi) -> float:
     if text.endswith("%") and kpi.unit == "%":
         text = text[:-1].strip()
     try:
+        if "_" in text:  # float() takes 1_000; a person never means it
+            raise ValueError(text)
         return float(text)
     except ValueError:
         raise InvalidValueError(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from tracker.errors import PlanError, Problem
 from tracker.plan.lines import LineMap, Path_
+from tracker.plan.names import clean, describe, union_member
 from tracker.plan.schema import Plan
 from tracker.plan.validate import cross_check
 
@@ -199,9 +200,9 @@ def parse_plan(
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, lines, file))
+        problems.extend(_schema_problems(exc, lines, file, data))
         try:
-            reported = [tuple(err["loc"]) for err in exc.errors(include_url=False)]
+            reported = [clean(err["loc"], data) for err in exc.errors(include_url=False)]
             unvalidated = construct_unvalidated(Plan, data)
             problems.extend(cross_check(unvalidated, lines, file, reported=reported))
         except (TypeError, AttributeError, KeyError, ValueError):
@@ -236,12 +237,12 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 # --- turning pydantic's errors into sentences ------------------------------------------
 
 
-def _schema_problems(exc: ValidationError, lines: LineMap, file: str) -> list[Problem]:
+def _schema_problems(exc: ValidationError, lines: LineMap, file: str, data: Any) -> list[Problem]:
     problems = []
     seen: set[tuple[int | None, str]] = set()
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        message = _message(err, loc)
+    for err in _one_member_per_union(exc.errors(include_url=False), data):
+        loc = clean(err["loc"], data)
+        message = _message(err, loc, data)
         line = lines.line(loc)
         if (line, message) in seen:
             continue
@@ -250,9 +251,24 @@ def _schema_problems(exc: ValidationError, lines: LineMap, file: str) -> list[Pr
     return problems
 
 
-def _where(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) if isinstance(p, str) else f"[{p}]" for p in loc]
-    return ".".join(parts).replace(".[", "[") or "the file"
+def _one_member_per_union(errors: list[Any], data: Any) -> list[Any]:
+    """A value that fits no member of a union (``kpis: all`` or a list of ids) fails each
+    member; report only the member that got furthest into the value (a list whose entry
+    is wrong, rather than 'not all'), so each mistake is told once."""
+    best: dict[tuple[Any, ...], tuple[int, str]] = {}
+    for err in errors:
+        found = union_member(err["loc"], data)
+        if found is not None:
+            at, member = found
+            depth = len(err["loc"])
+            if at not in best or depth > best[at][0]:
+                best[at] = (depth, member)
+    kept = []
+    for err in errors:
+        found = union_member(err["loc"], data)
+        if found is None or best[found[0]][1] == found[1]:
+            kept.append(err)
+    return kept
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -280,24 +296,27 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
-def _message(err: Any, loc: tuple[Any, ...]) -> str:
+def _message(err: Any, loc: tuple[Any, ...], data: Any) -> str:
+    """One sentence for one pydantic error at ``loc`` (a path of the file's keys and indexes)."""
     kind = err["type"]
     name = str(loc[-1]) if loc else "value"
-    where = _where(loc)
+    key = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
+    where = describe(loc, data)
     value = err.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key '{name}'; remove it or correct its spelling{hint}"
+        block = f"{describe(loc[:-1], data)}: " if len(loc) > 1 else ""
+        return f"{block}unknown key '{name}'; remove it or correct its spelling{hint}"
     if kind == "missing":
-        block = _where(loc[:-1]) if len(loc) > 1 else "the top level"
+        block = describe(loc[:-1], data) if len(loc) > 1 else "the top level"
         return f"{block}: required key '{name}' is missing; add it"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"{where}: '{value}' is not a date; write dates as YYYY-MM-DD"
     if kind == "value_error" and "email" in err["msg"].lower():
         return f"{where}: '{value}' is not a valid email address; correct it"
     if kind == "string_pattern_mismatch":
-        return f"{where}: '{value}' is not a valid {_pattern_name(name)}; correct it"
+        return f"{where}: '{value}' is not a valid {_pattern_name(key)}; correct it"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{where}: '{value}' is not allowed; use one of {expected}"
@@ -359,7 +378,9 @@ def _pattern_name(name: str) -> str:
         "owner": "owner id (lower-case letters, digits and dashes, as in the owners list)",
         "lead": "owner id (lower-case letters, digits and dashes, as in the owners list)",
         "objective": "objective id such as SO1",
-    }.get(name, f"{name} (letters, digits and dashes)")
+        "kpis": "KPI id such as KPI1.1",
+        "headline_kpis": "KPI id such as KPI1.1",
+    }.get(name, f"{name} (lower-case letters, digits, dashes and underscores)")
 
 
 def construct_unvalidated(model: Any, data: Any) -> Any:
@@ -379,6 +400,15 @@ def construct_unvalidated(model: Any, data: Any) -> Any:
         raw = data[name]
         if isinstance(raw, list):
             values[name] = [construct_unvalidated(inner, item) for item in raw]
+        elif isinstance(raw, dict) and _is_mapping(field.annotation):  # e.g. cycle.meetings
+            values[name] = {k: construct_unvalidated(inner, v) for k, v in raw.items()}
         else:
             values[name] = construct_unvalidated(inner, raw)
     return model.model_construct(**values)
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """A ``dict[...]`` field (possibly optional), whose values are items keyed by name."""
+    if get_origin(annotation) is dict:
+        return True
+    return any(get_origin(arg) is dict for arg in get_args(annotation))

@@ -172,26 +172,41 @@ def _diff(
 def _moves(
     entity: str, existing: dict[str, Any], wanted: dict[str, dict[str, Any]]
 ) -> list[Change]:
-    """Items whose place in the plan order changed, fewest first: an item moved up
-    one place is reported once, not along with every item it jumped over."""
+    """Items whose place among their siblings in the file changed, fewest first.
+
+    Only items in the plan before and after take part: an item added, or restored from
+    the archive (whose stored place is from before it was removed), has no old place to
+    move from, and its arrival moves no one else. Of the rest, the longest run still in
+    its old relative order stayed put; only the items outside that run moved. So an item
+    moved up one place is reported once, not along with every item it jumped over.
+    """
     if not any("position" in values for values in wanted.values()):
         return []
-    new_order = sorted((i for i in wanted if i in existing), key=lambda i: wanted[i]["position"])
-    old_rank = {i: existing[i].position for i in new_order}
-    # The longest run of items still in their old relative order stays put; the rest moved.
+    file_order = sorted(wanted, key=lambda i: wanted[i]["position"])
+    before = {ident: n for n, ident in enumerate(file_order)}
+    staying = [i for i in file_order if i in existing and existing[i].archived_at is None]
+    # Old places, ties (rows stored before places were recorded) in the file's order.
+    old_rank = {i: (existing[i].position or 0, before[i]) for i in staying}
+    kept = set(_longest_increasing(staying, old_rank))
+    out = []
+    for ident in staying:
+        if ident not in kept:
+            n = before[ident]
+            where = f"after {file_order[n - 1]}" if n else "to the start"
+            old = str(existing[ident].position)
+            out.append(Change(entity, ident, "moved", "position", old, where))
+    return out
+
+
+def _longest_increasing(order: list[str], rank: dict[str, Any]) -> list[str]:
+    """The longest subsequence of ``order`` whose ``rank`` increases (the items that kept
+    their relative order); the first such run when several are as long."""
     best: list[list[str]] = []
-    for i, ident in enumerate(new_order):
-        prior = [best[j] for j in range(i) if old_rank[new_order[j]] < old_rank[ident]]
+    for i, ident in enumerate(order):
+        prior = [best[j] for j in range(i) if rank[order[j]] < rank[ident]]
         longest: list[str] = max(prior, key=len) if prior else []
         best.append([*longest, ident])
-    longest_run: list[str] = max(best, key=len) if best else []
-    kept = set(longest_run)
-    out = []
-    for i, ident in enumerate(new_order):
-        if ident not in kept:
-            where = f"after {new_order[i - 1]}" if i else "to the start"
-            out.append(Change(entity, ident, "moved", "position", str(old_rank[ident]), where))
-    return out
+    return max(best, key=len) if best else []
 
 
 def sync_plan(

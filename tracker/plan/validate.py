@@ -17,6 +17,7 @@ from typing import Any, get_args
 from tracker.errors import Problem
 from tracker.plan.cycle import check_cycle
 from tracker.plan.lines import LineMap
+from tracker.plan.names import describe
 from tracker.plan.publications import check_publications
 from tracker.plan.schema import Dataset, Filter, Kpi, Measure, Plan
 
@@ -40,6 +41,9 @@ def cross_check(
     def add(loc: Loc, message: str) -> None:
         if tuple(loc) not in already:  # one problem per value: the schema's message stands
             out.append(Problem(file, lines.line(loc), message))
+
+    def named(loc: Loc) -> str:  # "action SO1.5", or "the 5th action of objective SO1"
+        return describe(loc, plan)
 
     s: Any = getattr(plan, "plan", None)
     with suppress(*_SKIP):
@@ -91,7 +95,7 @@ def cross_check(
             if objective.lead not in owner_ids:
                 add(
                     ("objectives", i, "lead"),
-                    f"objective {objective.id} lead '{objective.lead}' "
+                    f"{named(('objectives', i))} lead '{objective.lead}' "
                     f"is not in the owners list; use one of {known_owners}",
                 )
         for j, action in enumerate(_list(objective, "actions")):
@@ -107,30 +111,30 @@ def cross_check(
                 if action.owner not in owner_ids:
                     add(
                         (*at, "owner"),
-                        f"action {action.id} owner '{action.owner}' is not in the "
+                        f"{named(at)} owner '{action.owner}' is not in the "
                         f"owners list; use one of {known_owners}",
                     )
             with suppress(*_SKIP):
                 if action.due < action.start:
                     add(
                         (*at, "due"),
-                        f"action {action.id} is due {action.due}, before it starts "
+                        f"{named(at)} is due {action.due}, before it starts "
                         f"{action.start}; correct one of the dates",
                     )
             in_period(
                 (*at, "start"),
-                f"action {getattr(action, 'id', '')} start",
+                f"{named(at)} start",
                 getattr(action, "start", None),
             )
             in_period(
                 (*at, "due"),
-                f"action {getattr(action, 'id', '')} due date",
+                f"{named(at)} due date",
                 getattr(action, "due", None),
             )
             for k, milestone in enumerate(_list(action, "milestones")):
                 in_period(
                     (*at, "milestones", k, "date"),
-                    f"action {getattr(action, 'id', '')} milestone",
+                    f"{named(at)} milestone",
                     getattr(milestone, "date", None),
                 )
             with suppress(*_SKIP):
@@ -139,7 +143,7 @@ def cross_check(
     for i, meeting in enumerate(_list(plan, "meetings")):
         in_period(
             ("meetings", i, "date"),
-            f"meeting {getattr(meeting, 'id', '')}",
+            named(("meetings", i)),
             getattr(meeting, "date", None),
         )
 
@@ -160,14 +164,14 @@ def cross_check(
             if kpi.objective not in objective_ids:
                 add(
                     (*at, "objective"),
-                    f"KPI {kpi.id} objective '{kpi.objective}' is not in the "
+                    f"{named(at)} objective '{kpi.objective}' is not in the "
                     f"plan; use one of {', '.join(sorted(str(o) for o in objective_ids if o))}",
                 )
         with suppress(*_SKIP):
             if kpi.owner is not None and kpi.owner not in owner_ids:
                 add(
                     (*at, "owner"),
-                    f"KPI {kpi.id} owner '{kpi.owner}' is not in the owners list; "
+                    f"{named(at)} owner '{kpi.owner}' is not in the owners list; "
                     f"use one of {known_owners}",
                 )
         with suppress(*_SKIP):
