@@ -62,12 +62,13 @@ Decisions, so that every output reads the same way:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from tracker.data.dimensions import UNKNOWN_VALUES, Condition, Dimension, Value, norm
 from tracker.data.summary_count import axes_of, count_groups, cross, periods_with_rows
 from tracker.errors import InvalidValueError
 from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period
@@ -78,45 +79,11 @@ if TYPE_CHECKING:
     from tracker.disclosure import TableSuppression
     from tracker.plan.schema import DataField, Dataset, Plan
 
-UNKNOWN_VALUES = frozenset(
-    {"not known", "not specified", "unknown", "not stated", "not recorded", "prefer not to say"}
-)
 UNKNOWN_TEXT = "Not known"
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 MAX_MULTIWAY_CELLS = 4000  # larger tables of three or more ways are too slow to protect
 
-Value = Hashable  # str, int or None
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 # --- what can be grouped and filtered on ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """One way of grouping rows: a stored (declared or derived) field, or the period."""
-
-    name: str  # the key in each row: a field name, or "period"
-    heading: str  # the column heading for people
-    source: str  # the key in DataRecord.values
-    kind: Literal["category", "group", "period", "date", "integer", "text"]
-    declared: tuple[str, ...] = ()  # category and group values, in the plan's order
-    unknown_value: str | None = None  # the declared value that means unknown, if any
-    aliases: dict[str, str] = field(default_factory=dict)  # normalised spelling -> canonical
-    grain: Grain | None = None  # for periods
-
-    def is_unknown(self, value: Value) -> bool:
-        return value is None or (
-            self.kind in ("category", "group")
-            and isinstance(value, str)
-            and _norm(value) in UNKNOWN_VALUES
-        )
-
-    def unknown_key(self) -> Value:
-        return self.unknown_value
 
 
 def _dimensions(ds: Dataset) -> dict[str, Dimension]:
@@ -145,8 +112,8 @@ def _category(f: DataField, heading: str) -> Dimension:
     aliases: dict[str, str] = {}
     for v in values:
         for spelling in (v.value, *v.aliases):
-            aliases.setdefault(_norm(spelling), v.value)
-    unknown = next((v.value for v in values if _norm(v.value) in UNKNOWN_VALUES), None)
+            aliases.setdefault(norm(spelling), v.value)
+    unknown = next((v.value for v in values if norm(v.value) in UNKNOWN_VALUES), None)
     return Dimension(
         f.name,
         heading,
@@ -161,12 +128,12 @@ def _category(f: DataField, heading: str) -> Dimension:
 def _group(f: DataField, heading: str) -> Dimension:
     values = f.values or []
     groups = list(dict.fromkeys(v.group or v.value for v in values))
-    aliases = {_norm(g): g for g in groups}
+    aliases = {norm(g): g for g in groups}
     for v in values:  # a group named like a value also answers to that value's aliases
         if v.value in groups:
             for spelling in v.aliases:
-                aliases.setdefault(_norm(spelling), v.value)
-    unknown = next((g for g in groups if _norm(g) in UNKNOWN_VALUES), None)
+                aliases.setdefault(norm(spelling), v.value)
+    unknown = next((g for g in groups if norm(g) in UNKNOWN_VALUES), None)
     name = f"{f.name}_group"
     return Dimension(
         name,
@@ -352,28 +319,20 @@ def _field(ds: Dataset, fields: dict[str, Dimension], name: str, option: str) ->
 # --- filters ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Condition:
-    dim: Dimension
-    value: Value  # canonical
-
-
-def _condition(
-    ds: Dataset, fields: dict[str, Dimension], text: str, start_month: int
-) -> _Condition:
+def _condition(ds: Dataset, fields: dict[str, Dimension], text: str, start_month: int) -> Condition:
     name, sep, raw = text.partition("=")
     if not sep or not name.strip() or not raw.strip():
         raise InvalidValueError(
             f"--where '{text}' is not FIELD=VALUE", hint="write it as, for example, sector=Schools"
         )
     dim = _field(ds, fields, name, "--where")
-    return _Condition(dim, _canonical(dim, raw.strip(), start_month))
+    return Condition(dim, _canonical(dim, raw.strip(), start_month))
 
 
 def _canonical(dim: Dimension, raw: str, start_month: int) -> Value:
     """The stored form of a --where value, or InvalidValueError naming what is allowed."""
     if dim.kind in ("category", "group"):
-        value = dim.aliases.get(_norm(raw))
+        value = dim.aliases.get(norm(raw))
         if value is None:
             raise InvalidValueError(
                 f"--where {dim.name}: '{raw}' is not a value of {dim.name}",

@@ -12,18 +12,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from tracker.data.dimensions import norm
 from tracker.errors import InvalidValueError
 from tracker.periods import parse_period, periods_between
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from tracker.data.summary import Dimension, Value, _Condition
+    from tracker.data.dimensions import Condition, Dimension, Value
     from tracker.plan.schema import Dataset
 
 
@@ -31,7 +27,7 @@ def count_groups(
     engine: Engine,
     ds: Dataset,
     dims: Sequence[Dimension],
-    conditions: Sequence[_Condition],
+    conditions: Sequence[Condition],
     start: date | None,
     end: date | None,
     *,
@@ -54,7 +50,7 @@ def count_groups(
         item = values[dim.source]
         return item.as_integer() if dim.kind == "integer" else item.as_string()
 
-    def matches(cond: _Condition) -> Any:
+    def matches(cond: Condition) -> Any:
         item = column(cond.dim)
         if cond.dim.kind == "text":
             return func.lower(item) == str(cond.value).lower()
@@ -118,7 +114,7 @@ def axes_of(
         known = [v for v in seen if not dim.is_unknown(v)]
         if dim.kind in ("category", "group"):
             declared = [v for v in dim.declared if v != dim.unknown_value]
-            extra = sorted((str(v) for v in known if v not in dim.declared), key=_norm)
+            extra = sorted((str(v) for v in known if v not in dim.declared), key=norm)
             axis: list[Value] = [*declared, *extra]
             if dim.unknown_value is not None or len(known) < len(seen):
                 axis.append(dim.unknown_key())
@@ -128,7 +124,7 @@ def axes_of(
             elif dim.kind == "integer":
                 axis = sorted(known, key=lambda v: int(str(v)))
             elif dim.kind == "text":
-                axis = sorted(known, key=lambda v: (_norm(str(v)), str(v)))
+                axis = sorted(known, key=lambda v: (norm(str(v)), str(v)))
             else:
                 axis = sorted(known, key=str)
             if len(known) < len(seen):

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from tracker.disclosure.table import PRIMARY, SECONDARY, Corner, Key, Kind, Level
-
-if TYPE_CHECKING:
-    from tracker.disclosure.table import _Solver
+from tracker.disclosure.keys import PRIMARY, SECONDARY, Corner, CountsView, Key, Kind, Level
 
 
 class Network:
@@ -31,7 +27,7 @@ class Network:
 
     def __init__(
         self,
-        solver: _Solver,
+        solver: CountsView,
         level: Level,
         values: dict[Key, int],
         hidden: dict[Key, Kind],

@@ -35,19 +35,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
-from typing import Literal
 
+from tracker.disclosure.keys import PRIMARY, SECONDARY, Corner, Key, Kind, Level
 from tracker.disclosure.model import MARKER
 from tracker.errors import TrackerError
 
-Key = tuple[Hashable, ...]
-"""A cell's coordinates: one value per dimension (None is allowed, e.g. for "not known")."""
-Level = tuple[int, ...]
-"""The dimensions a margin keeps (sorted); () is the grand total, all of them the table itself."""
-Kind = Literal["primary", "secondary"]
-
-PRIMARY: Kind = "primary"
-SECONDARY: Kind = "secondary"
 SECONDARY_LABEL = MARKER  # one marker for every hidden count
 
 
@@ -184,8 +176,6 @@ def show_total(total: int, threshold: int) -> int | str:
 
 
 # --- the search for witnesses ---------------------------------------------------------
-
-Corner = tuple[Key, int]  # a cell and the amount (+1 or -1) a witness moves it by
 
 
 def _replace(key: Key, i: int, value: Hashable) -> Key:

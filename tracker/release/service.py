@@ -23,6 +23,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+import tracker.release.ledger as ledger
 from tracker.disclosure import DisclosureError
 from tracker.disclosure.layout import (
     KpiCells,
@@ -44,7 +45,6 @@ from tracker.disclosure.model import (
 from tracker.disclosure.protect import Kind, protect
 from tracker.figures import round_half_up
 from tracker.plan.schema import Dataset, Plan
-from tracker.release import ledger
 from tracker.release.counts import MonthlyCounts, count_cells
 
 

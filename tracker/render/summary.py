@@ -17,7 +17,8 @@ from tracker.disclosure.model import MARKER, NO_DATA, PublishedTable
 from tracker.usertext import looks_like_formula
 
 if TYPE_CHECKING:
-    from tracker.data.summary import Summary, Value
+    from tracker.data.dimensions import Value
+    from tracker.data.summary import Summary
 
 ANALYST_LABEL = "ANALYST VIEW - NOT FOR DISTRIBUTION"
 UNKNOWN_TEXT = "Not known"
