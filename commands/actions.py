@@ -39,7 +39,7 @@ def status(
     from tracker.render.status import render_status
     from tracker.status import build_status
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         report = build_status(ws.engine, plan, as_of=as_of_date(as_of, plan), objective=objective)
     if fmt is Format.json:
@@ -145,7 +145,7 @@ def history(
     from tracker.progress import action_history_report
     from tracker.render.history import render_history
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         found = action_history_report(ws.engine, ws.plan(), action_id)
     if fmt is Format.json:
         print_json(found.to_json())

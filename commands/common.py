@@ -119,11 +119,17 @@ def settings(workspace: Path | None, database: str | None, by: str | None = None
     return Settings.from_env(workspace=workspace, database_url=database, user=by)
 
 
-def open_ws(workspace: Path | None, database: str | None, by: str | None = None) -> Workspace:
-    """The workspace named by the options, its database schema brought up to date."""
+def open_ws(
+    workspace: Path | None, database: str | None, by: str | None = None, *, read_only: bool = False
+) -> Workspace:
+    """The workspace named by the options, its database schema brought up to date.
+
+    ``read_only=True`` for every command that only reads: it then works on a database
+    the user may read but not change (docs/database.md).
+    """
     from tracker.workspace import open_workspace
 
-    return open_workspace(settings(workspace, database, by))
+    return open_workspace(settings(workspace, database, by), read_only=read_only)
 
 
 def parse_date(text: str | None, what: str) -> date | None:

@@ -47,7 +47,7 @@ def data_template(
     """
     from tracker.data.template import write_template
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         written = write_template(ws.plan(), dataset, file)
     typer.echo(f"Wrote {written}")
 
@@ -236,7 +236,7 @@ def data_summary(
             )
         from tracker.release.service import declared_table
 
-        with open_ws(workspace, database) as ws:
+        with open_ws(workspace, database, read_only=True) as ws:
             plan = ws.plan()
             day = parse_date(as_of, "--as-of") or today(plan)
             found, notes = declared_table(ws.engine, plan, table, as_of=day)
@@ -246,7 +246,7 @@ def data_summary(
         raise InvalidValueError(
             "missing argument 'DATASET' (or --table KEY)", hint="see 'tracker data summary --help'"
         )
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         summary = build_summary(
             ws.engine,
             ws.plan(),

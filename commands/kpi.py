@@ -42,7 +42,7 @@ def kpi_show(
     from tracker.kpi.service import kpi_report
     from tracker.render.kpis import render_kpis
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         report = kpi_report(ws.engine, plan, as_of=as_of_date(as_of, plan), objective=objective)
     if fmt is Format.json:
@@ -69,7 +69,7 @@ def kpi_history(
     from tracker.kpi.service import kpi_history as build_history
     from tracker.render.kpis import render_kpi_history
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         result = build_history(ws.engine, plan, kpi_id, as_of=as_of_date(as_of, plan))
     if fmt is Format.json:

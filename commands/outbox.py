@@ -49,7 +49,8 @@ def _outbox(workspace: Path | None, database: str | None) -> Outbox:
     from tracker.mail.config import OUTBOX_DIR
     from tracker.mail.transport import Outbox
 
-    with open_ws(workspace, database) as ws:  # the same checks of the folder as every command
+    # The same checks of the folder as every command; the outbox itself is files.
+    with open_ws(workspace, database, read_only=True) as ws:
         return Outbox(ws.settings.workspace / OUTBOX_DIR)
 
 
@@ -170,7 +171,7 @@ def outbox_sent(
     """
     from tracker.delivery import deliveries
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         rows = deliveries(ws.engine, meeting=meeting)
     if fmt is Format.json:
         print_json({"deliveries": [_delivery_json(d) for d in rows]})

@@ -37,7 +37,7 @@ def explain(
     from tracker.explain import explain as explain_rating
     from tracker.explain import explanation_lines
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         day = parse_date(as_of, "--as-of") or common.today(plan)
         result = explain_rating(ws.engine, plan, ident, as_of=day)
@@ -123,7 +123,7 @@ def overrides(
     """
     from tracker.overrides import list_overrides, overrides_lines
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         day = parse_date(as_of, "--as-of") or common.today(ws.plan())
         report = list_overrides(ws.engine, as_of=day)
     if fmt is Format.json:

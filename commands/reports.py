@@ -110,7 +110,7 @@ def pack_list(
     """
     from tracker.reporting import list_packs
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         records = list_packs(ws.engine)
     if fmt is Format.json:
         print_json([r.to_json() for r in records])

@@ -352,7 +352,7 @@ def status(
     """
     from tracker.returns.issue import return_status
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         today = parse_date(as_of, "--as-of") or common.today(plan)
         report = return_status(ws.engine, plan, today=today, meeting_id=meeting)

@@ -76,7 +76,7 @@ def schedule_show(
     from tracker.render.schedule import render_schedule
     from tracker.schedule.view import known_meetings, schedule_view
 
-    with open_ws(workspace, database) as ws:
+    with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
         if meeting and meeting.lower() not in {m.lower() for m in known_meetings(plan)}:
             raise NotFoundError("meeting", meeting, known=known_meetings(plan))

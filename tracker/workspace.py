@@ -76,9 +76,19 @@ def _remove(files: tuple[Path, ...]) -> None:
         path.unlink(missing_ok=True)
 
 
-def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
-    """Open the workspace named by ``settings``, bringing its database schema up to date."""
-    from tracker.db.engine import make_engine
+def open_workspace(
+    settings: Settings, *, migrate: bool = True, read_only: bool = False
+) -> Workspace:
+    """Open the workspace named by ``settings``, bringing its database schema up to date.
+
+    ``read_only``: for commands that only read. The engine cannot write, so they work
+    on a database the user may read but not change; the schema is upgraded first only
+    where the user may write, and an old schema on a read-only database is reported.
+    A command that changes data on a database the user may not write is refused here,
+    before anything is done.
+    """
+    from tracker.db.engine import make_engine, may_write_sqlite, says_read_only, sqlite_file
+    from tracker.db.errors import read_only_error
     from tracker.db.migrate import upgrade
 
     ws = settings.workspace
@@ -99,6 +109,15 @@ def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
             f"{ws} is not a tracker workspace (it has no {PLAN_FILE})",
             hint="run 'tracker init' here, or pass --workspace DIR or set TRACKER_WORKSPACE",
         )
+    path = sqlite_file(settings.url)
+    if read_only and (path is None or path.exists()):
+        return _open_read_only(settings)
+    if (
+        path is not None
+        and path.exists()
+        and (says_read_only(settings.url) or not may_write_sqlite(path))
+    ):
+        raise read_only_error(str(path))
     created: tuple[Path, ...] = ()
     if not settings.database_url and not (ws / DATABASE_FILE).exists():
         created = tuple(ws / f"{DATABASE_FILE}{suffix}" for suffix in ("", "-wal", "-shm"))
@@ -111,6 +130,29 @@ def open_workspace(settings: Settings, *, migrate: bool = True) -> Workspace:
             _remove(created)
             raise
     return Workspace(settings=settings, engine=engine, created=created)
+
+
+def _open_read_only(settings: Settings) -> Workspace:
+    """A workspace whose engine cannot write (its database exists, or is a server)."""
+    from tracker.db.engine import make_engine, may_write_sqlite, says_read_only, sqlite_file
+    from tracker.db.migrate import HEAD, check_current, stored_revision, upgrade
+
+    url = settings.url
+    engine = make_engine(url, read_only=True)
+    try:
+        if stored_revision(engine) != HEAD:
+            path = sqlite_file(url)
+            if path is None or (not says_read_only(url) and may_write_sqlite(path)):
+                writer = make_engine(url)  # upgrade as any command does, where it may
+                try:
+                    upgrade(writer)
+                finally:
+                    writer.dispose()
+            check_current(engine)  # an old schema it could not upgrade, said plainly
+    except BaseException:
+        engine.dispose()
+        raise
+    return Workspace(settings=settings, engine=engine)
 
 
 @dataclass(frozen=True)

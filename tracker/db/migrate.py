@@ -51,7 +51,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to ``revision``; returns (before, after) revisions."""
-    if revision == "head" and _stored_revision(engine) == HEAD:
+    if revision == "head" and stored_revision(engine) == HEAD:
         return HEAD, HEAD
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -75,9 +75,15 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             command.upgrade(cfg, revision)
             return before, MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
-        from tracker.db.errors import DatabaseBusyError, translate_database_error
+        from tracker.db.errors import (
+            DatabaseBusyError,
+            DatabaseReadOnlyError,
+            translate_database_error,
+        )
 
         busy = translate_database_error(exc)
+        if isinstance(busy, DatabaseReadOnlyError):
+            raise _old_and_read_only(engine, stored_revision(engine)) from exc
         if isinstance(busy, DatabaseBusyError):
             raise busy from exc
         raise DatabaseError(
@@ -90,6 +96,10 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             ),
         ) from exc
     except SQLAlchemyError as exc:
+        from tracker.db.errors import DatabaseReadOnlyError, translate_database_error
+
+        if isinstance(translate_database_error(exc), DatabaseReadOnlyError):
+            raise _old_and_read_only(engine, stored_revision(engine)) from exc
         if "file is not a database" in _first_line(exc):
             raise DatabaseError(
                 f"{engine.url.database} is not a SQLite database",
@@ -99,6 +109,73 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             f"cannot bring the database schema up to date ({_first_line(exc)})",
             hint="run 'tracker db upgrade' and check the database is one made by tracker",
         ) from exc
+
+
+def check_current(engine: Engine) -> None:
+    """For an engine that may not write: the schema must already be this version's.
+
+    Nothing is written, whatever the answer: an old schema is reported plainly
+    (it cannot be upgraded through a read-only database), a newer one too.
+    """
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            conn.rollback()
+    except SQLAlchemyError as exc:
+        first = _first_line(exc)
+        if "file is not a database" in first:
+            raise DatabaseError(
+                f"{engine.url.database} is not a SQLite database",
+                hint="move the file away, or point --database at tracker's database",
+            ) from exc
+        if "no such table" in first or "does not exist" in first:
+            raise DatabaseError(
+                f"the database {_shown(engine)} holds no tracker tables, and it is read-only "
+                "for you, so they cannot be made",
+                hint="point --database (or --workspace) at tracker's database",
+            ) from exc
+        raise DatabaseError(
+            f"cannot read the database ({first})",
+            hint="check the --database URL (or --workspace) and that you may read it",
+        ) from exc
+    revision = str(found) if found else None
+    if revision != HEAD:
+        raise _old_and_read_only(engine, revision)
+
+
+def _old_and_read_only(engine: Engine, revision: str | None) -> DatabaseError:
+    """The schema is not this version's and the database may not be written to upgrade it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    cfg = _config(engine)
+    try:
+        known = revision is not None and ScriptDirectory.from_config(cfg).get_revision(revision)
+    except CommandError:
+        known = False
+    if revision is not None and not known:
+        return DatabaseError(
+            f"the database {_shown(engine)} was made by a newer version of tracker (schema "
+            f"{revision}; this version knows up to {HEAD})",
+            hint="upgrade tracker (pip install --upgrade tracker) and run the command again",
+        )
+    return DatabaseError(
+        f"the database {_shown(engine)} has an older schema ({revision or 'none'}) than this "
+        f"version of tracker needs ({HEAD}), and it is read-only for you, so it cannot be "
+        "upgraded; nothing was changed",
+        hint="ask whoever keeps the working database to run 'tracker db upgrade' and send a "
+        "new copy, or use the version of tracker that made it",
+    )
+
+
+def _shown(engine: Engine) -> str:
+    from tracker.db.engine import sqlite_file
+
+    if (path := sqlite_file(engine.url)) is not None:
+        return str(path)
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _refuse_foreign(conn: Any) -> None:
@@ -116,7 +193,7 @@ def _refuse_foreign(conn: Any) -> None:
         )
 
 
-def _stored_revision(engine: Engine) -> str | None:
+def stored_revision(engine: Engine) -> str | None:
     """The revision recorded in the database, or None if it cannot be read cheaply."""
     from sqlalchemy import text
 
