@@ -20,7 +20,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -157,56 +158,115 @@ def open_csv(path: Path) -> Table:
     delimiter = _sniff_delimiter(head_text)
     raw = _Counting(path)
     text = io.TextIOWrapper(io.BufferedReader(raw, HEAD), encoding=encoding, newline="")
-    reader = csv.reader(text, delimiter=delimiter)
-
-    def numbered() -> Generator[tuple[int, list[Any]], None, None]:
-        line = 1
-        last_spanned: int | None = None  # the last row, when it ran over several lines
-        try:
-            for cells in reader:
-                yield line, cells
-                last_spanned = line if reader.line_num > line else None
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise _unclosed_quote(name, line) from None
-            raise UnreadableFileError(
-                f"{name}:{reader.line_num}",
-                f"cannot be read as CSV ({exc})",
-                hint="check the quotes on that line, or export the file again",
-            ) from None
-        finally:
-            text.close()
-        if last_spanned is not None and _ends_inside_quote(path, encoding, delimiter, last_spanned):
-            raise _unclosed_quote(name, last_spanned)
-
-    rows = numbered()
+    rows = CsvRows(name, path, encoding, delimiter, text)
     try:
-        header_line, headers = split_header(name, rows)
+        header_line, headers = split_header(name, rows.all_rows())
     except BaseException:
         rows.close()
         raise
-
-    def data() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for line, cells in rows:
-                for c in cells:
-                    if c and not c.isspace():
-                        yield line, cells
-                        break
-        finally:
-            rows.close()
-
     return Table(
         file=name,
         header_line=header_line,
         headers=headers,
-        rows=data(),
+        rows=rows,
         encoding=encoding,
         delimiter=delimiter,
         size=size,
         position=lambda: raw.count,
     )
+
+
+class CsvRows:
+    """A CSV file's rows as a stream: one at a time (blank rows skipped), or many at a time.
+
+    ``chunk`` is the importer's way in: it reads up to ``size`` rows with the csv
+    module at C speed and works out their line numbers from the reader's count,
+    without a Python generator per row.
+    """
+
+    def __init__(self, name: str, path: Path, encoding: str, delimiter: str, text: Any) -> None:
+        self.name, self.path, self.encoding, self.delimiter = name, path, encoding, delimiter
+        self._text = text
+        self._reader = csv.reader(text, delimiter=delimiter)
+        self._line = 1  # the physical line the next row starts on
+        self._last_spanned: int | None = None  # the last row read, when it ran over lines
+        self.done = False
+
+    def _error(self, exc: csv.Error) -> UnreadableFileError:
+        if "field larger than field limit" in str(exc):
+            return _unclosed_quote(self.name, self._line)
+        return UnreadableFileError(
+            f"{self.name}:{self._reader.line_num}",
+            f"cannot be read as CSV ({exc})",
+            hint="check the quotes on that line, or export the file again",
+        )
+
+    def _finish(self) -> None:
+        """At the end of the file: refuse it if its last row ends inside a quote."""
+        self.done = True
+        self.close()
+        last = self._last_spanned
+        if last is not None and _ends_inside_quote(self.path, self.encoding, self.delimiter, last):
+            raise _unclosed_quote(self.name, last)
+
+    def all_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Every row, blank ones too, with the line it starts on."""
+        reader = self._reader
+        while not self.done:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                self._finish()
+                return
+            except csv.Error as exc:
+                self.close()
+                raise self._error(exc) from None
+            line = self._line
+            self._last_spanned = line if reader.line_num > line else None
+            self._line = reader.line_num + 1
+            yield line, cells
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """The rows that are not blank, one at a time."""
+        for line, cells in self.all_rows():
+            for c in cells:
+                if c and not c.isspace():
+                    yield line, cells
+                    break
+
+    def chunk(self, size: int) -> tuple[list[int], list[list[str]]]:
+        """Up to ``size`` rows that are not blank, and their lines; empty at the end."""
+        if self.done:
+            return [], []
+        reader = self._reader
+        rows: list[list[str]] = []
+        ends: list[int] = []
+        append, end = rows.append, ends.append
+        try:
+            for cells in islice(reader, size):
+                append(cells)
+                end(reader.line_num)
+        except csv.Error as exc:
+            if ends:
+                self._line = ends[-1] + 1
+            self.close()
+            raise self._error(exc) from None
+        if rows:
+            lines = [self._line, *map((1).__add__, ends[:-1])]
+            self._last_spanned = lines[-1] if ends[-1] > lines[-1] else None
+            self._line = ends[-1] + 1
+        else:
+            lines = []
+        if len(rows) < size:
+            self._finish()
+        joined = list(map("".join, rows))
+        if "" in joined or True in map(str.isspace, joined):
+            kept = [i for i, j in enumerate(joined) if j and not j.isspace()]
+            lines, rows = [lines[i] for i in kept], [rows[i] for i in kept]
+        return lines, rows
+
+    def close(self) -> None:
+        self._text.close()
 
 
 def read_csv(path: Path) -> Table:

@@ -69,7 +69,10 @@ class Stage:
                 self._raw(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
         else:
             self.drop()
-            self._raw(f"CREATE TEMP TABLE {STAGE} (line INTEGER NOT NULL, key TEXT NOT NULL, vals)")
+            # A file's line numbers are unique and staged in order: the line is the rowid.
+            self._raw(
+                f"CREATE TEMP TABLE {STAGE} (line INTEGER PRIMARY KEY, key TEXT NOT NULL, vals)"
+            )
             self._raw(
                 f"CREATE TEMP TABLE {CHANGED} (id INTEGER PRIMARY KEY, line INTEGER NOT NULL)"
             )
@@ -111,8 +114,8 @@ class Stage:
 
     def index(self) -> None:
         self._raw(f"CREATE INDEX {STAGE}_key ON {STAGE} (key)")
-        self._raw(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
         if self.postgresql:
+            self._raw(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
             self._raw(f"ANALYZE {STAGE}")
 
     def duplicates(self, limit: int) -> list[tuple[int, str, int]]:
@@ -282,7 +285,9 @@ def staged(engine: Engine, dataset: str) -> Iterator[Stage]:
             if connection.in_transaction():
                 connection.rollback()
             if not stage.postgresql:
-                stage.drop()
+                # Closing the connection discards its temporary database at once, where
+                # dropping a stage of 100,000 rows frees its pages one by one (0.3 s).
+                connection.invalidate()
             else:
                 stage.driver.rollback()  # ends the transaction holding the stage
 

@@ -1,0 +1,193 @@
+"""The importer's fast path for a chunk without problems gives exactly what row by row gives.
+
+``ChunkBuilder.encode`` assembles each row's stored JSON from per-value pieces
+and screens text columns all at once (tracker/data/screen.py). These tests pin
+that it is byte for byte ``orjson.dumps`` of the values ``RowBuilder`` builds,
+with the same keys; that it declines (None) exactly when some row has a
+problem, so the exact path reports it; and that the column screen never
+passes a cell one of the privacy checks would refuse.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_data_stream import MESSY
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _plan() -> Any:
+    from tracker.plan.loader import load_plan
+
+    return load_plan(REPO / "objectives.yaml").plan
+
+
+def _builders(dataset_name: str) -> tuple[Any, Any, list[str]]:
+    from tracker.data.fields import RowBuilder
+    from tracker.data.rows import ChunkBuilder
+
+    plan = _plan()
+    dataset = plan.dataset(dataset_name)
+    names = [f.name for f in dataset.fields]
+    one = RowBuilder(dataset, latest=date(2021, 3, 31), earliest=plan.plan.start)
+    many = ChunkBuilder(
+        RowBuilder(dataset, latest=date(2021, 3, 31), earliest=plan.plan.start), names
+    )
+    return one, many, names
+
+
+def _expected(one: Any, names: list[str], rows: list[list[Any]]) -> tuple[list[str], list[str]]:
+    from tracker.data.staging import dumps
+
+    keys, values = [], []
+    for cells in rows:
+        built = one.build(dict(zip(names, cells, strict=True)))
+        keys.append(one.key_of(built))
+        values.append(dumps(built))
+    return keys, values
+
+
+def _spellings(field: Any) -> list[str]:
+    found: list[str] = []
+    for v in field.values or []:
+        found += [v.value, v.value.upper(), f"  {v.value.lower()} ", *v.aliases]
+    return found
+
+
+def _referrals(rng: random.Random, count: int, references: list[str]) -> list[list[Any]]:
+    dataset = _plan().dataset("referrals")
+    spell = {f.name: _spellings(f) for f in dataset.fields if f.type == "category"}
+    bands = {"Under 15": 14, "15 to 17": 17, "18 to 20": 20, "21 to 30": 30, "31 to 40": 40}
+    rows = []
+    for i in range(count):
+        day = date(2012, 4, 1).toordinal() + rng.randrange(3000)
+        received = date.fromordinal(day)
+        forms = [received.isoformat(), received.strftime("%d/%m/%Y"), f"{received:%-d %B %Y}"]
+        decided = "" if rng.random() < 0.3 else date.fromordinal(day + rng.randrange(40))
+        age: Any = rng.choice(["", str(rng.randint(8, 70)), rng.randint(8, 70), "1,000"[:1]])
+        band = ""
+        if age == "" and rng.random() < 0.5:
+            band = rng.choice(spell["age_band"])
+        elif age != "" and rng.random() < 0.3:
+            years = int(age)
+            band = next((b for b, top in bands.items() if years <= top), "41 and over")
+        rows.append(
+            [
+                references[i % len(references)] + f"-{i}",
+                rng.choice(forms),
+                rng.choice(spell["sector"]),
+                age,
+                band,
+                rng.choice(spell["gender"]),
+                rng.choice(spell["district"]),
+                rng.choice(spell["concern"]),
+                rng.choice(spell["outcome"]),
+                rng.choice(spell["safeguarding_concern"]),
+                "" if decided == "" else decided.strftime("%d/%m/%Y"),
+            ]
+        )
+    return rows
+
+
+@pytest.mark.parametrize(
+    "references",
+    [
+        ["SYN-B0000001"],
+        ["REF/2020", "ref 12", "A"],
+        ['R "quoted"', "back\\slash", "tab\there", "per%cent %s", "café", "new\nline"],
+        ["Born Free", "DOB-less", "R 07700", "NN1", "QQ12", "ref+1", "#1"],  # screened, all fine
+    ],
+)
+def test_encode_is_byte_for_byte_what_rows_give(references: list[str]) -> None:
+    one, many, names = _builders("referrals")
+    rows = _referrals(random.Random(len(references)), 400, references)
+    expected = _expected(one, names, rows)
+    assert many.encode(rows) == expected
+    assert many.encode(rows) == expected  # again, from the caches
+
+
+def test_encode_of_training_rows() -> None:
+    one, many, names = _builders("training")
+    dataset = _plan().dataset("training")
+    spell = {f.name: _spellings(f) for f in dataset.fields if f.type == "category"}
+    rng = random.Random(3)
+    rows = []
+    for i in range(300):
+        row: list[Any] = []
+        for f in dataset.fields:
+            if f.type == "category":
+                row.append(rng.choice(spell[f.name]))
+            elif f.type == "date":
+                row.append(date(2019, 4, 1 + i % 28).strftime("%d/%m/%Y"))
+            elif f.type == "integer":
+                row.append(str(rng.randint(1, 99)))
+            else:
+                row.append(f"Example organisation {i}")
+        rows.append(row)
+    assert many.encode(rows) == _expected(one, names, rows)
+
+
+def test_encode_declines_exactly_when_a_row_has_a_problem() -> None:
+    from tracker.data.fields import RowErrors
+
+    one, many, names = _builders("referrals")
+    good = _referrals(random.Random(5), 50, ["SYN"])
+    for bad in MESSY:
+        try:
+            one.build(dict(zip(names, bad, strict=True)))
+        except RowErrors:
+            assert many.encode([*good, bad]) is None, bad
+            assert any(isinstance(r, RowErrors) for r in many.build([*good, bad]))
+        else:
+            assert many.encode([*good, bad]) == _expected(one, names, [*good, bad])
+
+
+def test_the_column_screen_matches_the_privacy_patterns_it_was_written_for() -> None:
+    from tracker.data import screen
+
+    # If this fails, tracker/privacy.py changed: review the conditions in screen.py against
+    # the new patterns, then set PATTERNS to the new fingerprint.
+    assert screen.fingerprint() == screen.PATTERNS
+    assert screen.ENABLED
+
+
+PIECES = [
+    "07700 900123", "+44 7700 900123", "NN1 1AA", "QQ123456C", "QQ 12 34 56 C", "943 476 5919",
+    "9434765919", "DOB", "d.o.b:", "born on", "date of birth", "birthday", "2009", "03/04/2009",
+    "3 April 2009", "a@b.example", "#N/A", "#REF!", " ", "-", "/", ".", ":", ",", "0", "1", "4",
+    "9", "12", "345", "6789", "A", "B", "c", "D", "Q", "N", "z", "SYN-", "ref", "on", "the",
+]  # fmt: skip
+
+
+def test_the_column_screen_never_passes_a_cell_the_checks_refuse() -> None:
+    from tracker.data.fields import EXCEL_ERRORS, MAX_TEXT
+    from tracker.data.screen import column_clear
+    from tracker.privacy import identifying_value
+
+    rng = random.Random(11)
+    caught = passed = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 6))).strip()
+        if not text:
+            continue
+        refused = (
+            identifying_value(text) is not None
+            or text.upper() in EXCEL_ERRORS
+            or len(text) > MAX_TEXT
+        )
+        clear = column_clear(["SYN-B0000001", text, "SYN-B0000002"], MAX_TEXT)
+        if refused:
+            assert not clear, text
+            caught += 1
+        elif clear:
+            passed += 1
+    assert caught > 1000 and passed > 1000  # both sides were exercised
+    assert not column_clear(["x" * (MAX_TEXT + 1)], MAX_TEXT)
+    assert not column_clear(["caf\u00e9"], MAX_TEXT)  # not ASCII: cell by cell
+    assert not column_clear(["a\u202eb"], MAX_TEXT)
