@@ -48,6 +48,7 @@ READS = [
     ["schedule", "show", "--meeting", "SG-2020-06"],
     ["returns", "status", "--meeting", "SG-2020-06", "--as-of", "2020-06-01"],
     ["outbox", "sent"],
+    ["outbox", "list"],
 ]
 # The commands the issue names, run as an ordinary user (each is a new process: seconds).
 ISSUED = [READS[0], READS[2], READS[5], READS[6], READS[8]]
