@@ -103,6 +103,11 @@ def pack_list(
 ) -> None:
     """Every pack and review compiled so far: meeting, as-of date, file and SHA-256.
 
+    Compiling again from unchanged inputs gives the same file and adds no record. A
+    pack compiled again for the same meeting and date after its inputs changed (an
+    update or return recorded later, dated before the cut-off) is a new record that
+    replaces the earlier one; the list says which.
+
     \b
     Examples:
       tracker pack list
@@ -207,7 +212,12 @@ def _show(result: Any) -> None:
     console.print(Text(f"{what}{meeting} as of {result.as_of.isoformat()}: {result.path}"))
     if result.paper is not None:
         console.print(Text(f"Review paper: {result.paper}"))
-    console.print(Text(f"SHA-256 {result.sha256} (record {result.record_id})", style="dim"))
+    record = (
+        f"record {result.record_id}"
+        if result.new_record
+        else f"the same file as record {result.record_id}: nothing in it changed, no new record"
+    )
+    console.print(Text(f"SHA-256 {result.sha256} ({record})", style="dim"))
     summary = result.summary
     if summary is None:
         return

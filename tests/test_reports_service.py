@@ -98,10 +98,11 @@ def test_packs_are_recorded_reproducible_and_compared(workspace: Path, database_
         records = list_packs(ws.engine)
     assert first.path.name == "pack-SG-2019-12-as-of-2019-11-30.xlsx"
     assert first.sha256 == again.sha256 and first.inputs_digest == again.inputs_digest
-    assert [(r.id, r.meeting_id, r.as_of, r.sha256) for r in records] == [
-        (first.record_id, "SG-2019-12", date(2019, 11, 30), first.sha256),
-        (again.record_id, "SG-2019-12", date(2019, 11, 30), first.sha256),
-        (second.record_id, "SG-2020-03", date(2020, 2, 29), second.sha256),
+    # the same file again is not a second record: the list shows each distinct pack once
+    assert first.new_record and not again.new_record and again.record_id == first.record_id
+    assert [(r.id, r.meeting_id, r.as_of, r.sha256, r.replaces) for r in records] == [
+        (first.record_id, "SG-2019-12", date(2019, 11, 30), first.sha256, None),
+        (second.record_id, "SG-2020-03", date(2020, 2, 29), second.sha256, None),
     ]
     assert sorted(p.name for p in out.iterdir()) == [first.path.name, second.path.name]
     assert first.summary is not None and first.summary.previous_as_of is None
@@ -115,6 +116,73 @@ def test_packs_are_recorded_reproducible_and_compared(workspace: Path, database_
     released = [c.value for n in ("Referrals", "Training") for r in book[n].iter_rows() for c in r]
     assert "Prevent referrals received" in released  # a declared table, as released
     assert not [v for v in released if isinstance(v, int | float) and 1 <= v <= 4]
+
+
+def test_a_pack_compiled_again_after_its_inputs_changed_replaces_the_record(
+    workspace: Path, database_url: str
+) -> None:
+    """An update dated before the cut-off but recorded later changes the pack: a new record
+    that replaces the first, and the one the next pack (and rag explain) compares with."""
+    from tracker.explain import explain
+
+    url = None if database_url.startswith("sqlite") else database_url
+    out = workspace / "outputs"
+    with open_workspace(Settings(workspace=workspace, database_url=url)) as ws:
+        plan = ws.plan()
+        record_updates(ws.engine, plan, _updates(), today=TODAY)
+        first = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2019-12", today=TODAY)
+        late = UpdateInput(
+            "SO3.1", "in_progress", 60, rag="green", on=date(2019, 11, 20), by=COORDINATOR
+        )
+        record_updates(ws.engine, plan, [late], today=TODAY)
+        again = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2019-12", today=TODAY)
+        records = list_packs(ws.engine)
+        before = explain(ws.engine, plan, "SO3.1", as_of=date(2020, 2, 29))
+    assert again.new_record and again.sha256 != first.sha256
+    assert [(r.id, r.replaces) for r in records] == [
+        (first.record_id, None),
+        (again.record_id, first.record_id),
+    ]
+    assert records[1].to_json()["replaces"] == first.record_id
+    assert before.previous is not None
+    assert before.previous.source == f"recorded pack {again.path.name}"
+    assert before.previous.rating.rule == "recorded in the pack"
+
+
+def test_rag_explain_reads_the_rating_the_previous_pack_recorded(
+    workspace: Path, database_url: str
+) -> None:
+    """What the group was shown, even when an update dated before that pack came in later."""
+    from tracker.explain import explain, explanation_lines
+
+    url = None if database_url.startswith("sqlite") else database_url
+    out = workspace / "outputs"
+    with open_workspace(Settings(workspace=workspace, database_url=url)) as ws:
+        plan = ws.plan()
+        record_updates(ws.engine, plan, _updates(), today=TODAY)
+        pack = compile_pack(ws.engine, plan, out_dir=out, meeting="SG-2020-03", today=TODAY)
+        shown = {a.id: a for a in (pack.summary.objectives if pack.summary else ())}
+        assert "SO3" in shown
+        # recorded after the pack, dated before its cut-off: recomputing would now differ
+        late = UpdateInput(
+            "SO3.1", "in_progress", 90, rag="green", on=date(2020, 2, 1), by=COORDINATOR
+        )
+        record_updates(ws.engine, plan, [late], today=TODAY)
+        action = explain(ws.engine, plan, "SO3.1", as_of=date(2020, 6, 30))
+        objective = explain(ws.engine, plan, "SO3", as_of=date(2020, 6, 30))
+        kpi = explain(ws.engine, plan, plan.kpis[0].id, as_of=date(2020, 6, 30))
+        recomputed = explain(ws.engine, plan, "SO3.1", as_of=date(2020, 2, 29))
+    assert action.previous is not None and action.previous.as_of == date(2020, 2, 29)
+    assert action.previous.rating.rating == "red"  # the owner's red, as the pack showed it
+    assert recomputed.rating.rating != "red"  # what the engine says for that date now
+    assert action.previous.source == f"recorded pack {pack.path.name}"
+    assert objective.previous is not None
+    assert objective.previous.rating.rating == shown["SO3"].rating
+    assert objective.previous.rating.reason == shown["SO3"].reason
+    assert kpi.previous is not None and kpi.previous.rating.rule == "recorded in the pack"
+    lines = explanation_lines(action)
+    assert any(line.startswith("At the previous pack (SG-2020-03, as of") for line in lines)
+    assert action.to_json()["previous_pack"]["rule"] == "recorded in the pack"
 
 
 def test_a_pack_that_cannot_be_written_is_not_recorded(sqlite_cli) -> None:

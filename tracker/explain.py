@@ -2,10 +2,11 @@
 
 A Steering Group member asks "why is SO4.5 red, and was it red last time?".
 The answer is the rule that decided the rating, the inputs it used, the
-sentence, and the same rating as of the previous pack's as-of date. The
-previous pack is the last one whose as-of date (cut-off) falls before the date
-asked about, found from the meetings in the plan (``tracker.ratings.previous_pack``);
-where packs are recorded, the recorded pack's as-of date is used instead.
+sentence, and the rating at the previous pack: the last recorded pack whose
+as-of date falls before the date asked about, and the rating that pack recorded
+(what the group was shown). Where no pack is recorded yet, the previous pack is
+found from the meetings in the plan (``tracker.ratings.previous_pack``) and its
+rating recomputed for that pack's cut-off.
 """
 
 from __future__ import annotations
@@ -114,40 +115,62 @@ def _rating(engine: Any, plan: Plan, kind: str, ident: str, as_of: date) -> Any:
     return rate_plan(engine, plan, as_of).objectives[ident]
 
 
-def previous_pack_date(engine: Any, plan: Plan, as_of: date) -> tuple[str, date, str] | None:
-    """(meeting id, as-of date, source) of the last pack before ``as_of``: the last recorded
-    pack compiled as of an earlier date where packs are recorded, else the plan's cut-offs."""
-    from tracker.db import models
+def previous_pack_date(
+    engine: Any, plan: Plan, as_of: date
+) -> tuple[str, date, str, dict[str, Any] | None] | None:
+    """(meeting id, as-of date, source, recorded ratings) of the last pack before ``as_of``.
+
+    The last recorded pack compiled as of an earlier date, with the ratings it
+    recorded (``tracker.reports.changes.snapshot``); where none is recorded, the
+    plan's cut-offs, with no recorded ratings (None).
+    """
+    from sqlmodel import Session, col, select
+
+    from tracker.db.models import PackRecord
     from tracker.ratings import previous_pack
 
-    record = getattr(models, "PackRecord", None)
-    if record is not None:
-        from sqlmodel import Session, col, select
-
-        with Session(engine) as session:
-            row = session.exec(
-                select(record)
-                .where(record.kind == "pack", col(record.as_of) < as_of)
-                .order_by(col(record.as_of).desc(), col(record.id).desc())
-            ).first()
-        if row is not None:
-            return row.meeting_id or "pack", row.as_of, f"recorded pack {row.file_name}"
+    with Session(engine) as session:
+        row = session.exec(
+            select(PackRecord)
+            .where(PackRecord.kind == "pack", col(PackRecord.as_of) < as_of)
+            .order_by(col(PackRecord.as_of).desc(), col(PackRecord.id).desc())
+        ).first()
+    if row is not None:
+        source = f"recorded pack {row.file_name}"
+        return row.meeting_id or "pack", row.as_of, source, dict(row.snapshot or {})
     found = previous_pack(plan, as_of)
     if found is None:
         return None
     meeting, day = found
-    return meeting.id, day, "plan cut-off"
+    return meeting.id, day, "plan cut-off", None
 
 
 def explain(engine: Any, plan: Plan, ident: str, *, as_of: date) -> Explanation:
-    """The rating of ``ident`` (an action, KPI or objective) on ``as_of``, with its working."""
+    """The rating of ``ident`` (an action, KPI or objective) on ``as_of``, with its working.
+
+    At the previous pack: the rating that pack recorded, as the group was shown it. A
+    pack recorded before packs kept every rating (KPIs and objectives, and actions'
+    reasons), or no recorded pack at all, is recomputed for its as-of date: the same
+    engine over the same data gives the same rating, unless an update dated before
+    that date was recorded after the pack was compiled (the source says which).
+    """
+    from tracker.rag import Rating
+    from tracker.reports.changes import recorded_rating
+
     kind, wanted, title = _kind(plan, ident)
     rating = _rating(engine, plan, kind, wanted, as_of)
     previous = None
     found = previous_pack_date(engine, plan, as_of)
     if found is not None:
-        meeting, day, source = found
-        previous = PreviousRating(meeting, day, source, _rating(engine, plan, kind, wanted, day))
+        meeting, day, source, recorded = found
+        shown = recorded_rating(recorded, kind, wanted) if recorded is not None else None
+        if shown is not None:
+            then = Rating(shown[0], shown[1], "recorded in the pack", {})
+        else:
+            then = _rating(engine, plan, kind, wanted, day)
+            if recorded is not None:
+                source += " (recomputed: the record does not hold this rating)"
+        previous = PreviousRating(meeting, day, source, then)
     return Explanation(kind, wanted, title, as_of, rating, previous)
 
 

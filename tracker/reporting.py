@@ -36,6 +36,8 @@ from tracker.pack_inputs import (
     released_kpis,
     source_lines,
 )
+from tracker.pack_records import PackListing as PackListing  # the listing, importable here
+from tracker.pack_records import list_packs as list_packs
 from tracker.plan.schema import Meeting, Plan
 from tracker.reports.model import (
     ACTION_RATINGS,
@@ -331,6 +333,7 @@ class Compiled:
     summary: PackSummary | None = None  # packs only: what an email repeats
     paper: Path | None = None  # reviews only: the draft paper beside the workbook
     paper_sha256: str | None = None
+    new_record: bool = True  # False: the same file was recorded before, as record_id
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -339,6 +342,7 @@ class Compiled:
             "sha256": self.sha256,
             "inputs_digest": self.inputs_digest,
             "record": self.record_id,
+            "new_record": self.new_record,
             "as_of": self.as_of.isoformat(),
             "meeting": self.meeting_id,
         }
@@ -377,18 +381,26 @@ def compile_pack(
     body = build_pack(data)
     digest = data.digest()
     path = out_dir / pack_file_name(data.meeting_id, day)
-    record_id = _record(
+    record_id, new = _record(
         engine,
         kind="pack",
         meeting_id=data.meeting_id,
         as_of=day,
         files={path: body},
         digest=digest,
-        snap=snapshot(data.actions),
+        snap=snapshot(data.actions, data.objectives, data.kpis),
         by=by,
     )
     return Compiled(
-        "pack", path, _sha(body), digest, record_id, day, data.meeting_id, data.summary()
+        "pack",
+        path,
+        _sha(body),
+        digest,
+        record_id,
+        day,
+        data.meeting_id,
+        data.summary(),
+        new_record=new,
     )
 
 
@@ -412,14 +424,14 @@ def compile_review(
     digest = data.digest()
     book_path = out_dir / f"review-as-of-{day.isoformat()}.xlsx"
     paper_path = out_dir / f"review-paper-as-of-{day.isoformat()}.docx"
-    record_id = _record(
+    record_id, new = _record(
         engine,
         kind="review",
         meeting_id=None,
         as_of=day,
         files={book_path: book, paper_path: paper},
         digest=digest,
-        snap=snapshot(data.actions),
+        snap=snapshot(data.actions, data.objectives, data.kpis),
         by=by,
     )
     return Compiled(
@@ -432,6 +444,7 @@ def compile_review(
         None,
         paper=paper_path,
         paper_sha256=_sha(paper),
+        new_record=new,
     )
 
 
@@ -445,20 +458,46 @@ def _record(
     digest: str,
     snap: dict[str, Any],
     by: str | None,
-) -> int:
-    """Write the files and record the first, in one transaction: both happen or neither."""
+) -> tuple[int, bool]:
+    """Write the files and record the first, in one transaction: both happen or neither.
+
+    Returns the record's id and whether it is new. A compilation that gives exactly
+    the file already recorded last for the same kind, meeting and as-of date (same
+    SHA-256, same inputs) adds no record: the files are written again and the earlier
+    record stands, so ``tracker pack list`` shows each distinct pack once.
+    """
+    from sqlmodel import col, select
+
     from tracker.db.engine import transaction
     from tracker.db.models import PackRecord, utcnow
     from tracker.reports.writer import write_files
 
     (path, body), *_ = files.items()
+    sha = _sha(body)
     with transaction(engine) as session:
+        last = session.exec(
+            select(PackRecord)
+            .where(
+                PackRecord.kind == kind,
+                PackRecord.meeting_id == meeting_id,
+                PackRecord.as_of == as_of,
+            )
+            .order_by(col(PackRecord.id).desc())
+        ).first()
+        same = (sha, digest, path.name)
+        if (
+            last is not None
+            and last.id is not None
+            and ((last.sha256, last.inputs_digest, last.file_name) == same)
+        ):
+            write_files(files)
+            return last.id, False
         row = PackRecord(
             kind=kind,
             meeting_id=meeting_id,
             as_of=as_of,
             file_name=path.name,
-            sha256=_sha(body),
+            sha256=sha,
             inputs_digest=digest,
             snapshot=snap,
             compiled_at=utcnow(),
@@ -468,60 +507,7 @@ def _record(
         session.flush()
         write_files(files)
         assert row.id is not None
-        return row.id
-
-
-@dataclass(frozen=True)
-class PackListing:
-    id: int
-    kind: str
-    meeting_id: str | None
-    as_of: date
-    file_name: str
-    sha256: str
-    inputs_digest: str
-    compiled_at: str
-    by: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "meeting": self.meeting_id,
-            "as_of": self.as_of.isoformat(),
-            "file": self.file_name,
-            "sha256": self.sha256,
-            "inputs_digest": self.inputs_digest,
-            "compiled_at": self.compiled_at,
-            "by": self.by,
-        }
-
-
-def list_packs(engine: Engine, *, kind: str | None = None) -> list[PackListing]:
-    """Every recorded pack and review, oldest first."""
-    from sqlmodel import Session, col, select
-
-    from tracker.db.models import PackRecord, as_utc
-
-    with Session(engine) as session:
-        query = select(PackRecord).order_by(col(PackRecord.id))
-        if kind is not None:
-            query = query.where(PackRecord.kind == kind)
-        rows = session.exec(query).all()
-    return [
-        PackListing(
-            id=r.id or 0,
-            kind=r.kind,
-            meeting_id=r.meeting_id,
-            as_of=r.as_of,
-            file_name=r.file_name,
-            sha256=r.sha256,
-            inputs_digest=r.inputs_digest,
-            compiled_at=as_utc(r.compiled_at).isoformat(timespec="seconds"),
-            by=r.by,
-        )
-        for r in rows
-    ]
+        return row.id, True
 
 
 # --- for the pack email ------------------------------------------------------------------------

@@ -26,10 +26,11 @@ def render_pack_list(records: Sequence[Any]) -> None:
         console.print(Text("No pack has been compiled yet: run 'tracker pack'."))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("#", "Kind", "Meeting", "As of", "File", "SHA-256", "Compiled"):
+    for column in ("#", "Kind", "Meeting", "As of", "File", "SHA-256", "Compiled", "Note"):
         table.add_column(column, overflow="fold", no_wrap=column in ("#", "As of", "SHA-256"))
     rows = []
     for r in records:
+        replaces = getattr(r, "replaces", None)  # compiled again after its inputs changed
         row = (
             str(r.id),
             r.kind,
@@ -38,6 +39,7 @@ def render_pack_list(records: Sequence[Any]) -> None:
             r.file_name,
             r.sha256[:12],
             str(r.compiled_at),
+            f"replaces #{replaces}: its inputs changed" if replaces else "",
         )
         table.add_row(*(Text(cell) for cell in row))
         rows.append(
@@ -47,6 +49,7 @@ def render_pack_list(records: Sequence[Any]) -> None:
                 ("File", Text(row[4])),
                 ("SHA-256", Text(row[5])),
                 ("Compiled", Text(row[6])),
+                *([("Note", Text(row[7]))] if row[7] else []),
             ]
         )
     print_table_or_records(console, table, rows)

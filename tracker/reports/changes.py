@@ -1,9 +1,10 @@
 """What changed since the previous pack, from the ratings that pack recorded.
 
-Each compiled pack records every action's rating, status and override as it
-showed them (``snapshot``). The next pack compares its own lines with that
-record, not with ratings recomputed for the old date, so "what changed" always
-matches what the group actually read last time.
+Each compiled pack records every action's rating, reason, status and override,
+and every objective's and KPI's rating and reason, as it showed them
+(``snapshot``). The next pack compares its own lines with that record, not with
+ratings recomputed for the old date, so "what changed" always matches what the
+group actually read last time.
 """
 
 from __future__ import annotations
@@ -11,17 +12,43 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.reports.model import ActionLine, Change, rag_word
+from tracker.reports.model import ActionLine, Change, KpiLine, ObjectiveLine, rag_word
 
 
-def snapshot(actions: Sequence[ActionLine]) -> dict[str, Any]:
-    """What a pack record keeps of its actions."""
+def snapshot(
+    actions: Sequence[ActionLine],
+    objectives: Sequence[ObjectiveLine] = (),
+    kpis: Sequence[KpiLine] = (),
+) -> dict[str, Any]:
+    """What a pack record keeps of its ratings: every action, objective and KPI as shown.
+
+    ``tracker rag explain`` reads an item's rating at the previous pack from here
+    (``recorded_rating``), so it says what the group was shown, not a recomputation.
+    """
     return {
         "actions": {
-            a.id: {"rating": a.rating, "status": a.status, "override": a.override_rating}
+            a.id: {
+                "rating": a.rating,
+                "reason": a.reason,
+                "status": a.status,
+                "override": a.override_rating,
+            }
             for a in actions
-        }
+        },
+        "objectives": {o.id: {"rating": o.rating, "reason": o.reason} for o in objectives},
+        "kpis": {k.id: {"rating": k.rating, "reason": k.reason} for k in kpis},
     }
+
+
+def recorded_rating(snap: Mapping[str, Any], kind: str, ident: str) -> tuple[str, str] | None:
+    """(rating, reason) of ``ident`` (kind action, kpi or objective) as a recorded pack
+    showed it, or None when the record does not hold it (records made before packs kept
+    KPIs and objectives, or before actions kept their reasons)."""
+    group = {"action": "actions", "kpi": "kpis", "objective": "objectives"}[kind]
+    item = (snap.get(group) or {}).get(ident)
+    if not item or "rating" not in item or "reason" not in item:
+        return None
+    return str(item["rating"]), str(item["reason"])
 
 
 def changes_since(previous: Mapping[str, Any], actions: Sequence[ActionLine]) -> tuple[Change, ...]:
