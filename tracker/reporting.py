@@ -136,8 +136,13 @@ def action_line(objective_id: str, a: Any, self_rating: str | None = None) -> Ac
 
     The action engine's rating carries what was computed, the owner's view, the
     override in force and flags such as "update overdue"; a plain rating has none.
+    The update's note is split as returns store it (``tracker.returns.layout``): the
+    narrative, and the owner's next steps and risks, each shown in its own column.
     """
+    from tracker.returns.layout import split_note
+
     update = a.last_update
+    narrative, sections = split_note(update.note if update else None)
     rag = a.rag
     computed = getattr(rag, "computed", None) or rag
     override = getattr(rag, "override", None)
@@ -161,7 +166,9 @@ def action_line(objective_id: str, a: Any, self_rating: str | None = None) -> Ac
         override_until=override.until if override else None,
         update_overdue=any(f.flag == "update_overdue" for f in flags),
         last_update_on=update.on if update else None,
-        narrative=update.note if update else None,
+        narrative=narrative,
+        next_steps=sections.get("next_steps"),
+        risks=sections.get("risks"),
     )
 
 

@@ -206,4 +206,5 @@ def action_columns() -> tuple[tuple[str, float], ...]:
         ("Last update", DATE_WIDTH),
         ("Latest narrative", 50),
         ("Next steps", 40),
+        ("Risks and issues", 40),
     )
