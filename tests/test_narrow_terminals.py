@@ -239,3 +239,16 @@ def test_fit_table_keeps_longest_words_whole() -> None:
     assert_words(out, "Community tension assessments")
     too_narrow = Console(width=18, file=console.file)
     assert not fit_table(too_narrow, Table("Name", "Reason", "Third"))  # headings alone
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_returns_status_fits(demo_ws: Path, width: int) -> None:
+    args = ("returns", "status", "--as-of", AS_OF)
+    out = run(demo_ws, width, *args)
+    assert_fits(out, width)
+    doc = as_json(demo_ws, *args)
+    assert doc["owners"]
+    shown = [o["state"].upper() for o in doc["owners"]]
+    if width >= 60:  # addresses and return ids are single tokens: at 40 one may be folded
+        shown += [text for o in doc["owners"] for text in (o["owner"], o["return"])]
+    assert_words(out, doc["meeting"]["title"], *shown)

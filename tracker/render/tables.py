@@ -126,3 +126,44 @@ def render_lines(lines: Iterable[str]) -> None:
     from tracker.render.layout import print_lines
 
     print_lines(make_console(), lines)
+
+
+def render_returns_status(report: Any) -> None:
+    """``tracker returns status``: each owner's return for a meeting, returned or not."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracker.console import make_console
+    from tracker.render.layout import print_table_or_records
+
+    console = make_console()
+    m, counts = report.meeting, report.counts
+    console.print(
+        Text(
+            f"Returns for {m.id} ({m.title}, {m.date:%d/%m/%Y}) as of {report.today:%d/%m/%Y}: "
+            f"{counts['returned']} returned, {counts['outstanding']} outstanding, "
+            f"{counts['overdue']} overdue"
+        )
+    )
+    if not report.owners:
+        console.print(
+            Text(f"No returns have been issued for {m.id}: 'tracker returns issue' does that.")
+        )
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("State", "Owner", "Return", "Due or returned"):
+        table.add_column(column, overflow="fold", no_wrap=column == "State")
+    records = []
+    for o in report.owners:
+        due = f"due {o.deadline:%d/%m/%Y}" if o.deadline else "no deadline"
+        when = f"returned {o.loaded_at:%d/%m/%Y %H:%M} UTC" if o.loaded_at else due
+        table.add_row(Text(o.state.upper()), Text(o.owner_email), Text(o.return_id), Text(when))
+        records.append(
+            [
+                (o.state.upper(), Text(o.owner_email)),
+                ("Return", Text(o.return_id)),
+                ("When", Text(when)),
+            ]
+        )
+    print_table_or_records(console, table, records)
