@@ -18,9 +18,14 @@ def test_pack_writes_records_and_lists(sqlite_cli) -> None:
     assert again.exit_code == 0, again.output
     document = json.loads(again.output)
     assert document["sha256"] == lines[1].split()[1]
-    assert document["record"] == 2 and document["meeting"] == "SG-2019-12"
+    # the same file again: no second record, and the command says so
+    assert document["record"] == 1 and document["meeting"] == "SG-2019-12"
+    assert document["new_record"] is False
+    text = sqlite_cli("pack", "--meeting", "SG-2019-12")
+    said = " ".join(text.output.split())
+    assert "(the same file as record 1: nothing in it changed, no new record)" in said
     listed = sqlite_cli("pack", "list", "--format", "json")
-    assert [r["id"] for r in json.loads(listed.output)] == [1, 2]
+    assert [(r["id"], r["replaces"]) for r in json.loads(listed.output)] == [(1, None)]
     table = sqlite_cli("pack", "list")
     assert "SG-2019-12" in table.output and document["sha256"][:12] in table.output
 
