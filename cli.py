@@ -7,7 +7,9 @@ workspace's tracker.toml, else its SQLite file), defined once in
 ``commands.options``. Errors a user can cause are printed as one line (plus one
 line per problem where there are several) and the exit status is 1
 (``commands.common.TrackerGroup``). Heavy libraries are imported inside the
-commands so that ``tracker --help`` answers at once.
+commands so that ``tracker --help`` answers at once, and so does tab completion
+(``tracker --install-completion``; a shell named after it is honoured by
+``commands.common.completion_for``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ app = typer.Typer(
     cls=TrackerGroup,
     help=HELP,
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion [SHELL]: Typer imports its completion code
+    # for every command anyway, so offering them costs --help nothing measurable.
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

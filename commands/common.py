@@ -27,6 +27,8 @@ class TrackerGroup(TyperGroup):
     """Turns library errors and command-line mistakes into one clear line and exit status 1."""
 
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        if parent is None and len(args) > 1 and args[0] in COMPLETION_OPTIONS:
+            completion_for(self, info_name, args[0], args[1])
         # A mistake in the group's own options (``tracker --bogus``) is found here, before
         # ``invoke``: it gets the same one line and exit status 1 as any other mistake.
         try:
@@ -73,6 +75,31 @@ class TrackerGroup(TyperGroup):
                 f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in tracker: "
                 "rerun with TRACKER_DEBUG=1 and report the traceback"
             )
+
+
+COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def completion_for(command: Any, info_name: str, option: str, shell: str) -> None:
+    """``tracker --show-completion zsh``: the named shell's script, not the one running.
+
+    Typer's options detect the shell (from the process, else $SHELL) and take no
+    value, so a shell named after them would be ignored; here it is honoured.
+    """
+    if shell.startswith("-"):
+        return
+    if shell not in SHELLS:
+        fail(
+            f"no completion for the shell '{shell}': use one of {', '.join(SHELLS)}; "
+            f"see '{info_name} --help'"
+        )
+    from typer.completion import install_callback, show_callback
+
+    callback = show_callback if option == "--show-completion" else install_callback
+    param = next(p for p in command.params if option in p.opts)
+    with typer.Context(command, info_name=info_name) as ctx:
+        callback(ctx, param, shell)  # prints the script or installs it, then exits
 
 
 def usage_line(exc: Exception, command_path: str) -> str:

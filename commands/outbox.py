@@ -77,18 +77,9 @@ def outbox_list(
     if not messages:
         typer.echo(f"the outbox {outbox.path} is empty")
         return
-    from rich.table import Table
+    from tracker.render.tables import render_outbox
 
-    from tracker.console import make_console
-
-    table = Table(title=f"Outbox: {outbox.path}", title_justify="left")
-    for column in ("id", "kind", "meeting", "to", "subject"):
-        table.add_column(column, overflow="fold")
-    for m in messages:
-        to = m.to[0] if len(m.to) == 1 else f"{len(m.to)} recipients"
-        table.add_row(m.id, m.kind, m.meeting, to, m.subject)
-    make_console().print(table)
-    typer.echo(f"{len(messages)} message(s); 'tracker outbox show ID' prints one")
+    render_outbox(outbox.path, messages)
 
 
 @app.command("show")
@@ -179,25 +170,9 @@ def outbox_sent(
     if not rows:
         typer.echo("no email has been delivered yet")
         return
-    from rich.table import Table
+    from tracker.render.tables import render_deliveries
 
-    from tracker.console import make_console
-
-    table = Table(title="Emails delivered", title_justify="left")
-    for column in ("when (UTC)", "kind", "meeting", "to", "via", "state", "error"):
-        table.add_column(column, overflow="fold")
-    for d in rows:
-        to = d.recipients[0] if len(d.recipients) == 1 else f"{len(d.recipients)} recipients"
-        table.add_row(
-            f"{d.at:%Y-%m-%d %H:%M}",
-            d.kind,
-            d.meeting or "",
-            to,
-            d.transport,
-            d.state,
-            d.error or "",
-        )
-    make_console().print(table)
+    render_deliveries(rows)
 
 
 def _delivery_json(d: Delivery) -> dict[str, object]:

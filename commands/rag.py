@@ -44,8 +44,9 @@ def explain(
     if fmt is Format.json:
         print_json(result.to_json())
         return
-    for line in explanation_lines(result):
-        typer.echo(line)
+    from tracker.render.tables import render_lines
+
+    render_lines(explanation_lines(result))
 
 
 @app.command("override")
@@ -129,5 +130,6 @@ def overrides(
     if fmt is Format.json:
         print_json(report.to_json())
         return
-    for line in overrides_lines(report):
-        typer.echo(line)
+    from tracker.render.tables import render_lines
+
+    render_lines(overrides_lines(report))

@@ -226,26 +226,6 @@ def _show(result: Any) -> None:
 
 
 def _show_list(records: list[Any]) -> None:
-    from rich import box
-    from rich.table import Table
+    from tracker.render.tables import render_pack_list
 
-    from tracker.console import make_console
-
-    console = make_console()
-    if not records:
-        console.print("No pack has been compiled yet: run 'tracker pack'.")
-        return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("#", "Kind", "Meeting", "As of", "File", "SHA-256", "Compiled"):
-        table.add_column(column, no_wrap=column != "File", overflow="fold")
-    for r in records:
-        table.add_row(
-            str(r.id),
-            r.kind,
-            r.meeting_id or "",
-            r.as_of.isoformat(),
-            r.file_name,
-            r.sha256[:12],
-            r.compiled_at,
-        )
-    console.print(table)
+    render_pack_list(records)

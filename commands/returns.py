@@ -316,21 +316,9 @@ def load(
 
 
 def _show_status(report: ReturnsStatus) -> None:
-    m = report.meeting
-    counts = report.counts
-    typer.echo(
-        f"Returns for {m.id} ({m.title}, {m.date:%d/%m/%Y}) as of {report.today:%d/%m/%Y}: "
-        f"{counts['returned']} returned, {counts['outstanding']} outstanding, "
-        f"{counts['overdue']} overdue"
-    )
-    if not report.owners:
-        typer.echo(f"No returns have been issued for {m.id}: 'tracker returns issue' does that.")
-        return
-    width = max(len(o.owner_email) for o in report.owners)
-    for o in report.owners:
-        due = f"due {o.deadline:%d/%m/%Y}" if o.deadline else "no deadline"
-        when = f" {o.loaded_at:%d/%m/%Y %H:%M} UTC" if o.loaded_at else f" ({due})"
-        typer.echo(f"  {o.state.upper():<11} {o.owner_email:<{width}}  {o.return_id}{when}")
+    from tracker.render.tables import render_returns_status
+
+    render_returns_status(report)
 
 
 @app.command("status")

@@ -29,7 +29,6 @@ from jobs.mailing import (
 )
 from tracker.db.models import Action, ProgressUpdate
 from tracker.db.models_schedule import Dispatch
-from tracker.errors import InvalidValueError
 from tracker.schedule.dispatch import DispatchRef, utc
 from tracker.schedule.runner import JobContext, JobResult
 
@@ -93,7 +92,7 @@ def current_return(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:
 def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
     """Issue the owner's return workbook for the meeting and email it to them."""
     from tracker.mailing import return_request_emails
-    from tracker.returns.issue import issue_returns, write_returns
+    from tracker.returns.issue import NothingToReturnError, issue_returns, write_returns
     from tracker.returns.manifest import read_key
     from tracker.workspace import Workspace
 
@@ -113,10 +112,8 @@ def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
                 deadline=deadline_of(ctx, job.meeting_id),
                 issued_by="scheduler",
             )
-        except InvalidValueError as exc:
-            if "no actions to report on" in str(exc):
-                return JobResult(skipped="no actions to report on for this meeting")
-            raise
+        except NothingToReturnError:
+            return JobResult(skipped="no actions to report on for this meeting")
         issued = write_returns(fresh, returns_folder(ctx, job.meeting_id))[0]
     ws = Workspace(settings=ctx.settings, engine=ctx.engine)  # not closed: the engine is shared
     (message,) = return_request_emails(ws, [issued], now=ctx.now, today=today(ctx))
@@ -160,15 +157,18 @@ def request_sent_at(ctx: JobContext, meeting_id: str, owner_id: str) -> datetime
 
 
 def has_returned(ctx: JobContext, meeting_id: str, owner_id: str) -> bool:
-    """Whether ``owner_id`` has reported since the request for ``meeting_id`` went out.
+    """Whether ``owner_id`` has reported on everything asked for ``meeting_id``.
 
     An owner has returned when their return workbook for the meeting has been
-    loaded, or when they gave an update on one of their actions dated on or
-    after the day their return request was sent (from the command line, say).
+    loaded, or when every action their return asked about has an update dated
+    on or after the day the request was sent (given from the command line,
+    say). One update out of five is not a return: the owner is still chased.
     Updates are compared by the day they speak for, not the moment they were
     typed, so ``tick --now`` rehearsals judge them as the real run would.
     """
     from zoneinfo import ZoneInfo
+
+    from tracker.db import models as m
 
     owner = ctx.plan.owner(owner_id)
     if owner is None:
@@ -180,12 +180,23 @@ def has_returned(ctx: JobContext, meeting_id: str, owner_id: str) -> bool:
         return False
     since = sent.astimezone(ZoneInfo(ctx.plan.plan.timezone)).date()
     with Session(ctx.engine) as session:
+        issue = session.exec(
+            select(m.ReturnIssue).where(
+                col(m.ReturnIssue.meeting_id) == meeting_id,
+                col(m.ReturnIssue.owner_id) == owner_id,
+                col(m.ReturnIssue.superseded_by).is_(None),
+            )
+        ).first()
+        asked = {str(a["id"]) for a in issue.actions} if issue is not None else set()
         stmt = (
-            select(ProgressUpdate.id)
+            select(ProgressUpdate.action_id)
             .join(Action, col(Action.id) == col(ProgressUpdate.action_id))
             .where(col(Action.owner_id) == owner_id, col(ProgressUpdate.on) >= since)
         )
-        return session.exec(stmt).first() is not None
+        updated = set(session.exec(stmt).all())
+    if not asked:  # no workbook recorded: any update since the request counts
+        return bool(updated)
+    return asked <= updated
 
 
 def outstanding(ctx: JobContext, meeting_id: str) -> list[str]:

@@ -48,6 +48,7 @@ READS = [
     ["schedule", "show", "--meeting", "SG-2020-06"],
     ["returns", "status", "--meeting", "SG-2020-06", "--as-of", "2020-06-01"],
     ["outbox", "sent"],
+    ["outbox", "list"],
 ]
 # The commands the issue names, run as an ordinary user (each is a new process: seconds).
 ISSUED = [READS[0], READS[2], READS[5], READS[6], READS[8]]
@@ -211,13 +212,17 @@ def test_read_commands_work_with_a_postgresql_role_that_may_only_select(
     for args in READS:
         result = run(ws, *args, url=reader)
         assert result.exit_code == 0, (args, result.output)
-    refused = run(ws, *RECORD, url=reader)
-    assert (refused.exit_code, refused.output) == (
-        1,
-        f"error: the database {READ_ONLY_TAIL}",
-    )
+    outputs = sorted(p.name for p in (ws / "outputs").iterdir())
+    for args in (RECORD, ["pack", "--meeting", "SG-2020-06"]):
+        refused = run(ws, *args, url=reader)
+        assert (refused.exit_code, refused.output) == (
+            1,
+            f"error: the database {reader} {READ_ONLY_TAIL}",
+        )
+    assert sorted(p.name for p in (ws / "outputs").iterdir()) == outputs  # no pack written
     with psycopg.connect(dbname=name, **admin) as conn:
         assert conn.execute("SELECT count(*) FROM kpi_value").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM pack_record").fetchone() == (0,)
 
 
 # --- the real situation: an unprivileged user and a read-only copy -----------------------

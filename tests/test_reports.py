@@ -64,7 +64,7 @@ def test_actions_carry_ratings_reasons_overrides_and_text(book) -> None:
     assert lines["SO2.1"]["RAG"] == "Complete"
     assert lines["SO1.1"]["Due"].date() == date(2020, 3, 31)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:S6"
+    assert ws.auto_filter.ref == "A1:T6"  # through "Risks and issues"
 
 
 def test_text_that_looks_like_a_formula_stays_text(book, pack_bytes) -> None:

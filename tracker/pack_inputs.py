@@ -28,11 +28,24 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def kpi_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[KpiLine, ...]:
-    from tracker.kpi.service import kpi_histories
+def kpi_histories(engine: Engine, plan: Plan, as_of: date) -> list[Any]:
+    """Every KPI evaluated period by period, once: the KPI sheet and the ratings use it."""
+    from tracker.kpi.service import kpi_histories as evaluate
 
+    return evaluate(engine, plan, as_of=as_of)
+
+
+def kpi_ratings(histories: list[Any]) -> dict[str, Any]:
+    """Each KPI's rating (as ``tracker kpi show`` gives it) from the evaluated histories."""
+    from tracker.ratings import kpi_ratings_of
+
+    return kpi_ratings_of([summary for summary, _ in histories])
+
+
+def kpi_lines(histories: list[Any]) -> tuple[KpiLine, ...]:
+    """The KPI sheet's lines from the evaluated histories (``kpi_histories``)."""
     out = []
-    for summary, periods in kpi_histories(engine, plan, as_of=as_of):
+    for summary, periods in histories:
         k = summary.kpi
         points = tuple(
             KpiPoint(

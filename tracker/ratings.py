@@ -192,11 +192,20 @@ class PlanRatings:
 def kpi_ratings(engine: Any, plan: Plan, as_of: date) -> dict[str, Any]:
     """Each KPI's rating on ``as_of``: that of its latest complete period, as ``kpi show``."""
     from tracker.kpi.service import kpi_report as evaluate_kpis
+
+    return kpi_ratings_of(evaluate_kpis(engine, plan, as_of=as_of).kpis)
+
+
+def kpi_ratings_of(results: Any) -> dict[str, Any]:
+    """Each KPI's rating from its evaluated results (``KpiResult``), keyed by KPI id.
+
+    A pack evaluates every KPI's history once and takes the ratings from it here,
+    rather than reading the data a second time through ``kpi_ratings``.
+    """
     from tracker.rag import Rating
 
-    report = evaluate_kpis(engine, plan, as_of=as_of)
     out = {}
-    for k in report.kpis:
+    for k in results:
         r, latest = k.rating, k.latest
         inputs = {
             "period": latest.period.label if latest else None,

@@ -27,7 +27,15 @@ from typing import Any, Literal
 from sqlalchemy.engine import Engine
 
 from tracker.errors import InvalidValueError, NotFoundError
-from tracker.pack_inputs import dataset_tables, kpi_lines, release_for, released_kpis, source_lines
+from tracker.pack_inputs import (
+    dataset_tables,
+    kpi_histories,
+    kpi_lines,
+    kpi_ratings,
+    release_for,
+    released_kpis,
+    source_lines,
+)
 from tracker.plan.schema import Meeting, Plan
 from tracker.reports.model import (
     ACTION_RATINGS,
@@ -108,10 +116,13 @@ def previous_meeting(plan: Plan, as_of: date) -> Meeting | None:
 # --- gathering the inputs ----------------------------------------------------------------
 
 
-def _action_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[Any, tuple[ActionLine, ...]]:
+def _action_lines(
+    engine: Engine, plan: Plan, as_of: date, histories: list[Any]
+) -> tuple[Any, tuple[ActionLine, ...]]:
+    """The status report and each action's line; KPI ratings from ``histories`` (read once)."""
     from tracker.status import build_status
 
-    report = build_status(engine, plan, as_of=as_of)
+    report = build_status(engine, plan, as_of=as_of, kpis=kpi_ratings(histories))
     self_rags = _self_ratings(engine, as_of)
     lines = []
     for o in report.objectives:
@@ -125,8 +136,13 @@ def action_line(objective_id: str, a: Any, self_rating: str | None = None) -> Ac
 
     The action engine's rating carries what was computed, the owner's view, the
     override in force and flags such as "update overdue"; a plain rating has none.
+    The update's note is split as returns store it (``tracker.returns.layout``): the
+    narrative, and the owner's next steps and risks, each shown in its own column.
     """
+    from tracker.returns.layout import split_note
+
     update = a.last_update
+    narrative, sections = split_note(update.note if update else None)
     rag = a.rag
     computed = getattr(rag, "computed", None) or rag
     override = getattr(rag, "override", None)
@@ -150,7 +166,9 @@ def action_line(objective_id: str, a: Any, self_rating: str | None = None) -> Ac
         override_until=override.until if override else None,
         update_overdue=any(f.flag == "update_overdue" for f in flags),
         last_update_on=update.on if update else None,
-        narrative=update.note if update else None,
+        narrative=narrative,
+        next_steps=sections.get("next_steps"),
+        risks=sections.get("risks"),
     )
 
 
@@ -219,7 +237,8 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
     """Everything the pack for ``meeting`` as of ``as_of`` shows."""
     from tracker.reports.changes import changes_since
 
-    report, actions = _action_lines(engine, plan, as_of)
+    histories = kpi_histories(engine, plan, as_of)
+    report, actions = _action_lines(engine, plan, as_of, histories)
     reference = f"pack {meeting.id if meeting else 'without a meeting'} as of {as_of.isoformat()}"
     publication, problem = release_for(
         engine,
@@ -229,7 +248,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         reference=reference,
         recipients=plan.distribution.steering_group,
     )
-    kpis = released_kpis(kpi_lines(engine, plan, as_of), publication)
+    kpis = released_kpis(kpi_lines(histories), publication)
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
     return PackData(
@@ -258,7 +277,8 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
 
 def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
     """Everything the review workbook and paper show, over the whole strategy to ``as_of``."""
-    report, actions = _action_lines(engine, plan, as_of)
+    histories = kpi_histories(engine, plan, as_of)
+    report, actions = _action_lines(engine, plan, as_of, histories)
     review = next((m for m in plan.meetings if m.kind == "review"), None)
     publication, problem = release_for(
         engine,
@@ -282,7 +302,7 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         threshold=plan.plan.suppression_threshold,
         objectives=_objective_lines(report),
         actions=actions,
-        kpis=released_kpis(kpi_lines(engine, plan, as_of), publication),
+        kpis=released_kpis(kpi_lines(histories), publication),
         datasets=dataset_tables(plan, publication, problem),
         sources=source_lines(engine, plan, as_of),
         rules=RULES,
@@ -355,6 +375,7 @@ def compile_pack(
     chosen, day = pack_period(plan, meeting=meeting, as_of=as_of, today=today)
     data = gather_pack(engine, plan, as_of=day, meeting=chosen)
     body = build_pack(data)
+    digest = data.digest()
     path = out_dir / pack_file_name(data.meeting_id, day)
     record_id = _record(
         engine,
@@ -362,12 +383,12 @@ def compile_pack(
         meeting_id=data.meeting_id,
         as_of=day,
         files={path: body},
-        digest=data.digest(),
+        digest=digest,
         snap=snapshot(data.actions),
         by=by,
     )
     return Compiled(
-        "pack", path, _sha(body), data.digest(), record_id, day, data.meeting_id, data.summary()
+        "pack", path, _sha(body), digest, record_id, day, data.meeting_id, data.summary()
     )
 
 
@@ -388,6 +409,7 @@ def compile_review(
     day = as_of or min(today, plan.pack.cutoff_for(plan.plan.review))
     data = gather_review(engine, plan, as_of=day)
     book, paper = build_review(data), build_paper(data)
+    digest = data.digest()
     book_path = out_dir / f"review-as-of-{day.isoformat()}.xlsx"
     paper_path = out_dir / f"review-paper-as-of-{day.isoformat()}.docx"
     record_id = _record(
@@ -396,7 +418,7 @@ def compile_review(
         meeting_id=None,
         as_of=day,
         files={book_path: book, paper_path: paper},
-        digest=data.digest(),
+        digest=digest,
         snap=snapshot(data.actions),
         by=by,
     )
@@ -404,7 +426,7 @@ def compile_review(
         "review",
         book_path,
         _sha(book),
-        data.digest(),
+        digest,
         record_id,
         day,
         None,

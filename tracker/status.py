@@ -148,9 +148,18 @@ class StatusReport:
 
 
 def build_status(
-    engine: Engine, plan: Plan, *, as_of: date, objective: str | None = None
+    engine: Engine,
+    plan: Plan,
+    *,
+    as_of: date,
+    objective: str | None = None,
+    kpis: dict[str, Any] | None = None,
 ) -> StatusReport:
-    """The status of every objective (or only ``objective``) as on ``as_of``."""
+    """The status of every objective (or only ``objective``) as on ``as_of``.
+
+    ``kpis`` are the KPI ratings when the caller has evaluated them already (a pack
+    does, for its KPI sheet); otherwise they are evaluated here when the roll-up needs them.
+    """
     from sqlmodel import Session, col, select
 
     from tracker.db import models as m
@@ -182,8 +191,9 @@ def build_status(
         ).all()
         latest = latest_updates(session, day)
         ratings = action_ratings(session, plan, day, latest=latest)
-    kpis = {}
-    if "kpis" in plan.rag.objectives.include and plan.kpis:
+    if "kpis" not in plan.rag.objectives.include or not plan.kpis:
+        kpis = {}
+    elif kpis is None:
         kpis = kpi_ratings(engine, plan, day)
     rolled_up = rate_objectives(plan, ratings, kpis)
 

@@ -89,7 +89,7 @@ def open_workspace(
     """
     from tracker.db.engine import make_engine, may_write_sqlite, says_read_only, sqlite_file
     from tracker.db.errors import read_only_error
-    from tracker.db.migrate import upgrade
+    from tracker.db.migrate import server_refuses_writes, upgrade
 
     ws = settings.workspace
     if ws.exists() and not ws.is_dir():
@@ -125,6 +125,8 @@ def open_workspace(
     if migrate:
         try:
             upgrade(engine)
+            if server_refuses_writes(engine):
+                raise read_only_error(engine.url.render_as_string(hide_password=True))
         except BaseException:
             engine.dispose()
             _remove(created)

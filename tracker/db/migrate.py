@@ -145,6 +145,32 @@ def check_current(engine: Engine) -> None:
         raise _old_and_read_only(engine, revision)
 
 
+def server_refuses_writes(engine: Engine) -> bool:
+    """PostgreSQL: True when this role may change none of the tables (or the server is read-only).
+
+    Asked once, before a command that changes data does anything (files included), so a
+    role with only SELECT grants is told at once, not after a pack has been written. A role
+    that may write some tables but not others is left to the error of the write itself.
+    """
+    if engine.dialect.name != "postgresql":
+        return False
+    from sqlalchemy import text
+
+    query = text(
+        "SELECT current_setting('transaction_read_only') = 'on' "
+        "OR NOT coalesce(bool_or(has_table_privilege(c.oid, 'INSERT')), true) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+    )
+    try:
+        with engine.connect() as conn:
+            refused = bool(conn.execute(query).scalar())
+            conn.rollback()
+    except SQLAlchemyError:
+        return False  # the command's own work reports whatever is wrong
+    return refused
+
+
 def _old_and_read_only(engine: Engine, revision: str | None) -> DatabaseError:
     """The schema is not this version's and the database may not be written to upgrade it."""
     from alembic.script import ScriptDirectory

@@ -8,6 +8,8 @@ from datetime import datetime
 from tracker.progress import UpdateRecord
 from tracker.wording import status_label
 
+TABLE_WIDTH = 80  # below this many columns each update is printed as a record
+
 
 def render_history(
     action_id: str, rows: Sequence[UpdateRecord], *, archived_at: datetime | None = None
@@ -18,6 +20,7 @@ def render_history(
     from rich.text import Text
 
     from tracker.console import make_console
+    from tracker.render.layout import fit_table, print_records
 
     console = make_console()
     if archived_at is not None:
@@ -38,32 +41,41 @@ def render_history(
             )
         )
         return
-    table = Table(
-        title=Text(f"Updates on {action_id}, oldest first"),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_lines=True,
-    )
+    title = Text(f"Updates on {action_id}, oldest first")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True)
     table.add_column("On", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("By, from", ratio=1, min_width=14, overflow="fold")
-    table.add_column("Note", ratio=3, min_width=16)
+    table.add_column("By, from", overflow="fold")
+    table.add_column("Note", overflow="fold", ratio=3)
     table.add_column("Recorded", no_wrap=True)
+    records = []
     for r in rows:
         state = Text(status_label(r.status))
         if r.progress is not None:
             state.append(f"\n{r.progress}%")
         if r.rag:
             state.append(f"\nown RAG: {r.rag.upper()}")
+        source = r.source + (f" {r.return_id}" if r.return_id else "")
+        recorded = f"{r.recorded_at:%Y-%m-%d %H:%M} UTC"
         table.add_row(
             r.on.isoformat(),
             state,
-            Text.assemble(
-                r.by, ("\n" + r.source + (f" {r.return_id}" if r.return_id else ""), "dim")
-            ),
+            Text.assemble(r.by, ("\n" + source, "dim")),
             Text(r.note or ""),
-            f"{r.recorded_at:%Y-%m-%d}\n{r.recorded_at:%H:%M} UTC",
+            recorded.replace(" ", "\n", 1),
         )
-    console.print(table)
+        records.append(
+            [
+                (r.on.isoformat(), Text(str(state).replace("\n", ", "), style="bold")),
+                ("By", Text.assemble(r.by, (f" ({source})", "dim"))),
+                ("Note", Text(r.note or "")),
+                ("Recorded", Text(recorded, style="dim")),
+            ]
+        )
+    # The note needs room beside the rest; in a narrower terminal each update is a record.
+    if console.width >= TABLE_WIDTH and fit_table(console, table):
+        console.print(table)
+    else:
+        print_records(console, records, title=title)
     n = len(rows)
     console.print(Text(f"{n} update{'s' if n != 1 else ''}"))

@@ -9,7 +9,7 @@ analyst asked for small numbers, a warning says the output must not be shared.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.periods import GRAIN_ADJECTIVES
 from tracker.rag import KPI_RATINGS
@@ -27,12 +27,95 @@ if TYPE_CHECKING:
 
 
 NARROW_WIDTH = 110  # below this many columns the KPI table uses its compact layout
+STACK_WIDTH = 72  # below this many (or when words would not fit) each KPI is a record
+
+
+def _print_kpi_rows(console: Any, report: KpiReport) -> None:
+    """The widest layout that fits: the full table, the compact one, else one record a KPI."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracker.console import rag_text
+    from tracker.render.layout import fit_table, print_records
+
+    rows = []
+    for r in report.kpis:
+        k = r.kpi
+        latest = r.latest
+        rows.append(
+            (
+                r,
+                latest.period.label if latest else "-",
+                figure_text(latest.figure, k.unit) if latest else "-",
+                target_text(k, latest.target if latest else None),
+                comparison_text(r.previous, k.unit),
+                comparison_text(r.year_ago, k.unit),
+                r.trend_text or "-",
+            )
+        )
+    if console.width >= NARROW_WIDTH:
+        table = Table(show_lines=False, expand=False)
+        table.add_column("KPI", no_wrap=True)
+        table.add_column("Name", overflow="fold", ratio=3)
+        table.add_column("Period", no_wrap=True)
+        table.add_column("Value", no_wrap=True, justify="right")
+        table.add_column("Target", overflow="fold", ratio=2)
+        table.add_column("RAG", no_wrap=True)
+        table.add_column("vs previous", overflow="fold")
+        table.add_column("vs year earlier", overflow="fold")
+        table.add_column("Trend", no_wrap=True)
+        for r, period, value, target, previous, year_ago, trend in rows:
+            table.add_row(
+                r.kpi.id,
+                Text(r.kpi.name),
+                period,
+                Text(value),  # Text: "[c]" is not Rich markup
+                Text(target),
+                rag_text(r.rating.rating),
+                Text(previous),
+                Text(year_ago),
+                trend,
+            )
+        if fit_table(console, table):
+            console.print(table)
+            return
+    if console.width >= STACK_WIDTH:
+        table = Table(show_lines=True, expand=False, box=box.SIMPLE_HEAD)
+        table.add_column("KPI", overflow="fold", ratio=3)
+        table.add_column("Period, value", overflow="fold", ratio=2)
+        table.add_column("Target", overflow="fold", ratio=2)
+        table.add_column("RAG", no_wrap=True)
+        table.add_column("Compared, trend", overflow="fold", ratio=2)
+        for r, period, value, target, previous, year_ago, trend in rows:
+            table.add_row(
+                Text.assemble((r.kpi.id, "bold"), " ", r.kpi.name),
+                Text(f"{period}\n{value}"),
+                Text(target),
+                rag_text(r.rating.rating),
+                Text(f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}"),
+            )
+        if fit_table(console, table):
+            console.print(table)
+            return
+    records = [
+        [
+            (r.kpi.id, Text(r.kpi.name, style="bold")),
+            ("Value", Text(f"{value} ({period})")),
+            ("Target", Text(target)),
+            ("RAG", rag_text(r.rating.rating)),
+            ("Previous", Text(previous)),
+            ("Year ago", Text(year_ago)),
+            ("Trend", Text(trend)),
+        ]
+        for r, period, value, target, previous, year_ago, trend in rows
+    ]
+    print_records(console, records)
 
 
 def render_kpis(report: KpiReport) -> None:
     """One table of KPIs, then the reason for each rating, then a count by RAG."""
-    from rich import box
-    from rich.table import Table
+    from rich.padding import Padding
     from rich.text import Text
 
     from tracker.console import make_console, rag_text
@@ -52,62 +135,14 @@ def render_kpis(report: KpiReport) -> None:
     if not report.kpis:
         console.print("No KPIs to show.")
         return
-    narrow = console.width < NARROW_WIDTH
-    if narrow:  # fewer, wrapped columns so nothing is cropped in an 80-column terminal
-        table = Table(show_lines=True, expand=True, box=box.SIMPLE_HEAD)
-        table.add_column("KPI", ratio=3, overflow="fold")
-        table.add_column("Period, value", ratio=2, overflow="fold")
-        table.add_column("Target", ratio=2, min_width=12, overflow="fold")
-        table.add_column("RAG", no_wrap=True)
-        table.add_column("Direction, trend", ratio=3, overflow="fold")
-    else:
-        table = Table(show_lines=False, expand=False)
-        table.add_column("KPI", no_wrap=True)
-        table.add_column("Name", ratio=3)
-        table.add_column("Period", no_wrap=True)
-        table.add_column("Value", no_wrap=True, justify="right")
-        table.add_column("Target", ratio=2)
-        table.add_column("RAG", no_wrap=True)
-        table.add_column("vs previous", ratio=2)
-        table.add_column("vs year earlier", ratio=2)
-        table.add_column("Trend", no_wrap=True)
     counts = dict.fromkeys(KPI_RATINGS, 0)
     for r in report.kpis:
-        k = r.kpi
-        latest = r.latest
         counts[r.rating.rating] = counts.get(r.rating.rating, 0) + 1
-        period = latest.period.label if latest else "-"
-        value = figure_text(latest.figure, k.unit) if latest else "-"
-        target = target_text(k, latest.target if latest else None)
-        previous = comparison_text(r.previous, k.unit)
-        year_ago = comparison_text(r.year_ago, k.unit)
-        trend = r.trend_text or "-"
-        if narrow:
-            table.add_row(
-                Text.assemble((k.id, "bold"), " ", k.name),
-                Text(f"{period}\n{value}"),
-                target,
-                rag_text(r.rating.rating),
-                Text(f"previous: {previous}\nyear earlier: {year_ago}\ntrend: {trend}"),
-            )
-        else:
-            table.add_row(
-                k.id,
-                Text(k.name),
-                period,
-                Text(value),  # Text: "[c]" is not Rich markup
-                target,
-                rag_text(r.rating.rating),
-                Text(previous),
-                Text(year_ago),
-                trend,
-            )
-    console.print(table)
+    _print_kpi_rows(console, report)
     console.print(Text("Why each KPI has its rating:", style="bold"))
     for r in report.kpis:
-        console.print(
-            Text.assemble(f"  {r.kpi.id} ", rag_text(r.rating.rating), f": {r.rating.reason}")
-        )
+        reason = Text.assemble(f"{r.kpi.id} ", rag_text(r.rating.rating), f": {r.rating.reason}")
+        console.print(Padding(reason, (0, 0, 0, 2), expand=False))
     line = Text(f"{len(report.kpis)} KPI{'s' if len(report.kpis) != 1 else ''} by RAG: ")
     for i, rating in enumerate(KPI_RATINGS):
         if i:
@@ -132,6 +167,7 @@ def render_kpi_history(result: KpiHistory) -> None:
     from rich.text import Text
 
     from tracker.console import make_console, rag_text
+    from tracker.render.layout import fit_table, print_records
 
     k = result.kpi
     console = make_console()
@@ -141,8 +177,10 @@ def render_kpi_history(result: KpiHistory) -> None:
         how += ", running total from the strategy start"
     console.print(Text(f"{k.id} {k.name}", style="bold"))
     console.print(
-        f"Objective {k.objective}; {how}; from {result.source}; target {target_text(k)}; "
-        f"as of {result.as_of.isoformat()}"
+        Text(
+            f"Objective {k.objective}; {how}; from {result.source}; target {target_text(k)}; "
+            f"as of {result.as_of.isoformat()}"
+        )
     )
     if result.unsuppressed:
         console.print(Text(UNSUPPRESSED_WARNING, style="bold red"))
@@ -150,21 +188,33 @@ def render_kpi_history(result: KpiHistory) -> None:
         console.print(Text(f"Note: {result.note}", style="italic"))
     if not result.periods:
         reason = result.pending.reason
-        console.print(f"{reason[:1].upper()}{reason[1:]}.")
+        console.print(Text(f"{reason[:1].upper()}{reason[1:]}."))
         return
     table = Table(show_lines=False, expand=False)
     table.add_column("Period", no_wrap=True)
     table.add_column("Value", no_wrap=True, justify="right")
     table.add_column("Target", no_wrap=True, justify="right")
     table.add_column("RAG", no_wrap=True)
-    table.add_column("Why", ratio=1)
+    table.add_column("Why", overflow="fold")
+    records = []
     for p in result.periods:
         target = period_target_text(p.target, k.unit)
+        value = figure_text(p.figure, k.unit)
         table.add_row(
             p.period.label,
-            Text(figure_text(p.figure, k.unit)),
-            target,
+            Text(value),
+            Text(target),
             rag_text(p.rating.rating),
             Text(p.rating.reason),
         )
-    console.print(table)
+        records.append(
+            [
+                (p.period.label, Text.assemble(rag_text(p.rating.rating), f" {value}")),
+                ("Target", Text(target)),
+                ("Why", Text(p.rating.reason)),
+            ]
+        )
+    if console.width >= STACK_WIDTH and fit_table(console, table):
+        console.print(table)
+    else:
+        print_records(console, records)

@@ -16,24 +16,35 @@ def render_schedule(view: ScheduleView, *, console: Any = None, checksums: bool 
     from rich.text import Text
 
     from tracker.console import make_console
+    from tracker.render.layout import fit_table, print_records
 
     out = console or make_console()
-    table = Table(title=f"Schedule: {view.plan_name} (times in {view.timezone})")
+    title = Text(f"Schedule: {view.plan_name} (times in {view.timezone})")
+    table = Table(title=title)
     for name in ("ID", "Due", "What", "Meeting", "To", "State", "Outputs"):
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", ratio=3 if name in ("To", "Outputs") else None)
     styles = {"done": "green", "failed": "bold red", "missed": "bold red", "skipped": "dim"}
+    records = []
     for line in view.lines:
+        ident = str(line.id) if line.id is not None else "-"
+        due = f"{line.due_at:%a %d %b %Y %H:%M}"
+        to = ", ".join(line.recipients) or "-"
+        state = Text(line.state, style=styles.get(line.state, ""))
         outputs = _outputs_text(line, checksums=checksums)
-        table.add_row(
-            str(line.id) if line.id is not None else "-",
-            f"{line.due_at:%a %d %b %Y %H:%M}",
-            line.label,
-            line.meeting_id,
-            ", ".join(line.recipients) or "-",
-            Text(line.state, style=styles.get(line.state, "")),
-            outputs,
+        table.add_row(ident, due, Text(line.label), line.meeting_id, Text(to), state, outputs)
+        records.append(
+            [
+                (f"#{ident}", Text(f"{due}: {line.label}", style="bold")),
+                ("Meeting", Text(line.meeting_id)),
+                ("To", Text(to)),
+                ("State", state),
+                *([("Outputs", Text(outputs))] if outputs else []),
+            ]
         )
-    out.print(table)
+    if view.lines and not fit_table(out, table):
+        print_records(out, records, title=title)
+    else:
+        out.print(table)
     if not view.lines:
         out.print(Text("No dispatches match: check --from and --meeting."))
 

@@ -85,6 +85,7 @@ def _render_table(summary: Summary) -> None:
     from rich.text import Text
 
     from tracker.console import make_console
+    from tracker.render.layout import print_table_or_records
 
     console = make_console()
     title = summary.title
@@ -93,18 +94,26 @@ def _render_table(summary: Summary) -> None:
         title += " by " + ", ".join(f.lower() for f in fields)
     if "period" in summary.by:
         title += " and period" if fields else " by period"
-    console.print(ANALYST_LABEL, style="bold", markup=False)
-    console.print(f"{summary.plan}: {title}", markup=False)
+    console.print(Text(ANALYST_LABEL, style="bold"))
+    console.print(Text(f"{summary.plan}: {title}"))
+    measure = "Count" if summary.measure == "rows" else summary.measure
     table = Table(box=box.SIMPLE_HEAD)
     for heading in summary.headings:
-        table.add_column(heading)
-    table.add_column("Count" if summary.measure == "rows" else summary.measure, justify="right")
-    table.add_column("%", justify="right")
+        table.add_column(heading, overflow="fold")
+    table.add_column(measure, justify="right", no_wrap=True)
+    table.add_column("%", justify="right", no_wrap=True)
+    records = []
     for row in summary.rows:
-        table.add_row(
-            *(Text(_label(v)) for v in row.key),
-            Text("no data" if row.no_data else str(row.shown)),  # Text: "[c]" is not markup
-            "" if row.percent is None else str(row.percent),
+        labels = [_label(v) for v in row.key]
+        shown = "no data" if row.no_data else str(row.shown)
+        percent = "" if row.percent is None else str(row.percent)
+        table.add_row(*(Text(v) for v in labels), Text(shown), percent)  # Text: "[c]" not markup
+        records.append(
+            [
+                (summary.headings[0] if labels else "All", Text(", ".join(labels), style="bold")),
+                *((h, Text(v)) for h, v in zip(summary.headings[1:], labels[1:], strict=True)),
+                (measure, Text(shown + (f" ({percent}%)" if percent else ""))),
+            ]
         )
     table.add_section()
     table.add_row(
@@ -112,9 +121,10 @@ def _render_table(summary: Summary) -> None:
         Text(str(summary.total_shown)),
         "",
     )
-    console.print(table)
+    records.append([("Total", Text(str(summary.total_shown), style="bold"))])
+    print_table_or_records(console, table, records)
     for note in summary_notes(summary):
-        console.print(note, markup=False)
+        console.print(Text(note))
 
 
 def summary_notes(summary: Summary) -> list[str]:
@@ -206,19 +216,29 @@ def render_published(table: PublishedTable, notes: tuple[str, ...], fmt: str) ->
     from rich.text import Text
 
     from tracker.console import make_console
+    from tracker.render.layout import print_table_or_records
 
     console = make_console()
-    console.print(table.title, style="bold", markup=False)
+    console.print(Text(table.title, style="bold"))
     grid = Table(box=box.SIMPLE_HEAD)
-    grid.add_column(table.row_label)
-    for label in (*table.column_labels, table.total_label):
-        grid.add_column(label, justify="right")
+    grid.add_column(table.row_label, overflow="fold")
+    labels = (*table.column_labels, table.total_label)
+    for label in labels:
+        grid.add_column(label, justify="right", overflow="fold")
+    records = []
     for row in table.rows:
         if row.kind == "total":
             grid.add_section()
         label = f"  {row.label}" if row.kind == "member" else row.label
         total = MARKER if row.total is None else f"{row.total:,}"
-        grid.add_row(Text(label), *(Text(c) for c in (*row.shown_cells(table.missing), total)))
-    console.print(grid)
+        cells = (*row.shown_cells(table.missing), total)
+        grid.add_row(Text(label), *(Text(c) for c in cells))
+        records.append(
+            [
+                (table.row_label or "Row", Text(row.label, style="bold")),
+                *((column, Text(c)) for column, c in zip(labels, cells, strict=True)),
+            ]
+        )
+    print_table_or_records(console, grid, records)
     for note in (*table.notes, *notes):
-        console.print(note, markup=False)
+        console.print(Text(note))

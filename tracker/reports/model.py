@@ -60,8 +60,19 @@ class ActionLine:
     override_until: date | None = None
     update_overdue: bool = False
     last_update_on: date | None = None
-    narrative: str | None = None  # the latest update's note
-    next_steps: str | None = None  # the owner's next steps or mitigation, when given
+    narrative: str | None = None  # the latest update's narrative (its note less the sections)
+    next_steps: str | None = None  # the owner's "Next steps" section of that note, when given
+    risks: str | None = None  # the owner's "Risks and issues" section, when given
+
+    @property
+    def mitigation(self) -> str | None:
+        """What the owner says they will do about it: next steps, then risks and issues."""
+        from tracker.returns.layout import NOTE_LABELS
+
+        parts = [self.next_steps] if self.next_steps else []
+        if self.risks:
+            parts.append(f"{NOTE_LABELS['risks']}: {self.risks}")
+        return "\n".join(parts) or None
 
     @property
     def overdue(self) -> bool:
@@ -248,7 +259,7 @@ class PackData:
                     rating=a.rating,
                     reason=why,
                     narrative=a.narrative or "No update given",
-                    mitigation=a.next_steps or "To be given by the owner at the meeting",
+                    mitigation=a.mitigation or "To be given by the owner at the meeting",
                 )
             )
         for k in self.kpis:

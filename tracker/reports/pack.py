@@ -7,7 +7,8 @@ gives the same bytes. The sheets, in order:
   headline KPIs with their direction of travel, and what changed since the
   previous recorded pack;
 * **Actions** - every action with its dates, status, ratings (computed, the
-  owner's, any override and its reason) and the latest narrative;
+  owner's, any override and its reason), the latest narrative and the owner's
+  next steps and risks (the labelled sections of the update's note);
 * **KPIs** - each KPI period by period against its target, with a chart;
 * one sheet per data set (**Referrals**, **Training**) of declared, protected
   publication tables, or a note saying why none are shown;
@@ -205,9 +206,10 @@ def _actions(wb: Any, data: PackData, title: str) -> None:
             a.last_update_on,
             a.narrative or "",
             a.next_steps or "",
+            a.risks or "",
         )
         for col, value in enumerate(values, 1):
-            put(ws, row, col, value, wrap=col in (3, 10, 14, 18, 19))
+            put(ws, row, col, value, wrap=col in (3, 10, 14, 18, 19, 20))
         row += 1
     last = max(row - 1, 1)
     ws.freeze_panes = "A2"

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from tracker.reports.charts import line_chart
 from tracker.reports.model import DatasetTables, KpiLine, SourceLine, rag_word
 from tracker.reports.xlsx import (
     DATE_WIDTH,
+    bold,
     header_row,
     heading,
     note_rows,
@@ -40,8 +42,6 @@ def kpi_sheet(
     wb: Any, kpis: Sequence[KpiLine], *, title: str, marking: str, as_of: date, name: str = "KPIs"
 ) -> Any:
     """Every KPI period by period against its target, and a line chart of each beside it."""
-    from openpyxl.chart import LineChart, Reference
-
     ws = wb.create_sheet(name)
     header_row(ws, 1, KPI_HEADINGS)
     row = 2
@@ -69,17 +69,14 @@ def kpi_sheet(
             put(ws, row, 8, kpi.reason, wrap=True)
             row += 1
             continue
-        chart = LineChart()
-        chart.title = f"{kpi.id} {kpi.name}"[:120]
-        chart.y_axis.title = kpi.unit
-        chart.x_axis.title = "Period"
-        chart.height, chart.width = 7.0, 16.0
-        chart.display_blanks = "gap"
-        chart.add_data(Reference(ws, min_col=4, min_row=first, max_row=row - 1))
-        if kpi.target is not None:
-            chart.add_data(Reference(ws, min_col=6, min_row=first, max_row=row - 1))
-        chart.set_categories(Reference(ws, min_col=3, min_row=first, max_row=row - 1))
-        _name_series(chart, ["Value", "Target"])
+        chart = line_chart(
+            ws,
+            title=f"{kpi.id} {kpi.name}"[:120],
+            unit=kpi.unit,
+            first=first,
+            last=row - 1,
+            target=kpi.target is not None,
+        )
         ws.add_chart(chart, f"{get_column_letter(chart_col)}{chart_at}")
         chart_at += CHART_ROWS
     ws.freeze_panes = "A2"
@@ -170,8 +167,6 @@ def notes_sheet(
     extra: Sequence[tuple[str, str]] = (),
 ) -> Any:
     """Where the figures come from, the as-of date, suppression and how ratings are made."""
-    from openpyxl.styles import Font
-
     ws = wb.create_sheet("Notes")
     header_row(ws, 1, ("Topic", "Detail"))
     row = 2
@@ -181,7 +176,7 @@ def notes_sheet(
     items.append(("Suppression", suppression_rule))
     items += [(f"Rating: {what}", how) for what, how in rules]
     for topic, detail in items:
-        put(ws, row, 1, topic).font = Font(bold=True)
+        bold(put(ws, row, 1, topic))
         put(ws, row, 2, detail, wrap=True)
         row += 1
     widths(ws, (30, 110))
@@ -211,4 +206,5 @@ def action_columns() -> tuple[tuple[str, float], ...]:
         ("Last update", DATE_WIDTH),
         ("Latest narrative", 50),
         ("Next steps", 40),
+        ("Risks and issues", 40),
     )

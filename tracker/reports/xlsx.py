@@ -49,14 +49,17 @@ def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
     are set once per kind of cell and copied after that: setting them on every
     cell makes openpyxl look each one up again, which dominates large packs.
     """
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    formula_like = isinstance(value, str) and looks_like_formula(value)
-    if formula_like:
-        cell.data_type = "s"
-    kind = (wrap, isinstance(value, date), formula_like)
-    if kind != (False, False, False):
-        _styled(ws.parent, cell, kind)
+    if value is None or value == "":
+        return ws.cell(row=row, column=col)  # nothing to write: an empty cell stays empty
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str):
+        formula_like = looks_like_formula(value)
+        if formula_like:
+            cell.data_type = "s"
+        if wrap or formula_like:
+            _styled(ws.parent, cell, (wrap, False, formula_like))
+    elif isinstance(value, date) or wrap:
+        _styled(ws.parent, cell, (wrap, isinstance(value, date), False))
     return cell
 
 
@@ -81,23 +84,54 @@ def _styled(wb: Any, cell: Any, kind: tuple[bool, bool, bool]) -> None:
         cell._style = copy(style)
 
 
-def header_row(ws: Any, row: int, labels: Sequence[str]) -> None:
-    """Bold white-on-navy column headings."""
+def styled(cell: Any, name: str, make: Any) -> Any:
+    """Give ``cell`` the workbook's style ``name``, made once by ``make(cell)`` and then copied.
+
+    Setting a font, fill or alignment makes openpyxl look the object up among the
+    workbook's styles each time; copying the finished style of the first cell is
+    one small array copy.
+    """
+    from copy import copy
+
+    cache: dict[str, Any] = cell.parent.parent.__dict__.setdefault("_tracker_named", {})
+    style = cache.get(name)
+    if style is None:
+        make(cell)
+        cache[name] = copy(cell._style)
+    else:
+        cell._style = copy(style)
+    return cell
+
+
+def _header_style(cell: Any) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    fill = PatternFill("solid", fgColor=HEADER_FILL)
-    font = Font(bold=True, color="FFFFFF")
+    cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    cell.font = Font(bold=True, color="FFFFFF")
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def header_row(ws: Any, row: int, labels: Sequence[str]) -> None:
+    """Bold white-on-navy column headings."""
     for col, label in enumerate(labels, 1):
         cell = put(ws, row, col, label)
-        cell.fill = fill
-        cell.font = font
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        styled(cell, "header-quoted" if cell.quotePrefix else "header", _header_style)
+
+
+def bold(cell: Any, *, size: int | None = None) -> Any:
+    """``cell`` in bold (of ``size`` points)."""
+    from openpyxl.styles import Font
+
+    def make(c: Any) -> None:
+        c.font = Font(bold=True, size=size)
+
+    quoted = "-quoted" if cell.quotePrefix else ""
+    wrapped = "-wrap" if cell.alignment.wrap_text else ""
+    return styled(cell, f"bold-{size}{quoted}{wrapped}", make)
 
 
 def heading(ws: Any, row: int, text: str, *, size: int = 12) -> None:
-    from openpyxl.styles import Font
-
-    put(ws, row, 1, text).font = Font(bold=True, size=size)
+    bold(put(ws, row, 1, text), size=size)
 
 
 def widths(ws: Any, values: Sequence[float]) -> None:
@@ -174,13 +208,63 @@ def set_properties(wb: Any, *, title: str, subject: str, as_of: date, marking: s
 
 
 def save(wb: Any, *, as_of: date) -> bytes:
-    """The workbook as bytes, byte-identical for identical content (see ``stable_zip``)."""
+    """The workbook as bytes, byte-identical for identical content.
+
+    openpyxl writes its parts into a ``_StableZip``, which keeps them and writes
+    them once, compressed once, in the order and with the fixed entry times and
+    core dates ``stable_zip`` gives, rather than saving and then rewriting the
+    package (which decompressed and recompressed every part).
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return stable_zip(buffer.getvalue(), as_of=as_of)
+    archive = _StableZip(buffer, stamp=_stamp(as_of))
+    ExcelWriter(wb, archive).save()  # not wb.save(), which stamps the time into the properties
+    return buffer.getvalue()
 
 
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _stamp(as_of: date) -> bytes:
+    return f"{as_of.isoformat()}T00:00:00Z".encode()
+
+
+class _StableZip(zipfile.ZipFile):
+    """A zip archive that keeps what is written to it and writes it all, in a fixed order,
+    with fixed entry times and core dates, when closed."""
+
+    def __init__(self, file: Any, *, stamp: bytes) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = stamp
+        self._parts: dict[str, bytes] = {}
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        self._parts[name] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as handle:
+            self._parts[str(arcname or filename)] = handle.read()
+
+    def close(self) -> None:
+        if self._parts:
+            parts, self._parts = self._parts, {}
+            _write_parts(self, parts, self._stamp)
+        super().close()
+
+
+def _write_parts(target: zipfile.ZipFile, parts: dict[str, bytes], stamp: bytes) -> None:
+    """``[Content_Types].xml`` first (readers look for it there), then the rest by name."""
+    first = [n for n in parts if n == "[Content_Types].xml"]
+    for name in first + sorted(n for n in parts if n != "[Content_Types].xml"):
+        body = parts[name]
+        if name == "docProps/core.xml":
+            body = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), body)
+        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        zipfile.ZipFile.writestr(target, info, body, compresslevel=6)
 
 
 def stable_zip(data: bytes, *, as_of: date) -> bytes:
@@ -190,21 +274,11 @@ def stable_zip(data: bytes, *, as_of: date) -> bytes:
     entries follow sorted by name. openpyxl stamps the save time into
     docProps/core.xml, so its created and modified dates are set to the as-of date.
     """
-    stamp = f"{as_of.isoformat()}T00:00:00Z".encode()
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    first = [n for n in names if n == "[Content_Types].xml"]
-    ordered = first + sorted(n for n in names if n != "[Content_Types].xml")
+    parts = {name: source.read(name) for name in source.namelist()}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in ordered:
-            body = source.read(name)
-            if name == "docProps/core.xml":
-                body = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), body)
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, body, compresslevel=6)
+        _write_parts(target, parts, _stamp(as_of))
     return out.getvalue()
 
 
@@ -216,12 +290,9 @@ def note_rows(
     Rows are made tall enough for the wrapped text (a merged cell does not grow by itself).
     Returns the next free row.
     """
-    from openpyxl.styles import Alignment
-
     row = start
     for line in lines:
-        cell = put(ws, row, 1, line)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        put(ws, row, 1, line, wrap=True)
         if width_cols > 1:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width_cols)
         ws.row_dimensions[row].height = 15 * (len(line) // max(20, chars) + 1)

@@ -31,6 +31,10 @@ CLOSED = ("complete", "cancelled")  # actions in these states are not asked abou
 DEADLINE_DAYS = 7  # returns are due this many days before the meeting (a weekday)
 
 
+class NothingToReturnError(InvalidValueError):
+    """The owner has no action to report on for the meeting: no return to issue."""
+
+
 @dataclass(frozen=True)
 class ReturnAction:
     """One action in a return, with what the tracker held for it when issued."""
@@ -273,7 +277,7 @@ def issue_returns(
                 )
             )
     if owner_email and not issued:
-        raise InvalidValueError(
+        raise NothingToReturnError(
             f"{owner_email.strip()} has no actions to report on for {meeting.id} "
             "(none started by then that are not complete or cancelled)",
             hint="check 'tracker status', or issue for another meeting with --meeting",

@@ -72,6 +72,46 @@ RAG_LABELS = {code: code.capitalize() for code in RAGS}
 NOTE_LABELS = {"next_steps": "Next steps", "risks": "Risks and issues"}
 
 
+def compose_note(narrative: str | None, sections: dict[str, str | None]) -> str | None:
+    """The note stored with an update: the narrative, then each labelled section given.
+
+    ``sections`` maps NOTE_LABELS keys (next_steps, risks) to the owner's text.
+    ``split_note`` reads it back.
+    """
+    parts = [narrative] if narrative else []
+    for key, label in NOTE_LABELS.items():
+        text = sections.get(key)
+        if text:
+            parts.append(f"{label}: {text}")
+    return "\n".join(parts) or None
+
+
+def split_note(note: str | None) -> tuple[str | None, dict[str, str]]:
+    """A stored note as (narrative, {NOTE_LABELS key: text}): ``compose_note`` read back.
+
+    A line that starts with a label and a colon ("Next steps: ...") starts that
+    section, which runs to the next labelled line; everything before the first is the
+    narrative. A note with no labelled line is all narrative.
+    """
+    if not note:
+        return None, {}
+    by_label = {label.casefold(): key for key, label in NOTE_LABELS.items()}
+    narrative: list[str] = []
+    sections: dict[str, list[str]] = {}
+    current = narrative
+    for line in note.split("\n"):
+        head, colon, rest = line.partition(":")
+        key = by_label.get(head.strip().casefold()) if colon else None
+        if key is not None:
+            current = sections.setdefault(key, [])
+            if rest.strip():
+                current.append(rest.strip())
+        else:
+            current.append(line)
+    text = "\n".join(narrative).strip() or None
+    return text, {k: "\n".join(v).strip() for k, v in sections.items() if "\n".join(v).strip()}
+
+
 def status_label(code: str | None) -> str:
     return STATUS_LABELS.get(code or "", code or "")
 

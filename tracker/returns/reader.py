@@ -77,12 +77,7 @@ class ReturnEntry:
 
     def note(self) -> str | None:
         """The note stored with the update: the narrative, then labelled next steps and risks."""
-        parts = [self.narrative] if self.narrative else []
-        for key, label in L.NOTE_LABELS.items():
-            text = getattr(self, key)
-            if text:
-                parts.append(f"{label}: {text}")
-        return "\n".join(parts) or None
+        return L.compose_note(self.narrative, {key: getattr(self, key) for key in L.NOTE_LABELS})
 
 
 @dataclass
