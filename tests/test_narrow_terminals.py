@@ -18,7 +18,7 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-WIDTHS = (40, 60, 80)
+WIDTHS = (40, 60, 80, 100)
 AS_OF = "2020-12-31"
 
 
@@ -252,3 +252,14 @@ def test_returns_status_fits(demo_ws: Path, width: int) -> None:
     if width >= 60:  # addresses and return ids are single tokens: at 40 one may be folded
         shown += [text for o in doc["owners"] for text in (o["owner"], o["return"])]
     assert_words(out, doc["meeting"]["title"], *shown)
+
+
+def test_demo_output_fits_60_columns(tmp_path: Path) -> None:
+    from cli import app
+
+    env = {"NO_COLOR": "1", "COLUMNS": "60", "TRACKER_USER": "", "TRACKER_WORKSPACE": ""}
+    env["TRACKER_DATABASE_URL"] = ""
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "demo")], env=env)
+    assert result.exit_code == 0, result.output
+    assert_fits(result.stdout, 60)
+    assert_words(result.stdout, "tracker update SO3.1", '"Two more workshops booked"')

@@ -44,6 +44,7 @@ def render_demo(result: DemoResult) -> None:
 
     from tracker.kpi.results import KpiReport
     from tracker.render.kpis import render_kpis
+    from tracker.render.layout import print_lines
     from tracker.render.schedule import render_schedule
     from tracker.render.status import render_status
     from tracker.status import StatusReport
@@ -60,12 +61,10 @@ def render_demo(result: DemoResult) -> None:
             console.print()
             render_schedule(view.view, console=console, checksums=False)
             console.print(Text(f"The {view.meeting_id} cycle, a 'tracker schedule tick' a step:"))
-            for line in view.lines:
-                console.print(Text(line))
+            print_lines(console, view.lines)
         elif view is None:
             continue
         else:
             raise TypeError(f"no renderer for a demo view of type {type(view).__name__}")
     console.print()
-    for line in result.hints:
-        console.print(Text(line))
+    print_lines(console, result.hints)  # a long command wraps under its own start
