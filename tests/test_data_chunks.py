@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_data_import import counts
 from tests.test_data_stream import MESSY
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,3 +192,94 @@ def test_the_column_screen_never_passes_a_cell_the_checks_refuse() -> None:
     assert not column_clear(["x" * (MAX_TEXT + 1)], MAX_TEXT)
     assert not column_clear(["caf\u00e9"], MAX_TEXT)  # not ASCII: cell by cell
     assert not column_clear(["a\u202eb"], MAX_TEXT)
+
+
+def test_workbook_cells_of_every_kind_are_cached_apart() -> None:
+    """1, 1.0 and True are equal dictionary keys: each kind of cell has its own cache."""
+    from datetime import datetime
+
+    from tracker.data.fields import RowErrors
+
+    one, many, names = _builders("referrals")
+    ages: list[Any] = [12, 12.0, True, None, 12.5, "12", 40, 40.0, False, 0]
+    received: list[Any] = [datetime(2020, 4, 1), date(2020, 4, 1), "01/04/2020", None, 43922]
+    rows = []
+    for i in range(60):
+        cells = [f"R{i}", received[i % 5], "Schools", ages[i % 10], None, "Male", "Corby"]
+        rows.append([*cells, "ERW", "NFA", "No", None])
+    for chunk in (rows, rows[:3], [r for r in rows if r[3] in (12, 40) and r[1] is not None]):
+        for cells, got in zip(chunk, many.build(chunk), strict=True):
+            try:
+                expected: Any = one.build(dict(zip(names, cells, strict=True)))
+            except RowErrors as exc:
+                assert isinstance(got, RowErrors) and got.problems == exc.problems, cells
+            else:
+                assert got == expected, cells
+    clean = [r for r in rows if type(r[3]) is int and type(r[1]) is datetime]
+    assert clean and many.encode(clean) == _expected(one, names, clean)
+
+
+def test_the_collector_is_back_as_it_was_after_an_import(engine, tmp_path: Path) -> None:
+    import gc
+
+    from tests.test_data_import import HEADER
+    from tracker.data.importer import import_file
+    from tracker.errors import DataFileError
+    from tracker.plan.loader import load_plan
+    from tracker.plan.sync import sync_plan
+
+    parsed = load_plan(REPO / "objectives.yaml")
+    sync_plan(engine, parsed, source="objectives.yaml")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nR1,31/02/2020,Schools,16,,Male,Corby,ERW,NFA,No,\n")
+    assert gc.isenabled()
+    with pytest.raises(DataFileError):
+        import_file(engine, parsed.plan, "referrals", bad, today=date(2021, 3, 31))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(DataFileError):
+            import_file(engine, parsed.plan, "referrals", bad, today=date(2021, 3, 31))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_an_import_killed_part_way_stores_nothing(sqlite_cli, tmp_path: Path) -> None:
+    """kill -9 while a file is checked, staged or stored: no row of it is in the data set,
+    the database is sound, and the same file then imports whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lines = [
+        f"SYN-{i:06d},01/04/2020,Schools,{8 + i % 60},,Male,Corby,ERW,NFA,No,02/04/2020"
+        for i in range(30_000)
+    ]
+    path = write_csv(tmp_path / "big.csv", lines)
+    command = [sys.executable, str(REPO / "cli.py"), "data", "import", "referrals", str(path)]
+    command += ["--workspace", str(sqlite_cli.workspace)]
+    env = {**os.environ, "TRACKER_USER": "plan.administrator@example.org"}
+    for delay in (0.5, 1.5, 3.0):
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.communicate()
+        held = counts(sqlite_cli)["data_record"]
+        if child.returncode == -signal.SIGKILL:
+            assert held == 0, delay
+        else:  # it finished first: then all of it
+            assert child.returncode == 0 and held == len(lines)
+            break
+    finished = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert counts(sqlite_cli)["data_record"] == len(lines)
+
+
+def write_csv(path: Path, lines: list[str]) -> Path:
+    from tests.test_data_import import HEADER
+
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path

@@ -66,7 +66,7 @@ class ChunkBuilder:
         self._order = builder._order
         self._period_parts = builder._period_parts
         self._periods = builder._periods
-        self._caches: list[dict[Any, Any]] = [{} for _ in names]
+        self._caches: list[dict[type, dict[Any, Any]]] = [{} for _ in names]
         self._bands_seen: dict[tuple[str, Any], str | None] = {}
         self._types = {n: types[n] for n in names}
         self._key_names = list(builder.key_fields)
@@ -86,17 +86,22 @@ class ChunkBuilder:
     def _column(self, index: int, cells: Sequence[Any]) -> tuple[list[Any], bool]:
         """The converted cells of one column (a value, None or a CellError), and if any failed."""
         _, parse, required, cached = self._columns[index]
-        cache = self._caches[index]
         failed = False
-        if cached:
+        kinds = set(map(type, cells)) - {type(None)} if cached else set()
+        # Each kind of cell (text, whole number, date from a workbook) has its own cache:
+        # 1, 1.0 and True are equal keys, and must not stand for one another.
+        kind: Any = kinds.pop() if len(kinds) == 1 else None
+        if cached and not kinds and kind is None:
+            kind = type(None)  # every cell empty
+        if kind is not None:
+            cache = self._caches[index].setdefault(kind, {})
             # Every cell looked up at C speed; only the ones not seen yet are converted.
-            # Only text is cached (1, 1.0 and True are equal keys but not equal cells), so
-            # a number or date cell from a workbook is always a miss.
             out = list(map(cache.get, cells, repeat(_MISSING, len(cells))))
             if _MISSING not in out:
                 return out, False
             todo: Any = (i for i, v in enumerate(out) if v is _MISSING)
         else:
+            cache = {}
             out = [None] * len(cells)
             todo = range(len(cells))
         for i in todo:
@@ -114,7 +119,7 @@ class ChunkBuilder:
                     out[i] = exc
                     failed = True
                     continue
-            if cached and raw.__class__ is str and len(cache) < CACHE_LIMIT:
+            if kind is not None and len(cache) < CACHE_LIMIT:
                 cache[raw] = value
             out[i] = value
         return out, failed
