@@ -31,13 +31,18 @@ def fit_table(console: Any, table: Any, *, width: int | None = None) -> bool:
     """
     from rich.measure import Measurement
 
-    available = (console.width if width is None else width) - table._extra_width
+    # Rich's own measures of borders and padding, so the sums match how it draws the table.
+    try:
+        borders, padding = table._extra_width, table._get_padding_width
+    except AttributeError:  # a Rich without them: records, which never crop, are safe
+        return False
+    available = (console.width if width is None else width) - borders
     options = console.options.update_width(max(available, 1))
     lows: list[int] = []
     highs: list[int] = []
     pads: list[int] = []
-    for column in table.columns:
-        pad = table._get_padding_width(column._index)
+    for index, column in enumerate(table.columns):
+        pad = padding(index)
         cells = [column.header, *column.cells]
         if column.width is not None:
             low = high = column.width
