@@ -58,17 +58,9 @@ def returns_folder(ctx: JobContext, meeting_id: str) -> Path:
 
 def current_return(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:
     """The owner's current return for the meeting, with its file, or None."""
-    from tracker.db import models as m
     from tracker.returns.issue import find_meeting
 
-    with Session(ctx.engine) as session:
-        row = session.exec(
-            select(m.ReturnIssue).where(
-                col(m.ReturnIssue.meeting_id) == meeting_id,
-                col(m.ReturnIssue.owner_id) == owner_id,
-                col(m.ReturnIssue.superseded_by).is_(None),
-            )
-        ).first()
+    row = issue_row(ctx, meeting_id, owner_id)
     if row is None:
         return None
     # Where the scheduler saves returns, or where 'tracker returns issue' saves them by default.
@@ -124,8 +116,8 @@ def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
     )
 
 
-def return_loaded(ctx: JobContext, meeting_id: str, owner_id: str) -> bool | None:
-    """True when the owner's current return for the meeting has been loaded (None: no return)."""
+def issue_row(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:
+    """The owner's current (not superseded) ``ReturnIssue`` row for the meeting, or None."""
     from tracker.db import models as m
 
     with Session(ctx.engine) as session:
@@ -136,6 +128,12 @@ def return_loaded(ctx: JobContext, meeting_id: str, owner_id: str) -> bool | Non
                 col(m.ReturnIssue.superseded_by).is_(None),
             )
         ).first()
+    return row
+
+
+def return_loaded(ctx: JobContext, meeting_id: str, owner_id: str) -> bool | None:
+    """True when the owner's current return for the meeting has been loaded (None: no return)."""
+    row = issue_row(ctx, meeting_id, owner_id)
     return None if row is None else row.loaded_at is not None
 
 
@@ -168,26 +166,18 @@ def has_returned(ctx: JobContext, meeting_id: str, owner_id: str) -> bool:
     """
     from zoneinfo import ZoneInfo
 
-    from tracker.db import models as m
-
     owner = ctx.plan.owner(owner_id)
     if owner is None:
         return False
-    if return_loaded(ctx, meeting_id, owner_id):
+    issue = issue_row(ctx, meeting_id, owner_id)
+    if issue is not None and issue.loaded_at is not None:
         return True
     sent = request_sent_at(ctx, meeting_id, owner_id)
     if sent is None:
         return False
     since = sent.astimezone(ZoneInfo(ctx.plan.plan.timezone)).date()
+    asked = {str(a["id"]) for a in issue.actions} if issue is not None else set()
     with Session(ctx.engine) as session:
-        issue = session.exec(
-            select(m.ReturnIssue).where(
-                col(m.ReturnIssue.meeting_id) == meeting_id,
-                col(m.ReturnIssue.owner_id) == owner_id,
-                col(m.ReturnIssue.superseded_by).is_(None),
-            )
-        ).first()
-        asked = {str(a["id"]) for a in issue.actions} if issue is not None else set()
         stmt = (
             select(ProgressUpdate.action_id)
             .join(Action, col(Action.id) == col(ProgressUpdate.action_id))

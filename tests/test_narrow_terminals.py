@@ -23,20 +23,9 @@ AS_OF = "2020-12-31"
 
 
 @pytest.fixture(scope="module")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cli import app
-
-    folder = tmp_path_factory.mktemp("narrow") / "demo"
-    env = {
-        "NO_COLOR": "1",
-        "COLUMNS": "200",
-        "TRACKER_USER": "",
-        "TRACKER_WORKSPACE": "",
-        "TRACKER_DATABASE_URL": "",
-    }
-    result = CliRunner().invoke(app, ["demo", str(folder)], env=env)
-    assert result.exit_code == 0, result.output
-    return folder
+def demo_ws(demo_build: Path) -> Path:
+    """The session's demo workspace: these tests only read it."""
+    return demo_build
 
 
 def run(folder: Path, width: int | None, *args: str) -> str:
