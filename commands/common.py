@@ -27,8 +27,9 @@ class TrackerGroup(TyperGroup):
     """Turns library errors and command-line mistakes into one clear line and exit status 1."""
 
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
-        if parent is None and len(args) > 1 and args[0] in COMPLETION_OPTIONS:
-            completion_for(self, info_name, args[0], args[1])
+        if parent is None and args and args[0] in COMPLETION_OPTIONS:
+            shell = args[1] if len(args) > 1 else shell_in_use(str(info_name), args[0])
+            completion_for(self, info_name, args[0], shell)
         # A mistake in the group's own options (``tracker --bogus``) is found here, before
         # ``invoke``: it gets the same one line and exit status 1 as any other mistake.
         try:
@@ -79,6 +80,28 @@ class TrackerGroup(TyperGroup):
 
 COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def shell_in_use(info_name: str, option: str) -> str:
+    """The shell this command runs under: from the processes above it, else ``$SHELL``.
+
+    Typer asks only the process tree, so from cron, an editor or a script (no shell
+    above) it would say "Shell  not supported"; the login shell is the better guess.
+    """
+    import shellingham
+
+    try:
+        detected = str(shellingham.detect_shell()[0])
+    except shellingham.ShellDetectionFailure:
+        detected = ""
+    login = os.path.basename(os.environ.get("SHELL", ""))
+    name = next((n for n in (detected, login) if n in SHELLS), "")
+    if not name:
+        fail(
+            f"could not tell which shell you use: name it, e.g. '{info_name} {option} bash' "
+            f"(one of {', '.join(SHELLS)})"
+        )
+    return name
 
 
 def completion_for(command: Any, info_name: str, option: str, shell: str) -> None:

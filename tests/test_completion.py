@@ -150,3 +150,41 @@ def test_offering_completion_imports_nothing_more_for_help() -> None:
         for flag in (True, False)
     ]
     assert loaded[0] == loaded[1]
+
+
+@pytest.mark.parametrize(
+    ("detected", "login", "expected"),
+    [("zsh", "/bin/bash", "zsh"), (None, "/usr/bin/fish", "fish"), ("sh", "/bin/bash", "bash")],
+)
+def test_the_shell_in_use_falls_back_to_the_login_shell(
+    monkeypatch: pytest.MonkeyPatch, detected: str | None, login: str, expected: str
+) -> None:
+    # From cron, an editor or `sh -c` there is no supported shell above the command.
+    import shellingham
+
+    from commands.common import shell_in_use
+
+    def detect() -> tuple[str, str]:
+        if detected is None:
+            raise shellingham.ShellDetectionFailure()
+        return detected, f"/bin/{detected}"
+
+    monkeypatch.setattr(shellingham, "detect_shell", detect)
+    monkeypatch.setenv("SHELL", login)
+    assert shell_in_use("tracker", "--show-completion") == expected
+
+
+def test_no_shell_to_be_found_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shellingham
+    import typer
+
+    from commands.common import shell_in_use
+
+    def detect() -> tuple[str, str]:
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", detect)
+    monkeypatch.setenv("SHELL", "/bin/tcsh")
+    with pytest.raises(typer.Exit) as info:
+        shell_in_use("tracker", "--show-completion")
+    assert info.value.exit_code == 1

@@ -33,8 +33,14 @@ def test_wheel_installs_and_runs_in_an_empty_folder(tmp_path: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    _run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
+    # A bare venv, filled by this pip (no pip of its own to install), without compiling
+    # every dependency's bytecode: the same files a user gets, in a fraction of the time.
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
+    _run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin/python"), "install", "-q",
+         "--no-compile", "--disable-pip-version-check", str(wheel)],
+        cwd=tmp_path,
+    )  # fmt: skip
 
     empty = tmp_path / "empty"
     empty.mkdir()
