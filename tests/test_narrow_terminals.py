@@ -252,3 +252,24 @@ def test_demo_output_fits_60_columns(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert_fits(result.stdout, 60)
     assert_words(result.stdout, "tracker update SO3.1", '"Two more workshops booked"')
+    # a command to try continues as a shell would, its quoted note never split
+    assert any(line.rstrip().endswith(" \\") for line in result.stdout.splitlines())
+    assert '"Two more workshops booked"' in result.stdout
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_folded_command_pastes_as_the_same_command(width: int) -> None:
+    import shlex
+
+    from tracker.render.layout import command_lines
+
+    command = (
+        "tracker update SO3.1 -w /home/officer/demo-workspace --status in_progress "
+        '--progress 80 --note "Two more workshops booked" --by prevent.coordinator@example.org'
+    )
+    lines = command_lines(command, width, indent=2)
+    assert all(len(line) <= width for line in lines)
+    assert all(line.endswith(" \\") for line in lines[:-1])
+    # a shell drops each backslash-newline pair, then splits the words
+    pasted = shlex.split("\n".join(lines).replace("\\\n", ""))
+    assert pasted == shlex.split(command)

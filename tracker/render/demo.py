@@ -44,7 +44,7 @@ def render_demo(result: DemoResult) -> None:
 
     from tracker.kpi.results import KpiReport
     from tracker.render.kpis import render_kpis
-    from tracker.render.layout import print_lines
+    from tracker.render.layout import print_commands, print_lines
     from tracker.render.schedule import render_schedule
     from tracker.render.status import render_status
     from tracker.status import StatusReport
@@ -67,4 +67,4 @@ def render_demo(result: DemoResult) -> None:
         else:
             raise TypeError(f"no renderer for a demo view of type {type(view).__name__}")
     console.print()
-    print_lines(console, result.hints)  # a long command wraps under its own start
+    print_commands(console, result.hints)  # a long command continues as a shell would

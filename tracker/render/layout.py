@@ -138,3 +138,44 @@ def print_lines(console: Any, lines: Iterable[str]) -> None:
             console.print(Padding(Text(text), (0, 0, 0, indent), expand=False))
         else:
             console.print(Text(text))
+
+
+# A shell word: quoted runs kept whole, so a wrapped command still pastes as one.
+_SHELL_WORD = r"""(?:"[^"]*"|'[^']*'|[^\s"'])+"""
+
+
+def command_lines(command: str, width: int, indent: int = 0) -> list[str]:
+    """``command`` folded at word boundaries into lines that end with `` \\``, as a shell continues.
+
+    A quoted argument is never split, so the lines pasted into a shell run the
+    command as written. A single word wider than the line is left whole on a line
+    of its own (the terminal folds it).
+    """
+    import re
+
+    words = re.findall(_SHELL_WORD, command)
+    lines: list[str] = []
+    current = " " * indent
+    for word in words:
+        first = current.strip() == ""
+        candidate = current + word if first else f"{current} {word}"
+        if len(candidate) + 2 <= width or first:  # room for " \\" after it
+            current = candidate
+        else:
+            lines.append(current + " \\")
+            current = " " * (indent + 4) + word
+    lines.append(current)
+    return lines
+
+
+def print_commands(console: Any, lines: Iterable[str]) -> None:
+    """Commands to try (``tracker ...``) folded as a shell continues them; other lines wrapped."""
+    from rich.text import Text
+
+    for line in lines:
+        text = line.lstrip(" ")
+        if not text.startswith("tracker "):
+            print_lines(console, [line])
+            continue
+        for part in command_lines(text, console.width, len(line) - len(text)):
+            console.print(Text(part), soft_wrap=False)
