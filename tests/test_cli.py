@@ -396,3 +396,22 @@ def test_init_with_a_malformed_database_url_is_one_line_and_writes_nothing(tmp_p
     assert result.output.startswith("error: database URL 'nonsense' is not valid: ")
     assert len(result.output.splitlines()) == 1
     assert not target.exists()
+
+
+@pytest.mark.parametrize("command", [["status", "--as-of", "2020-06-30"], ["pack", "list"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(
+    sqlite_cli, command: list[str]
+) -> None:
+    # `tracker status | head -1`: the reader has gone before the first line is written.
+    import os
+
+    env = {**os.environ, **sqlite_cli.env()}
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "cli.py"), *command],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert err == b""

@@ -33,9 +33,16 @@ def make_console(*, stderr: bool = False, **kwargs: Any) -> Any:
     from rich.console import Console
 
     console = Console(stderr=stderr, highlight=False, **kwargs)
+    # Rich ends a closed pipe (`tracker status | head`) with exit 1 of its own; hand the
+    # error to the command line's one handler instead, which stops quietly with 141.
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]
     if not console.is_terminal and "COLUMNS" not in os.environ and "width" not in kwargs:
         console.width = PIPE_WIDTH
     return console
+
+
+def _pipe_closed() -> None:
+    raise BrokenPipeError
 
 
 def rag_text(rating: str) -> Any:
