@@ -35,7 +35,7 @@ def explain(
       tracker rag explain SO3 --format json
     """
     from tracker.explain import explain as explain_rating
-    from tracker.explain import explanation_lines
+    from tracker.render.rag import explanation_lines
 
     with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
@@ -122,7 +122,8 @@ def overrides(
       tracker rag overrides
       tracker rag overrides --as-of 2021-03-01 --format json
     """
-    from tracker.overrides import list_overrides, overrides_lines
+    from tracker.overrides import list_overrides
+    from tracker.render.rag import overrides_lines
 
     with open_ws(workspace, database, read_only=True) as ws:
         day = parse_date(as_of, "--as-of") or common.today(ws.plan())

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 
 from tracker.errors import NotFoundError
-from tracker.explain import explain, explanation_lines
+from tracker.explain import explain
 from tracker.overrides import record_override
 from tracker.progress import UpdateInput, record_updates
+from tracker.render.rag import explanation_lines
 from tracker.settings import Settings
 from tracker.status import build_status
 from tracker.workspace import open_workspace

@@ -153,7 +153,8 @@ def test_rag_explain_reads_the_rating_the_previous_pack_recorded(
     workspace: Path, database_url: str
 ) -> None:
     """What the group was shown, even when an update dated before that pack came in later."""
-    from tracker.explain import explain, explanation_lines
+    from tracker.explain import explain
+    from tracker.render.rag import explanation_lines
 
     url = None if database_url.startswith("sqlite") else database_url
     out = workspace / "outputs"

@@ -17,7 +17,7 @@ from typing import Any
 
 from tracker.plan.lookup import not_found, resolve_id
 from tracker.plan.schema import Plan
-from tracker.rag.actions import ActionRating, day_text, label
+from tracker.rag.actions import ActionRating, label
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Explanation:
             "reason": r.reason,
             "sentence": self.sentence,
             "rule": r.rule,
-            "inputs": _plain(r.inputs),
+            "inputs": plain(r.inputs),
         }
         if isinstance(r, ActionRating):
             full = r.to_json()
@@ -79,14 +79,14 @@ class Explanation:
         return doc
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Inputs as JSON: dates as ISO text, mappings and sequences walked."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -172,49 +172,3 @@ def explain(engine: Any, plan: Plan, ident: str, *, as_of: date) -> Explanation:
                 source += " (recomputed: the record does not hold this rating)"
         previous = PreviousRating(meeting, day, source, then)
     return Explanation(kind, wanted, title, as_of, rating, previous)
-
-
-def explanation_lines(e: Explanation) -> list[str]:
-    """The explanation as plain lines of text (the terminal and emails show these)."""
-    kinds = {"action": "action", "kpi": "KPI", "objective": "objective"}
-    lines = [
-        f"{e.id} ({kinds[e.kind]}): {e.title}",
-        f"As of {day_text(e.as_of)}: {e.sentence}",
-        f"Rule: {e.rating.rule}",
-    ]
-    r = e.rating
-    if isinstance(r, ActionRating):
-        if r.computed is not None and r.rule in ("override", "owner_view"):
-            c = r.computed
-            lines.append(f"Computed by the rules: {label(c.rating)} ({c.rule}): {c.reason}")
-        lines.append(f"Owner's own rating: {r.self_rag or 'none given'}")
-        if r.override is not None:
-            o = r.override
-            lines.append(
-                f"Override: {o.rating} by {o.by}, from {day_text(o.starts)} until "
-                f"{day_text(o.until)}: {o.reason}"
-            )
-        lines.extend(f"Flag: {f.reason}" for f in r.flags)
-    lines.append("Inputs:")
-    for key, value in _plain(dict(e.rating.inputs)).items():
-        lines.append(f"  {key}: {_text(value)}")
-    if e.previous is None:
-        lines.append("Previous pack: none before this date")
-    else:
-        p = e.previous
-        moved = "unchanged" if p.rating.rating == e.rating.rating else "changed since then"
-        lines.append(
-            f"At the previous pack ({p.meeting}, as of {day_text(p.as_of)}, {p.source}): "
-            f"{label(p.rating.rating)}: {p.rating.reason} [{moved}]"
-        )
-    return lines
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-    if isinstance(value, list):
-        return "; ".join(_text(v) for v in value) or "none"
-    return str(value)

@@ -204,21 +204,3 @@ def list_overrides(engine: Engine, *, as_of: date) -> OverridesReport:
     with Session(engine) as session:
         rows = [r for r in _rows(session) if r.starts <= as_of]
     return OverridesReport(as_of=as_of, overrides=rows)
-
-
-def overrides_lines(report: OverridesReport) -> list[str]:
-    """The overrides as plain lines of text: those in force, then those lapsed."""
-    from tracker.rag.actions import day_text
-
-    def line(o: OverrideRecord) -> str:
-        return (
-            f"  {o.action_id} {o.rag.upper()} from {day_text(o.starts)} until "
-            f"{day_text(o.until)} by {o.by}: {o.reason}"
-        )
-
-    lines = [f"Overrides as of {day_text(report.as_of)}"]
-    lines.append(f"In force ({len(report.in_force)}):")
-    lines += [line(o) for o in report.in_force] or ["  none"]
-    lines.append(f"Lapsed ({len(report.lapsed)}):")
-    lines += [line(o) for o in report.lapsed] or ["  none"]
-    return lines
