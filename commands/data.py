@@ -70,6 +70,14 @@ def data_import(
     ignore_extra: Annotated[
         bool, typer.Option("--ignore-extra", help="Skip columns the data set does not declare")
     ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Check every row even when this very file was imported before under the "
+            "same rules (those rows are otherwise taken as checked)",
+        ),
+    ] = False,
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
@@ -82,13 +90,17 @@ def data_import(
     identifying columns (names, dates of birth, addresses...), macro-enabled workbooks and
     oversized or malformed files are refused whole. Column rules: docs/data.md.
 
+    The same file imported again unchanged, with the same plan and tracker version, is
+    not checked row by row a second time: its header is, and its keys are counted.
+
     \b
     Examples:
       tracker data import referrals referrals.xlsx --dry-run
       tracker data import referrals referrals.xlsx
       tracker data import training training.csv --ignore-extra --format json
     """
-    from tracker.data.importer import import_file, import_lines
+    from tracker.data.importer import import_file
+    from tracker.render.imports import import_lines
 
     with open_ws(workspace, database, by) as ws, _progress_bar(fmt is Format.table) as bar:
         plan = ws.plan()
@@ -100,6 +112,7 @@ def data_import(
             sheet=sheet,
             dry_run=dry_run,
             ignore_extra=ignore_extra,
+            recheck=recheck,
             by=ws.settings.user,
             today=today(plan),
             progress=bar,

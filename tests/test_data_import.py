@@ -502,6 +502,8 @@ def test_reimporting_the_same_file_changes_nothing(cli, tmp_path: Path) -> None:
     assert result.output == (
         "r.csv into referrals: 3 rows, all already stored as they are: no changes "
         "(nothing was written)\n"
+        "  this file was imported before, as it is, under the same rules: its rows were not "
+        "checked one by one again\n"
     )
     assert stored(cli, "referrals") == before
     assert counts(cli) == {"data_import": 1, "data_record": 3, "data_record_change": 0}

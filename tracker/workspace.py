@@ -49,7 +49,7 @@ class Workspace:
 
     def plan(self) -> Plan:
         """The plan in force: the last one loaded into the database."""
-        from tracker.plan.sync import current_plan
+        from tracker.plan.stored import current_plan
 
         plan = current_plan(self.engine)
         if plan is None:

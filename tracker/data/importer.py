@@ -99,6 +99,9 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     seconds: float = 0.0
+    # False when the same file was imported before under the same rules, so its rows were
+    # not checked one by one again (tracker.data.fingerprint); its header always is.
+    rows_checked: bool = True
 
     @property
     def no_changes(self) -> bool:
@@ -119,6 +122,7 @@ class ImportResult:
             "no_changes": self.no_changes,
             "import_id": self.import_id,
             "ignored_columns": self.ignored_columns,
+            "rows_checked": self.rows_checked,
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -139,6 +143,9 @@ class _Checker:
     stray: dict[int, int] = field(default_factory=dict)  # column with values, no header
     rows: int = 0
     stopped_at: int | None = None  # the line checking stopped after too many problems
+    trusted: bool = False  # checked before, as it is (tracker.data.fingerprint): keys only
+    withdrawn: frozenset[str] = frozenset()  # for a trusted file: the keys withdrawn
+    withdrawn_in_file: int = 0  # ... and how many of them the file holds
 
     def __post_init__(self) -> None:
         from tracker.data.rows import ChunkBuilder
@@ -198,6 +205,13 @@ class _Checker:
         from tracker.data.staging import dumps
 
         self.rows += len(lines)
+        if self.trusted:  # its rows are held as they are: only which keys it holds matters
+            keys = self.chunk.keys(cells)
+            if keys is None:
+                raise _CheckAgain
+            if self.withdrawn:
+                self.withdrawn_in_file += sum(map(self.withdrawn.__contains__, keys))
+            return
         encoded = self.chunk.encode(cells)
         if encoded is not None:
             keys_of_rows, stored = encoded
@@ -236,8 +250,10 @@ class _Checker:
             if optional
             else f"keep one of them, or correct the {key_names} of the other"
         )
-        stage.index()
-        duplicates = stage.duplicates(MAX_PROBLEMS)
+        duplicates = []  # a file checked before has none, and stages nothing
+        if not self.trusted:
+            stage.index()
+            duplicates = stage.duplicates(MAX_PROBLEMS)
         for line, key, first in duplicates:
             shown_key = key.replace(KEY_SEPARATOR, " / ").rstrip(" /")
             self.problem(
@@ -342,6 +358,7 @@ def import_file(
     sheet: str | None = None,
     dry_run: bool = False,
     ignore_extra: bool = False,
+    recheck: bool = False,
     by: str | None = None,
     today: date | None = None,
     progress: Progress | None = None,
@@ -351,11 +368,24 @@ def import_file(
     Raises DataFileError listing the problems (file:row: message) when any row
     is invalid, and UnreadableFileError when the file itself cannot be read.
     ``today`` (the as-of date, in the plan's timezone) refuses dates after it.
+    A file imported before as it is, under the same rules, has only its keys read
+    (``tracker.data.fingerprint``) unless ``recheck``.
     """
     with _collector_paused():
-        return _import_file(
-            engine, plan, dataset, path, sheet, dry_run, ignore_extra, by, today, progress
-        )
+        try:
+            return _import_file(
+                engine, plan, dataset, path, sheet, dry_run, ignore_extra, by, today, progress,
+                trust=not recheck,
+            )  # fmt: skip
+        except _CheckAgain:  # not as it was when checked before after all: check every row
+            return _import_file(
+                engine, plan, dataset, path, sheet, dry_run, ignore_extra, by, today, progress,
+                trust=False,
+            )  # fmt: skip
+
+
+class _CheckAgain(Exception):
+    """A file taken as checked before turned out not to be: check all its rows instead."""
 
 
 @contextmanager
@@ -389,9 +419,11 @@ def _import_file(
     by: str | None,
     today: date | None,
     progress: Progress | None,
+    trust: bool = True,
 ) -> ImportResult:
+    from tracker.data.fingerprint import check_digest, checked_before
     from tracker.data.staging import record_import, staged
-    from tracker.db.models import utcnow
+    from tracker.db.stamps import utcnow
 
     started = time.perf_counter()
     declared = find_dataset(plan, dataset)
@@ -413,17 +445,29 @@ def _import_file(
             report(f"checking {table.file}", done, done)
 
     checker = _Checker(table.file, declared, builder, columns, len(table.headers))
+    sha256 = _sha256(path)
+    digest = check_digest(sha256=sha256, sheet=table.sheet, dataset=declared, plan=plan)
     try:
         with staged(engine, declared.name) as stage:
+            latest = stage.latest_check()
+            withdrawn = stage.withdrawn_keys() if trust else None
+            checker.trusted = withdrawn is not None and checked_before(latest, digest, today)
+            checker.withdrawn = withdrawn or frozenset()
             try:
                 checker.check(rows, stage, tick)
             finally:
                 _close(table.rows)
             checker.finish(stage)
+            # Held as that import left it still? (Now under the import's write lock.)
+            if checker.trusted and (
+                stage.latest_check(locked=True) != latest
+                or stage.withdrawn_count() != len(checker.withdrawn)
+            ):
+                raise _CheckAgain
             result = ImportResult(
                 dataset=declared.name,
                 file=table.file,
-                sha256=_sha256(path),
+                sha256=sha256,
                 rows=checker.rows,
                 added=0,
                 updated=0,
@@ -432,9 +476,14 @@ def _import_file(
                 dry_run=dry_run,
                 sheet=table.sheet,
                 ignored_columns=columns.ignored,
+                rows_checked=not checker.trusted,
             )
             report(f"comparing {table.file}", 0, 1)
-            diff = stage.difference(SAMPLE)
+            diff = (
+                stage.vouched(checker.rows, checker.withdrawn_in_file)
+                if checker.trusted
+                else stage.difference(SAMPLE)
+            )
             result.added = diff.added
             result.updated = diff.updated
             result.unchanged = diff.unchanged
@@ -457,10 +506,15 @@ def _import_file(
                     added=result.added,
                     updated=result.updated,
                     unchanged=result.unchanged,
+                    check_digest=digest,
+                    checked_through=today,
                 )
                 result.import_id = import_id
                 report(f"storing {table.file}", 0, 1)
                 stage.apply(import_id=import_id, now=now)
+                stage.connection.commit()
+            elif not dry_run and not checker.trusted and latest is not None:
+                stage.vouch(digest, today)  # checked, nothing differs: vouched for next time
                 stage.connection.commit()
     except _integrity_errors() as exc:
         raise TrackerError(
@@ -483,55 +537,3 @@ def _diff(declared: list[str], old: dict[str, Any], new: dict[str, Any]) -> dict
         keys = list(dict.fromkeys([*new, *old]))
         changed = {k: (old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)}
     return changed
-
-
-# --- output -----------------------------------------------------------------------
-
-
-def _value(value: Any) -> str:
-    return "(empty)" if value is None else f"'{value}'"
-
-
-def import_lines(result: ImportResult) -> list[str]:
-    """The result for a person: counts, and for a dry run a sample of what would change."""
-    lines: list[str] = []
-    source = result.file + (f" (sheet '{result.sheet}')" if result.sheet else "")
-    rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
-    if result.dry_run:
-        lines.append(
-            f"Dry run: {source} into {result.dataset}: {rows} checked, no problems; "
-            f"{result.added} would be added, {result.updated} updated, "
-            f"{result.unchanged} unchanged. Nothing was written."
-        )
-    elif result.no_changes:
-        lines.append(
-            f"{source} into {result.dataset}: {rows}, all already stored as they are: "
-            "no changes (nothing was written)"
-        )
-    else:
-        lines.append(
-            f"Imported {source} into {result.dataset}: {rows}, {result.added} added, "
-            f"{result.updated} updated, {result.unchanged} unchanged"
-        )
-    if result.ignored_columns:
-        lines.append(f"  ignored columns (not stored): {', '.join(result.ignored_columns)}")
-    if result.not_in_file:
-        lines.append(
-            f"  {result.not_in_file} record{'s' if result.not_in_file != 1 else ''} already "
-            f"held in {result.dataset} {'are' if result.not_in_file != 1 else 'is'} not in "
-            "this file and left as they are"
-        )
-    if result.dry_run and result.changes:
-        for change in result.changes:
-            if change.change == "added":
-                lines.append(f"  add     {change.shown_key()}")
-            else:
-                parts = "; ".join(
-                    f"{name} {_value(old)} -> {_value(new)}"
-                    for name, (old, new) in change.fields.items()
-                )
-                lines.append(f"  update  {change.shown_key()}: {parts}")
-        more = result.added + result.updated - len(result.changes)
-        if more > 0:
-            lines.append(f"  ... and {more} more")
-    return lines

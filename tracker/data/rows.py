@@ -249,6 +249,26 @@ class ChunkBuilder:
                 return None
         return self._keys(current, n), self._json(current, n)
 
+    def keys(self, rows: Sequence[Sequence[Any]]) -> list[str] | None:
+        """Each row's key alone, converted as ``encode`` converts it, or None if a key cell
+        does not convert (for a file checked before: see ``tracker.data.fingerprint``)."""
+        if not rows:
+            return []
+        current: dict[str, list[Any]] = {}
+        for index, name in enumerate(self.names):
+            if name not in self._key_names:
+                continue
+            cells = [row[index] for row in rows]
+            texts = self._texts(cells) if self._types[name] == "text" else None
+            if texts is None:
+                converted, failed = self._column(index, cells)
+                if failed:
+                    return None
+                current[name] = converted
+            else:
+                current[name] = texts
+        return self._keys(current, len(rows))
+
     def _texts(self, cells: Sequence[Any]) -> list[str] | None:
         """A text column's stored values when no cell needs a closer look, else None."""
         if set(map(type, cells)) != {str}:

@@ -26,15 +26,17 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlmodel import Session, create_engine
 
 from tracker.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -193,6 +195,8 @@ def reading(engine: Engine) -> Engine:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed together at the end, or not at all."""
+    from sqlmodel import Session  # the ORM only for commands that use it
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

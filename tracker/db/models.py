@@ -23,22 +23,16 @@ imports).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """The current time in UTC (timezone-aware)."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored datetime is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+# Re-exported: most writers take them from here.
+from tracker.db.stamps import as_utc as as_utc
+from tracker.db.stamps import utcnow as utcnow
 
 
 def _ts(**kw: Any) -> Any:
@@ -191,6 +185,11 @@ class DataImport(SQLModel, table=True):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What the rows were checked against (the file, the sheet, the data set's rules and the
+    # code that applies them) and the latest date they were allowed: the same file imported
+    # again under the same rules is not checked row by row again (tracker.data.fingerprint).
+    check_digest: str | None = None
+    checked_through: date | None = None
 
 
 class DataRecord(SQLModel, table=True):
@@ -202,10 +201,15 @@ class DataRecord(SQLModel, table=True):
     """
 
     __tablename__ = "data_record"
-    __table_args__ = (UniqueConstraint("dataset", "key", name="uq_data_record_dataset_key"),)
+    __table_args__ = (
+        UniqueConstraint("dataset", "key", name="uq_data_record_dataset_key"),
+        # Counts the records held (and withdrawn) without reading them; the unique key
+        # serves every other look-up by data set.
+        Index("ix_data_record_dataset_withdrawn", "dataset", "withdrawn_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    dataset: str = Field(index=True)
+    dataset: str
     key: str
     # JSONB on PostgreSQL: KPIs and summaries read many values of every row, and JSONB is
     # read without re-parsing the text each time (about 5x faster there; see docs/benchmarks.md).

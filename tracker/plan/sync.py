@@ -261,12 +261,3 @@ def sync_plan(
 def _latest_version(session: Session) -> m.PlanVersion | None:
     stmt = select(m.PlanVersion).order_by(m.PlanVersion.id.desc()).limit(1)  # type: ignore[union-attr]
     return session.exec(stmt).first()
-
-
-def current_plan(engine: Engine) -> Plan | None:
-    """The plan in force (the last loaded), or None before the first load."""
-    with Session(engine) as session:
-        latest = _latest_version(session)
-        if latest is None:
-            return None
-        return Plan.model_validate(latest.document)
