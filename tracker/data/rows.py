@@ -71,7 +71,7 @@ class ChunkBuilder:
         self._types = {n: types[n] for n in names}
         self._key_names = list(builder.key_fields)
         self._layout = _layout(builder, set(names))
-        self._fragments: dict[str, dict[Any, str]] = {}
+        self._fragments: dict[tuple[str, str], dict[Any, str]] = {}
 
     def _band_of(self, name: str, value: Any, limits: list[tuple[str, Any]]) -> str | None:
         """The band label of ``value`` (remembered: a data set holds few distinct ages)."""
@@ -310,12 +310,15 @@ class ChunkBuilder:
                     columns += [[constant + comma] * n, [make(v) for v in values]]
                     constant = ""
                 continue
-            cache = self._fragments.setdefault(keys[0], {})
+            # The text before the column is folded into its fragments: one list, not two,
+            # for every row's pieces to be joined.
+            prefix = constant + comma
+            cache = self._fragments.setdefault((keys[0], prefix), {})
             if len(cache) > CACHE_LIMIT:
                 cache.clear()
             for value in set(values).difference(cache):
-                cache[value] = make(value)
-            columns += [[constant + comma] * n, list(map(cache.__getitem__, values))]
+                cache[value] = prefix + make(value)
+            columns.append(list(map(cache.__getitem__, values)))
             constant = ""
         columns.append([constant + "}"] * n)
         return list(map("".join, zip(*columns, strict=True)))
