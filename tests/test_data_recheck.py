@@ -117,3 +117,62 @@ def test_a_file_is_vouched_for_only_by_the_latest_import(cli, tmp_path: Path) ->
     back = result(cli, "referrals", str(first))
     assert back["rows_checked"] is True
     assert back["updated"] == 1
+
+
+def test_records_that_cannot_hold_the_file_are_checked_in_full(cli, tmp_path: Path) -> None:
+    path = write(tmp_path / "r.csv", GOOD)
+    result(cli, "referrals", str(path))
+    # Not something tracker does (records are never deleted): the file is checked and stored.
+    execute(cli, "DELETE FROM data_record WHERE key = 'R-0003'")
+    again = result(cli, "referrals", str(path))
+    assert again["rows_checked"] is True
+    assert counted(again) == (3, 1, 0, 2, 0)
+
+
+def test_a_file_that_changes_while_it_is_read_is_neither_trusted_nor_vouched_for(
+    sqlite_cli, tmp_path: Path, monkeypatch: Any
+) -> None:
+    import itertools
+
+    from tracker.data import importer
+
+    path = write(tmp_path / "r.csv", GOOD)
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is True
+    real = importer._file_state
+    calls = itertools.count()
+
+    def changing(p: Path) -> Any:  # a sync tool replacing the file between hash and read
+        state = real(p)
+        return None if state is None else (*state[:3], state[3] + next(calls))
+
+    monkeypatch.setattr(importer, "_file_state", changing)
+    again = result(sqlite_cli, "referrals", str(path))
+    assert again["rows_checked"] is True  # taken as checked, then seen to change: checked
+    assert counted(again) == (3, 0, 0, 3, 0)
+    monkeypatch.setattr(importer, "_file_state", real)
+    execute(sqlite_cli, "UPDATE data_import SET check_digest = NULL")
+    monkeypatch.setattr(importer, "_file_state", changing)
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is True
+    monkeypatch.setattr(importer, "_file_state", real)
+    # What was read was not what was hashed: nothing was vouched for, so all is checked again.
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is True
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is False
+
+
+def test_without_the_source_of_its_checks_no_file_is_taken_as_checked(
+    sqlite_cli, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from tracker.data import fingerprint
+
+    monkeypatch.setattr(fingerprint, "_rules", lambda: None)
+    path = write(tmp_path / "r.csv", GOOD)
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is True
+    assert result(sqlite_cli, "referrals", str(path))["rows_checked"] is True
+
+
+def test_the_digest_covers_the_checking_code_and_its_libraries() -> None:
+    from tracker.data import fingerprint
+
+    rules = fingerprint._rules()
+    assert rules is not None and len(rules) == 64
+    assert "tracker/data" in fingerprint._RULE_SOURCES and "orjson" in fingerprint._RULE_LIBRARIES

@@ -41,6 +41,9 @@ def demo(*args: str) -> Any:
         "TRACKER_WORKSPACE": "",
         # The demo must ignore a configured database: this one does not exist.
         "TRACKER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        # Without LibreOffice's re-save of a return (about 3 s a build): the session's demo
+        # (conftest's demo_build) does it, as a user's demo does where LibreOffice is installed.
+        "TRACKER_SOFFICE": "",
     }
     return CliRunner().invoke(app, ["demo", *args], env=env)
 
@@ -231,3 +234,21 @@ def test_demo_kpis_fit_80_columns(demo_copy: Path) -> None:
     assert "…" not in result.output  # nothing cropped
     for kpi_id in ("KPI1.1", "KPI3.1", "KPI5.3"):
         assert kpi_id in result.output
+
+
+def test_tracker_soffice_names_libreoffice_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tracker.returns.resave import find_soffice
+
+    monkeypatch.setenv("TRACKER_SOFFICE", "")
+    assert find_soffice() is None
+    program = tmp_path / "my-soffice"
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("TRACKER_SOFFICE", str(program))
+    assert find_soffice() == str(program)
+    monkeypatch.delenv("TRACKER_SOFFICE")
+    assert find_soffice() == (shutil.which("soffice") or shutil.which("libreoffice"))

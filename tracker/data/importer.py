@@ -287,6 +287,15 @@ class _Checker:
 # --- importing --------------------------------------------------------------------
 
 
+def _file_state(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when a file is written or replaced (device, inode, size, time)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -428,6 +437,10 @@ def _import_file(
     started = time.perf_counter()
     declared = find_dataset(plan, dataset)
     path = Path(path)
+    # The file as hashed must be the file as read: if it changes while it is read (a sync
+    # tool replacing it), its rows are neither trusted nor recorded under the digest.
+    state = _file_state(path)
+    sha256 = _sha256(path) if state is not None else ""
     table, columns, rows = _open(path, sheet, declared, ignore_extra)
     builder = RowBuilder(
         declared,
@@ -445,7 +458,6 @@ def _import_file(
             report(f"checking {table.file}", done, done)
 
     checker = _Checker(table.file, declared, builder, columns, len(table.headers))
-    sha256 = _sha256(path)
     digest = check_digest(sha256=sha256, sheet=table.sheet, dataset=declared, plan=plan)
     try:
         with staged(engine, declared.name) as stage:
@@ -457,8 +469,16 @@ def _import_file(
                 checker.check(rows, stage, tick)
             finally:
                 _close(table.rows)
+            if state is None or _file_state(path) != state:
+                if checker.trusted:
+                    raise _CheckAgain
+                digest = None  # checked as read, but what was read is not what was hashed
+                sha256 = sha256 or _sha256(path)
             checker.finish(stage)
-            # Held as that import left it still? (Now under the import's write lock.)
+            # From here to the commit, one import into the data set at a time: the write lock
+            # (SQLite), an advisory lock on the data set (PostgreSQL).
+            stage.lock()
+            # Held as that import left it still?
             if checker.trusted and (
                 stage.latest_check(locked=True) != latest
                 or stage.withdrawn_count() != len(checker.withdrawn)
@@ -484,6 +504,8 @@ def _import_file(
                 if checker.trusted
                 else stage.difference(SAMPLE)
             )
+            if diff is None:  # the records held do not add up to the file: check it all
+                raise _CheckAgain
             result.added = diff.added
             result.updated = diff.updated
             result.unchanged = diff.unchanged
@@ -513,8 +535,8 @@ def _import_file(
                 report(f"storing {table.file}", 0, 1)
                 stage.apply(import_id=import_id, now=now)
                 stage.connection.commit()
-            elif not dry_run and not checker.trusted and latest is not None:
-                stage.vouch(digest, today)  # checked, nothing differs: vouched for next time
+            elif not dry_run and not checker.trusted and latest is not None and digest:
+                stage.vouch(latest[0], digest, today)  # checked, nothing differs: next time too
                 stage.connection.commit()
     except _integrity_errors() as exc:
         raise TrackerError(

@@ -21,6 +21,7 @@ compared again as decoded values, so they count as unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -150,16 +151,16 @@ class Stage:
     def _join(self) -> str:
         return f"FROM {STAGE} s JOIN data_record r ON r.dataset = :dataset AND r.key = s.key"
 
-    def latest_check(self, *, locked: bool = False) -> tuple[str | None, date | None] | None:
-        """What the latest recorded import into the data set was checked against (digest and
-        checked-through date), or None before the first (``tracker.data.fingerprint``).
+    def latest_check(self, *, locked: bool = False) -> tuple[int, str | None, date | None] | None:
+        """The latest recorded import into the data set: its id, and what it was checked
+        against (digest and checked-through date); None before the first
+        (``tracker.data.fingerprint``).
 
-        ``locked``: read in the import's transaction (on SQLite, beginning it and taking
-        the write lock), so nothing can change it before the import ends; otherwise read
-        without a lock, as the file is checked.
+        ``locked``: read in the import's transaction, after ``lock``, so nothing can change
+        it before the import ends; otherwise read without a lock, as the file is checked.
         """
         sql = (
-            "SELECT check_digest, checked_through FROM data_import WHERE dataset = {} "
+            "SELECT id, check_digest, checked_through FROM data_import WHERE dataset = {} "
             "ORDER BY id DESC LIMIT 1"
         )
         if locked:
@@ -173,12 +174,23 @@ class Stage:
                 cursor.close()
         if found is None:
             return None
-        through = found[1]
+        through = found[2]
         if isinstance(through, str):  # SQLite hands back text for a date read with text()
             through = date.fromisoformat(through[:10])
-        return (found[0], through)
+        return (int(found[0]), found[1], through)
 
-    def vouch(self, digest: str, checked_through: date | None) -> None:
+    def lock(self) -> None:
+        """Begin the import's transaction, holding off any other import into the data set
+        until it ends: SQLite's write lock (``BEGIN IMMEDIATE``); on PostgreSQL an advisory
+        lock on the data set, as nothing else orders two imports' reads and writes there."""
+        if self.postgresql:
+            key = int.from_bytes(hashlib.sha256(f"import {self.dataset}".encode()).digest()[:8],
+                                 "big", signed=True)  # fmt: skip
+            self._exec("SELECT pg_advisory_xact_lock(:key)", {"key": key})
+        else:
+            self._exec("SELECT 1")
+
+    def vouch(self, import_id: int, digest: str, checked_through: date | None) -> None:
         """Mark the latest recorded import as holding what a file with ``digest`` gives.
 
         Called when every row of a file was checked and compared and nothing differed:
@@ -189,9 +201,14 @@ class Stage:
         self.connection.execute(
             text(
                 "UPDATE data_import SET check_digest = :digest, checked_through = :through "
-                "WHERE id = (SELECT MAX(id) FROM data_import WHERE dataset = :dataset)"
+                "WHERE id = :id AND id = (SELECT MAX(id) FROM data_import WHERE dataset = :dataset)"
             ).bindparams(bindparam("through", type_=Date())),
-            {"digest": digest, "through": checked_through, "dataset": self.dataset},
+            {
+                "digest": digest,
+                "through": checked_through,
+                "dataset": self.dataset,
+                "id": import_id,
+            },
         )
 
     def withdrawn_keys(self, limit: int = WITHDRAWN_HELD) -> frozenset[str] | None:
@@ -221,14 +238,17 @@ class Stage:
             or 0
         )
 
-    def vouched(self, rows: int, withdrawn_in_file: int) -> Difference:
+    def vouched(self, rows: int, withdrawn_in_file: int) -> Difference | None:
         """The difference for a file checked before and held as it is (nothing staged).
 
         Every key of such a file is held (records are never deleted) with the values the
         file gives, so all its rows are unchanged; what is held but not in the file is the
-        records held less those of its rows that are not withdrawn.
+        records held less those of its rows that are not withdrawn. None when the records
+        held cannot hold the file (fewer than its rows): it is then checked in full.
         """
         held = self._held()
+        if rows - withdrawn_in_file > held:
+            return None
         return Difference(
             added=0,
             updated=0,

@@ -185,9 +185,10 @@ class DataImport(SQLModel, table=True):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    # What the rows were checked against (the file, the sheet, the data set's rules and the
-    # code that applies them) and the latest date they were allowed: the same file imported
-    # again under the same rules is not checked row by row again (tracker.data.fingerprint).
+    # What the records held were last confirmed against (the file, the sheet, the data set's
+    # rules and the code that applies them) and the latest date rows were allowed: set by this
+    # import, or by a later full check of a file that found nothing different. The same file
+    # imported again under the same rules is not checked row by row (tracker.data.fingerprint).
     check_digest: str | None = None
     checked_through: date | None = None
 

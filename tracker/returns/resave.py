@@ -10,6 +10,7 @@ lock one.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -22,6 +23,11 @@ FILTER = "xlsx:Calc MS Excel 2007 XML"
 
 
 def find_soffice() -> str | None:
+    """LibreOffice's ``soffice``: ``TRACKER_SOFFICE`` if set (a path or a name on PATH; empty
+    for none, so the demo does without it), else ``soffice`` or ``libreoffice`` on PATH."""
+    configured = os.environ.get("TRACKER_SOFFICE")
+    if configured is not None:
+        return shutil.which(configured.strip()) if configured.strip() else None
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
@@ -30,7 +36,8 @@ def resave(paths: Sequence[Path], out_dir: Path, *, timeout: float = 180) -> lis
     program = find_soffice()
     if program is None:
         raise TrackerError(
-            "LibreOffice (soffice) is not installed", hint="install libreoffice-calc"
+            "LibreOffice (soffice) is not installed, or TRACKER_SOFFICE names no program",
+            hint="install libreoffice-calc, or set TRACKER_SOFFICE to the path of soffice",
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = [Path(p).resolve() for p in paths]
