@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -214,6 +215,25 @@ def test_a_workspace_template_overrides_the_default(tmp_path: Path) -> None:
     assert "Hello Community engagement &lt;script&gt;" in html  # overrides are escaped too
     plain, _, _ = _parts(_parse(msg))
     assert "RAG SUMMARY" in plain  # the plain part was not overridden
+
+
+def test_an_override_added_or_changed_later_is_used_by_the_next_email(tmp_path: Path) -> None:
+    """Templates are compiled once and reused, but never past a change to the overrides (an
+    officer editing one while the scheduler runs)."""
+    first = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=tmp_path)
+    assert "Papers for" not in first["Subject"]
+    (tmp_path / "email").mkdir()
+    subject = tmp_path / "email" / "pack.subject.j2"
+    subject.write_text("Papers for {{ meeting.title }}\n")
+    added = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=tmp_path)
+    assert added["Subject"] == "[OFFICIAL-SENSITIVE] Papers for Prevent Steering Group"
+    subject.write_text("Reading for {{ meeting.title }}\n")
+    os.utime(subject, ns=(subject.stat().st_atime_ns, subject.stat().st_mtime_ns + 10**9))
+    changed = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=tmp_path)
+    assert changed["Subject"] == "[OFFICIAL-SENSITIVE] Reading for Prevent Steering Group"
+    subject.unlink()
+    removed = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=tmp_path)
+    assert removed["Subject"] == first["Subject"]
 
 
 @pytest.mark.parametrize(

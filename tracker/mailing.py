@@ -40,11 +40,15 @@ def workspace_sender(ws: Workspace) -> Sender:
     return _with_marking(who, getattr(getattr(plan, "pack", None), "marking", None))
 
 
-def _action_lines(ws: Workspace, action_ids: Sequence[str], today: date) -> tuple[ActionLine, ...]:
+def _actions_by_id(ws: Workspace, today: date) -> dict[str, Any]:
+    """Every action's status line as of ``today``, by id: built once for a batch of emails."""
     from tracker.status import build_status
 
     report = build_status(ws.engine, ws.plan(), as_of=today)
-    found = {a.id: a for o in report.objectives for a in o.actions}
+    return {a.id: a for o in report.objectives for a in o.actions}
+
+
+def _action_lines(found: dict[str, Any], action_ids: Sequence[str]) -> tuple[ActionLine, ...]:
     lines = []
     for action_id in action_ids:
         a = found.get(action_id)
@@ -68,13 +72,14 @@ def return_request_emails(
 ) -> list[EmailMessage]:
     """One return request per issued workbook (``tracker.returns.issue.IssuedReturn``)."""
     who = workspace_sender(ws)
+    found = _actions_by_id(ws, today) if issued else {}
     messages = []
     for item in issued:
         request = ReturnRequest(
             owner=contact(item.owner),
             meeting=meeting_ref(item.meeting),
             deadline=item.deadline or item.meeting.date,
-            actions=_action_lines(ws, [a.id for a in item.actions], today),
+            actions=_action_lines(found, [a.id for a in item.actions]),
             workbook=Attachment(item.filename, item.content),
         )
         messages.append(
@@ -100,6 +105,7 @@ def chaser_emails(
     with Session(ws.engine) as session:
         rows = session.exec(select(m.ReturnIssue).where(col(m.ReturnIssue.id).in_(overdue))).all()
     who = workspace_sender(ws)
+    found = _actions_by_id(ws, today)
     messages = []
     for row in sorted(rows, key=lambda r: r.owner_email):
         owner = plan.owner(row.owner_id)
@@ -109,7 +115,7 @@ def chaser_emails(
             owner=contact(owner),
             meeting=meeting_ref(status.meeting),
             deadline=row.deadline or status.meeting.date,
-            actions=_action_lines(ws, [a["id"] for a in row.actions or []], today),
+            actions=_action_lines(found, [a["id"] for a in row.actions or []]),
             round=round,
         )
         messages.append(build_chaser(chaser, sender=who, date=now, templates=ws.settings.templates))

@@ -177,7 +177,7 @@ def _build(
     templates: Path | None,
     id_kind: str | None = None,
 ) -> EmailMessage:
-    from tracker.mail.render import Templates
+    from tracker.mail.render import templates_for
 
     if date.tzinfo is None or date.utcoffset() is None:
         raise MailError(
@@ -190,7 +190,7 @@ def _build(
     reply_to = check_address(sender.reply_to, what="reply-to address") if sender.reply_to else None
     domain = from_address.rpartition("@")[2].lower()
 
-    tpl = Templates(templates)
+    tpl = templates_for(templates)
     context = {**context, "sender": sender, "kind": kind}
     subject = check_header("Subject", tpl.render(f"email/{kind}.subject.j2", context).strip())
     if sender.marking:

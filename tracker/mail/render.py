@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,35 @@ def wrap(text: str | None, width: int = 72, indent: str = "") -> str:
             break_on_hyphens=False,  # file names and dates stay whole
         ) or [indent.rstrip()]
     return "\n".join(lines)
+
+
+def templates_for(overrides: Path | None) -> Templates:
+    """The templates of a workspace, compiled once and reused while its overrides stand.
+
+    Compiling a template costs more than rendering it, and a scheduler pass or a batch
+    of return requests builds dozens of emails. The cache is keyed by the overrides
+    folder and the name and time of every file in it, so an override added, changed or
+    removed (by an officer while the scheduler runs) is picked up by the next email.
+    """
+    return _compiled(overrides, _signature(overrides))
+
+
+def _signature(overrides: Path | None) -> tuple[tuple[str, int], ...]:
+    if overrides is None or not overrides.is_dir():
+        return ()
+    found = []
+    for path in overrides.rglob("*"):
+        try:
+            if path.is_file():
+                found.append((path.relative_to(overrides).as_posix(), path.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=8)
+def _compiled(overrides: Path | None, signature: tuple[tuple[str, int], ...]) -> Templates:
+    return Templates(overrides)
 
 
 class Templates:

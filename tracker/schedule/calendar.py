@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from tracker.plan.cycle import REGIONS
 
@@ -70,11 +71,19 @@ class WorkingCalendar:
 
 def bank_holidays(years: Iterable[int], region: str = "england") -> dict[date, str]:
     """The bank holidays of ``region`` that fall on weekdays, by date, with their names."""
-    import holidays
-
     subdiv = REGIONS.get(region)
     if subdiv is None:
         raise ValueError(f"unknown region '{region}'; use one of {', '.join(REGIONS)}")
+    return dict(_bank_holidays(tuple(sorted(set(years))), subdiv))
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(years: tuple[int, ...], subdiv: str) -> dict[date, str]:
+    """Worked out once per process for each span of years: the ``holidays`` package loads
+    every country's calendar on first use and computes each year (0.25 s, then ~15 ms a call,
+    and a pack or a scheduler pass asks for the same years dozens of times)."""
+    import holidays
+
     found = holidays.country_holidays("GB", subdiv=subdiv, years=list(years))
     return {day: str(name) for day, name in found.items() if day.weekday() < SATURDAY}
 
