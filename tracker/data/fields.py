@@ -167,6 +167,10 @@ def parse_date_cell(name: str, raw: Any) -> date:
             f"{name} {shown(raw)} is a number, not a date; format the column as a date "
             f"in the spreadsheet or write it as {DATE_FORMS}"
         )
+    if raw.__class__ is str and len(raw) == 10:  # 2020-04-01 or 01/04/2020, as most files
+        day = _plain_date(raw)
+        if day is not None:
+            return _check_year(name, raw, day)
     text = str(raw).strip()
     error = _excel_error(name, text)
     if error:
@@ -191,6 +195,19 @@ def parse_date_cell(name: str, raw: Any) -> date:
         d, mo, y = int(m.group(1)), _MONTHS[m.group(2).casefold()], int(m.group(3))
         return _real_date(name, raw, f"{d}/{mo}/{y}")
     raise CellError(f"{name} {shown(raw)} is not a date; write it as {DATE_FORMS}")
+
+
+def _plain_date(text: str) -> date | None:
+    """The date of ten characters written YYYY-MM-DD or DD/MM/YYYY, or None for any other text
+    (or no such day): the rules below then decide, and say what is wrong."""
+    try:
+        if text[4] == "-" == text[7] and (text[:4] + text[5:7] + text[8:]).isdecimal():
+            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        if text[2] == "/" == text[5] and (text[:2] + text[3:5] + text[6:]).isdecimal():
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    except ValueError:
+        pass
+    return None
 
 
 def _real_date(name: str, raw: Any, text: str) -> date:

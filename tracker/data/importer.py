@@ -157,6 +157,9 @@ class _Checker:
         self.pick: Callable[[list[Any]], Any] = (
             (lambda cells: (pick(cells),)) if len(indexes) == 1 else pick
         )
+        # Every column used, in the declared order (as a template writes them): the rows
+        # are passed on as they are, not copied cell by cell.
+        self.as_read = indexes == list(range(self.width))
         self.key_names = list(self.dataset.key)
 
     def problem(self, line: int, message: str) -> None:
@@ -172,7 +175,8 @@ class _Checker:
             if not rows:
                 continue
             rows = self._fit(lines, rows)
-            self._flush(lines, list(map(self.pick, rows)), stage)
+            as_read = self.as_read and set(map(len, rows)) == {self.width}
+            self._flush(lines, rows if as_read else list(map(self.pick, rows)), stage)
             tick(self.rows)
             if self.stopped_at is not None:
                 return
