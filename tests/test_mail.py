@@ -236,6 +236,29 @@ def test_an_override_added_or_changed_later_is_used_by_the_next_email(tmp_path: 
     assert removed["Subject"] == first["Subject"]
 
 
+def test_an_override_in_a_linked_folder_or_saved_within_a_second_is_seen(
+    tmp_path: Path,
+) -> None:
+    """Templates shared through a symlinked folder, and an edit that leaves the time as it
+    was (a coarse file system, a tool restoring times): the next email still uses them."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "email").symlink_to(shared, target_is_directory=True)
+    first = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=overrides)
+    subject = shared / "pack.subject.j2"
+    subject.write_text("Papers for {{ meeting.title }}\n")
+    added = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=overrides)
+    assert added["Subject"] != first["Subject"]
+    assert added["Subject"].endswith("Papers for Prevent Steering Group")
+    times = (subject.stat().st_atime_ns, subject.stat().st_mtime_ns)
+    subject.write_text("Reading for {{ meeting.title }}\n")
+    os.utime(subject, ns=times)  # the same time as before the edit
+    edited = build_pack_email(s.pack_email(), sender=s.SENDER, date=s.NOW, templates=overrides)
+    assert edited["Subject"].endswith("Reading for Prevent Steering Group")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "what"),
     [

@@ -113,6 +113,15 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert problems[0].message.startswith("YAML syntax error")
 
 
+@pytest.mark.parametrize("text", ["plan:\n  name:\tBob\n", "plan:\n  name: x\t# note\n"])
+def test_a_tab_after_a_colon_is_refused_with_or_without_libyaml(tmp_path: Path, text: str) -> None:
+    """libyaml (the fast parser, where installed) reads these; PyYAML refuses them. The plan
+    must be read alike everywhere, so a plan with a tab is always read by PyYAML."""
+    problems = check_plan(_write(tmp_path, text))
+    assert [p.line for p in problems] == [2]
+    assert problems[0].message.startswith("YAML syntax error: found character '\\t'")
+
+
 def test_duplicate_yaml_key_is_reported(tmp_path: Path, plan_text: str) -> None:
     text = plan_text.replace(
         "  timezone: Europe/London\n", "  timezone: Europe/London\n  timezone: Europe/Paris\n", 1

@@ -15,6 +15,7 @@ stylesheet links and no remote images, whatever an override says.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from functools import lru_cache
@@ -96,21 +97,30 @@ def templates_for(overrides: Path | None) -> Templates:
     return _compiled(overrides, _signature(overrides))
 
 
-def _signature(overrides: Path | None) -> tuple[tuple[str, int], ...]:
+def _signature(overrides: Path | None) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Every file under the overrides (symlinked folders too, as Jinja's loader follows them)
+    with what changes when it is written or replaced: size, inode and both times."""
     if overrides is None or not overrides.is_dir():
         return ()
     found = []
-    for path in overrides.rglob("*"):
-        try:
-            if path.is_file():
-                found.append((path.relative_to(overrides).as_posix(), path.stat().st_mtime_ns))
-        except OSError:
-            continue
+    for folder, _, names in os.walk(overrides, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            found.append(
+                (path.relative_to(overrides).as_posix(), st.st_size, st.st_ino,
+                 st.st_mtime_ns, st.st_ctime_ns)
+            )  # fmt: skip
     return tuple(sorted(found))
 
 
 @lru_cache(maxsize=8)
-def _compiled(overrides: Path | None, signature: tuple[tuple[str, int], ...]) -> Templates:
+def _compiled(
+    overrides: Path | None, signature: tuple[tuple[str, int, int, int, int], ...]
+) -> Templates:
     return Templates(overrides)
 
 

@@ -154,10 +154,12 @@ def read_plan_text(path: Path) -> str:
 
 def _compose(text: str) -> Any:
     """The YAML node tree: by libyaml where it is installed (fifteen times faster; every
-    command that loads a plan parses it), and on any error again by PyYAML's own parser,
-    whose messages and marks are the ones tracker reports."""
+    command that loads a plan parses it), and on any error, or any tab, by PyYAML's own
+    parser, whose verdicts, messages and marks are the ones tracker reports."""
     fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    # libyaml accepts a tab after a colon, which PyYAML refuses: such a plan goes to PyYAML,
+    # so it is read (or refused) alike wherever tracker runs, with or without libyaml.
+    if fast is not None and "\t" not in text:
         try:
             return yaml.compose(text, Loader=fast)
         except yaml.YAMLError:
