@@ -176,7 +176,7 @@ def notes_sheet(
     items.append(("Suppression", suppression_rule))
     items += [(f"Rating: {what}", how) for what, how in rules]
     for topic, detail in items:
-        bold(put(ws, row, 1, topic))
+        bold(put(ws, row, 1, topic) or ws.cell(row=row, column=1))
         put(ws, row, 2, detail, wrap=True)
         row += 1
     widths(ws, (30, 110))

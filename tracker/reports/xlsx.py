@@ -43,14 +43,15 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
-    """Write one cell; people's text that looks like a formula is kept as text.
+    """Write one cell (None for an empty value: no cell is made); people's text that looks
+    like a formula is kept as text.
 
     Dates get DATE_FORMAT; ``wrap`` wraps text at the top of the cell. The styles
     are set once per kind of cell and copied after that: setting them on every
     cell makes openpyxl look each one up again, which dominates large packs.
     """
     if value is None or value == "":
-        return ws.cell(row=row, column=col)  # nothing to write: an empty cell stays empty
+        return None  # nothing to write: no cell at all (openpyxl would still walk it)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str):
         formula_like = looks_like_formula(value)
@@ -114,7 +115,7 @@ def _header_style(cell: Any) -> None:
 def header_row(ws: Any, row: int, labels: Sequence[str]) -> None:
     """Bold white-on-navy column headings."""
     for col, label in enumerate(labels, 1):
-        cell = put(ws, row, col, label)
+        cell = put(ws, row, col, label) or ws.cell(row=row, column=col)
         styled(cell, "header-quoted" if cell.quotePrefix else "header", _header_style)
 
 
@@ -131,7 +132,7 @@ def bold(cell: Any, *, size: int | None = None) -> Any:
 
 
 def heading(ws: Any, row: int, text: str, *, size: int = 12) -> None:
-    bold(put(ws, row, 1, text), size=size)
+    bold(put(ws, row, 1, text) or ws.cell(row=row, column=1), size=size)
 
 
 def widths(ws: Any, values: Sequence[float]) -> None:
