@@ -241,10 +241,14 @@ def test_tracker_soffice_names_libreoffice_or_none(
 ) -> None:
     import shutil
 
-    from tracker.returns.resave import find_soffice
+    from tracker.returns.resave import find_soffice, soffice_misnamed
 
     monkeypatch.setenv("TRACKER_SOFFICE", "")
     assert find_soffice() is None
+    assert soffice_misnamed() is None  # empty: do without, as asked
+    monkeypatch.setenv("TRACKER_SOFFICE", str(tmp_path / "nowhere"))
+    assert find_soffice() is None
+    assert soffice_misnamed() == f"TRACKER_SOFFICE names no program ('{tmp_path / 'nowhere'}')"
     program = tmp_path / "my-soffice"
     program.write_text("#!/bin/sh\nexit 0\n")
     program.chmod(0o755)

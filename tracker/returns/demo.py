@@ -56,7 +56,7 @@ def demo_returns(
     from tracker.returns.issue import find_meeting, issue_returns, write_returns
     from tracker.returns.load import load_returns
     from tracker.returns.manifest import read_key
-    from tracker.returns.resave import find_soffice, resave
+    from tracker.returns.resave import find_soffice, resave, soffice_misnamed
 
     key = read_key(workspace)
     now = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
@@ -88,6 +88,7 @@ def demo_returns(
         "folder": folder,
         "loaded": outcomes,
         "resaved": resaved,
+        "soffice": soffice_misnamed(),
     }
 
 
@@ -95,6 +96,8 @@ def summary(result: dict[str, Any]) -> str:
     loaded = result["loaded"]
     recorded = sum(o.recorded for o in loaded)
     resaved = " (1 re-saved by LibreOffice)" if result["resaved"] else ""
+    if result.get("soffice"):
+        resaved = f" (LibreOffice skipped: {result['soffice']})"
     bad = [o.file for o in loaded if o.state != "loaded"]
     not_loaded = f"; not loaded: {', '.join(bad)}" if bad else ""
     return (

@@ -31,6 +31,14 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def soffice_misnamed() -> str | None:
+    """What is wrong when ``TRACKER_SOFFICE`` names a program that is not there, else None."""
+    configured = os.environ.get("TRACKER_SOFFICE", "").strip()
+    if configured and shutil.which(configured) is None:
+        return f"TRACKER_SOFFICE names no program ('{configured}')"
+    return None
+
+
 def resave(paths: Sequence[Path], out_dir: Path, *, timeout: float = 180) -> list[Path]:
     """Each workbook opened and saved again as .xlsx by LibreOffice, into ``out_dir``."""
     program = find_soffice()
