@@ -67,13 +67,18 @@ def assert_words(out: str, *texts: str) -> None:
     assert not missing, f"words not shown whole (how many times short): {missing}"
 
 
+def fitted(ws: Path, width: int, *args: str) -> tuple[str, Any]:
+    """The command's output at ``width``, checked to fit it, and the same command's JSON."""
+    out = run(ws, width, *args)
+    assert_fits(out, width)
+    return out, as_json(ws, *args)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_status_keeps_every_reason_and_note(demo_ws: Path, width: int) -> None:
     from tracker.render.status import NOTE_LIMIT, shorten_at_word
 
-    out = run(demo_ws, width, "status", "--as-of", AS_OF)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "status", "--as-of", AS_OF)
+    out, doc = fitted(demo_ws, width, "status", "--as-of", AS_OF)
     shown: list[str] = []
     for obj in doc["objectives"]:
         shown += [obj["short_title"], obj["rag_reason"]]
@@ -95,9 +100,7 @@ def test_status_keeps_every_reason_and_note(demo_ws: Path, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("action", ["SO3.2", "SO1.3"])
 def test_history_keeps_every_note(demo_ws: Path, width: int, action: str) -> None:
-    out = run(demo_ws, width, "history", action)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "history", action)
+    out, doc = fitted(demo_ws, width, "history", action)
     assert doc["updates"]
     shown = [text for u in doc["updates"] for text in (u["on"], u["note"] or "", u["source"])]
     if width >= 60:  # an address is one token: at 40 columns it is folded
@@ -109,9 +112,7 @@ def test_history_keeps_every_note(demo_ws: Path, width: int, action: str) -> Non
 def test_kpi_show_breaks_no_word(demo_ws: Path, width: int) -> None:
     from tracker.figures import fmt_value
 
-    out = run(demo_ws, width, "kpi", "show", "--as-of", AS_OF)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "kpi", "show", "--as-of", AS_OF)
+    out, doc = fitted(demo_ws, width, "kpi", "show", "--as-of", AS_OF)
     shown = ["Why each KPI has its rating:"]
     for k in doc["kpis"]:
         shown += [k["id"], k["name"], k["rag_reason"], k["period"] or "", k["rag"].upper()]
@@ -122,9 +123,7 @@ def test_kpi_show_breaks_no_word(demo_ws: Path, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_kpi_history_keeps_every_reason(demo_ws: Path, width: int) -> None:
-    out = run(demo_ws, width, "kpi", "history", "KPI3.1", "--as-of", AS_OF)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "kpi", "history", "KPI3.1", "--as-of", AS_OF)
+    out, doc = fitted(demo_ws, width, "kpi", "history", "KPI3.1", "--as-of", AS_OF)
     periods = doc["periods"]
     assert periods
     assert_words(out, *(text for p in periods for text in (p["period"], p["rag_reason"])))
@@ -133,9 +132,7 @@ def test_kpi_history_keeps_every_reason(demo_ws: Path, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_data_summary_keeps_labels_and_notes(demo_ws: Path, width: int) -> None:
     args = ("data", "summary", "referrals", "--by", "sector_group", "--period", "quarter")
-    out = run(demo_ws, width, *args)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, *args)
+    out, doc = fitted(demo_ws, width, *args)
     labels = [str(row[f]) for row in doc["rows"] for f in doc["by"] if row[f] is not None]
     assert_words(out, *labels, "Percentages are of the rows where sector (group) is known")
 
@@ -143,18 +140,14 @@ def test_data_summary_keeps_labels_and_notes(demo_ws: Path, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_declared_table_keeps_labels_and_notes(demo_ws: Path, width: int) -> None:
     args = ("data", "summary", "--table", "referrals-by-sector-group")
-    out = run(demo_ws, width, *args)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, *args)
+    out, doc = fitted(demo_ws, width, *args)
     assert_words(out, doc["title"], *doc["notes"], *(row["label"] for row in doc["rows"]))
     assert_words(out, *doc["columns"])
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_pack_list_fits(demo_ws: Path, width: int) -> None:
-    out = run(demo_ws, width, "pack", "list")
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "pack", "list")
+    out, doc = fitted(demo_ws, width, "pack", "list")
     records = doc["packs"] if isinstance(doc, dict) else doc
     assert records
     shown = [text for r in records for text in (r["as_of"], r["sha256"][:12], r["kind"])]
@@ -165,27 +158,21 @@ def test_pack_list_fits(demo_ws: Path, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_rag_overrides_wrap_at_words(demo_ws: Path, width: int) -> None:
-    out = run(demo_ws, width, "rag", "overrides", "--as-of", AS_OF)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "rag", "overrides", "--as-of", AS_OF)
+    out, doc = fitted(demo_ws, width, "rag", "overrides", "--as-of", AS_OF)
     assert doc["in_force"]
     assert_words(out, *(text for o in doc["in_force"] for text in (o["action"], o["reason"])))
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_rag_explain_wraps_at_words(demo_ws: Path, width: int) -> None:
-    out = run(demo_ws, width, "rag", "explain", "SO3.1", "--as-of", AS_OF)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "rag", "explain", "SO3.1", "--as-of", AS_OF)
+    out, doc = fitted(demo_ws, width, "rag", "explain", "SO3.1", "--as-of", AS_OF)
     assert_words(out, doc["title"], doc["sentence"])
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_schedule_show_keeps_every_dispatch(demo_ws: Path, width: int) -> None:
     args = ("schedule", "show", "--meeting", "SG-2019-12")
-    out = run(demo_ws, width, *args)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, *args)
+    out, doc = fitted(demo_ws, width, *args)
     assert doc["dispatches"]
     shown = []
     for d in doc["dispatches"]:
@@ -200,9 +187,7 @@ def test_schedule_show_keeps_every_dispatch(demo_ws: Path, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_outbox_lists_fit(demo_ws: Path, width: int) -> None:
-    out = run(demo_ws, width, "outbox", "list")
-    assert_fits(out, width)
-    doc = as_json(demo_ws, "outbox", "list")
+    out, doc = fitted(demo_ws, width, "outbox", "list")
     assert_words(out, *(text for m in doc["messages"] for text in (m["subject"], m["kind"])))
     sent = run(demo_ws, width, "outbox", "sent")
     assert_fits(sent, width)
@@ -233,9 +218,7 @@ def test_fit_table_keeps_longest_words_whole() -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_returns_status_fits(demo_ws: Path, width: int) -> None:
     args = ("returns", "status", "--as-of", AS_OF)
-    out = run(demo_ws, width, *args)
-    assert_fits(out, width)
-    doc = as_json(demo_ws, *args)
+    out, doc = fitted(demo_ws, width, *args)
     assert doc["owners"]
     shown = [o["state"].upper() for o in doc["owners"]]
     if width >= 60:  # addresses and return ids are single tokens: at 40 one may be folded

@@ -30,11 +30,12 @@ def _records(folder: Path) -> list[tuple[str, str | None, str, str]]:
 def test_two_demo_builds_in_two_folders_give_the_same_packs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker.db import models
+    from tracker.db import models, stamps
     from tracker.demo import DEMO_AS_OF, run_demo
 
     moment = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     monkeypatch.setattr(models, "utcnow", lambda: moment)
+    monkeypatch.setattr(stamps, "utcnow", lambda: moment)  # what an import is stamped with
     monkeypatch.setenv("TRACKER_SOFFICE", "")  # the packs are the point, not LibreOffice's re-save
     folders = [tmp_path / "first demo", tmp_path / "another" / "demo"]
     for folder in folders:

@@ -211,15 +211,10 @@ class ChunkBuilder:
         n = len(rows)
         current: dict[str, list[Any]] = {}
         for index, cells in enumerate(zip(*rows, strict=True)):
-            name = self.names[index]
-            texts = self._texts(cells) if self._types[name] == "text" else None
-            if texts is None:
-                converted, failed = self._column(index, cells)
-                if failed:
-                    return None
-                current[name] = converted
-            else:
-                current[name] = texts
+            values = self._stored(index, cells)
+            if values is None:
+                return None
+            current[self.names[index]] = values
         for name, band_field, limits in self._bands:
             values = current.get(name)
             if values is None:
@@ -258,16 +253,21 @@ class ChunkBuilder:
         for index, name in enumerate(self.names):
             if name not in self._key_names:
                 continue
-            cells = [row[index] for row in rows]
-            texts = self._texts(cells) if self._types[name] == "text" else None
-            if texts is None:
-                converted, failed = self._column(index, cells)
-                if failed:
-                    return None
-                current[name] = converted
-            else:
-                current[name] = texts
+            values = self._stored(index, [row[index] for row in rows])
+            if values is None:
+                return None
+            current[name] = values
         return self._keys(current, len(rows))
+
+    def _stored(self, index: int, cells: Sequence[Any]) -> list[Any] | None:
+        """One column's stored values (text screened all at once, others converted through
+        the caches), or None if any cell fails: the chunk is then built row by row."""
+        if self._types[self.names[index]] == "text":
+            texts = self._texts(cells)
+            if texts is not None:
+                return texts
+        converted, failed = self._column(index, cells)
+        return None if failed else converted
 
     def _texts(self, cells: Sequence[Any]) -> list[str] | None:
         """A text column's stored values when no cell needs a closer look, else None."""

@@ -229,14 +229,7 @@ class Stage:
 
     def withdrawn_count(self) -> int:
         """How many records are withdrawn, read in the import's transaction."""
-        return int(
-            self._exec(
-                "SELECT COUNT(*) FROM data_record WHERE dataset = :dataset "
-                "AND withdrawn_at IS NOT NULL",
-                {"dataset": self.dataset},
-            ).scalar()
-            or 0
-        )
+        return self._count(withdrawn=True)
 
     def vouched(self, rows: int, withdrawn_in_file: int) -> Difference | None:
         """The difference for a file checked before and held as it is (nothing staged).
@@ -260,14 +253,17 @@ class Stage:
 
     def _held(self) -> int:
         """Records held and not withdrawn (counted in the index alone)."""
-        return int(
-            self._exec(
-                "SELECT COUNT(*) FROM data_record WHERE dataset = :dataset "
-                "AND withdrawn_at IS NULL",
-                {"dataset": self.dataset},
-            ).scalar()
-            or 0
-        )
+        return self._count(withdrawn=False)
+
+    def _count(self, *, withdrawn: bool) -> int:
+        """The data set's records withdrawn, or not, counted in the (dataset, withdrawn_at)
+        index, in the import's transaction."""
+        test = "IS NOT NULL" if withdrawn else "IS NULL"
+        found = self._exec(
+            f"SELECT COUNT(*) FROM data_record WHERE dataset = :dataset AND withdrawn_at {test}",
+            {"dataset": self.dataset},
+        ).scalar()
+        return int(found or 0)
 
     def difference(self, sample: int) -> Difference:
         """How the staged rows differ from the records held (reads only; call after index)."""

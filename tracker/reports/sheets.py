@@ -17,6 +17,7 @@ from tracker.reports.model import DatasetTables, KpiLine, SourceLine, rag_word
 from tracker.reports.xlsx import (
     DATE_WIDTH,
     bold,
+    cell_with,
     header_row,
     heading,
     note_rows,
@@ -176,7 +177,7 @@ def notes_sheet(
     items.append(("Suppression", suppression_rule))
     items += [(f"Rating: {what}", how) for what, how in rules]
     for topic, detail in items:
-        bold(put(ws, row, 1, topic) or ws.cell(row=row, column=1))
+        bold(cell_with(ws, row, 1, topic))
         put(ws, row, 2, detail, wrap=True)
         row += 1
     widths(ws, (30, 110))

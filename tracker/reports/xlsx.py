@@ -64,6 +64,11 @@ def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
     return cell
 
 
+def cell_with(ws: Any, row: int, col: int, value: Any) -> Any:
+    """``put``, but a cell even for an empty value: for a heading that is styled anyway."""
+    return put(ws, row, col, value) or ws.cell(row=row, column=col)
+
+
 def _styled(wb: Any, cell: Any, kind: tuple[bool, bool, bool]) -> None:
     """Give ``cell`` the style of ``kind`` (wrap, date, quote prefix), cached per workbook."""
     from copy import copy
@@ -115,7 +120,7 @@ def _header_style(cell: Any) -> None:
 def header_row(ws: Any, row: int, labels: Sequence[str]) -> None:
     """Bold white-on-navy column headings."""
     for col, label in enumerate(labels, 1):
-        cell = put(ws, row, col, label) or ws.cell(row=row, column=col)
+        cell = cell_with(ws, row, col, label)
         styled(cell, "header-quoted" if cell.quotePrefix else "header", _header_style)
 
 
@@ -132,7 +137,7 @@ def bold(cell: Any, *, size: int | None = None) -> Any:
 
 
 def heading(ws: Any, row: int, text: str, *, size: int = 12) -> None:
-    bold(put(ws, row, 1, text) or ws.cell(row=row, column=1), size=size)
+    bold(cell_with(ws, row, 1, text), size=size)
 
 
 def widths(ws: Any, values: Sequence[float]) -> None:
