@@ -10,7 +10,8 @@ memory is the step's own:
 * reading the raw files alone (csv module; python-calamine; openpyxl read-only),
 * `tracker data import` of the CSV and of the XLSX into a fresh workspace, each
   right after its floor, for BENCH_REPEATS rounds (default 3), the least CPU of
-  each kept and reported as a ratio to its floor's least, and a re-import with
+  each kept and reported as a ratio to its floor's least, and also each round's
+  import over its own floor (the median of those pairs), and a re-import with
   no changes: as a user runs it (the same file, so only its keys are read:
   tracker.data.fingerprint) and with ``--recheck`` (every row checked again);
 * a CSV of 1,000,000 referrals, for peak memory (BENCH_MILLION=0 skips it);
@@ -31,6 +32,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -374,6 +376,17 @@ def main() -> None:
                    best["floor csv"]["cpu"], 3.0))  # fmt: skip
     ratios.append(("XLSX import", best[f"import referrals XLSX ({k}k rows)"]["cpu"],
                    best["floor calamine"]["cpu"], 2.0))  # fmt: skip
+    # Each round's import over the floor run just before it, the median of those: a drift in
+    # the machine's speed between rounds moves both of a pair alike.
+    paired = {
+        step: statistics.median(
+            i["cpu"] / f["cpu"]
+            for i, f in zip(rounds[f"import referrals {kind} ({k}k rows)"], rounds[floor],
+                            strict=True)
+        )
+        for step, kind, floor in (("CSV import", "CSV", "floor csv"),
+                                  ("XLSX import", "XLSX", "floor calamine"))
+    }  # fmt: skip
     spread = {
         name: (min(r["cpu"] for r in runs), max(r["cpu"] for r in runs))
         for name, runs in rounds.items()
@@ -433,9 +446,9 @@ def main() -> None:
     )
     print(
         f"| import | CPU seconds (least of {REPEATS}) | its range | floor CPU s (least) "
-        "| floor range | ratio | without start-up | goal |"
+        "| floor range | ratio | round by round (median) | without start-up | goal |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     names = {"CSV import": ("import referrals CSV", "floor csv"),
              "XLSX import": ("import referrals XLSX", "floor calamine")}  # fmt: skip
     for step, seconds, base, goal in ratios:
@@ -447,7 +460,7 @@ def main() -> None:
         )
         print(
             f"| {step} | {seconds:.2f} | {lo:.2f}-{hi:.2f} | {base:.2f} | {flo:.2f}-{fhi:.2f} "
-            f"| {seconds / base:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
+            f"| {seconds / base:.1f}x | {paired[step]:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
         )
     print()
     for step, measured, goal in goals:
@@ -461,7 +474,14 @@ def main() -> None:
                 "results": [{"step": s, **r} for s, r in results],
                 "startup_cpu": startup["cpu"],
                 "ratios": [
-                    {"step": s, "seconds": t, "floor": f, "ratio": t / f, "goal": g}
+                    {
+                        "step": s,
+                        "seconds": t,
+                        "floor": f,
+                        "ratio": t / f,
+                        "paired_median": paired[s],
+                        "goal": g,
+                    }
                     for s, t, f, g in ratios
                 ],
                 "goals": [{"step": s, "measured": m, "goal": g} for s, m, g in goals],

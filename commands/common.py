@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from datetime import date
 
-    from tracker.plan.schema import Plan
+    from tracker.plan.schema import Plan, PlanData
     from tracker.settings import Settings
     from tracker.workspace import Workspace
 
@@ -189,7 +189,7 @@ def parse_date(text: str | None, what: str) -> date | None:
     return parse(text, what=what) if text else None
 
 
-def today(plan: Plan) -> date:
+def today(plan: Plan | PlanData) -> date:
     """Today where the partnership works (the plan's timezone): read once, here, and passed on."""
     from tracker.clock import today_in
 

@@ -103,7 +103,7 @@ def data_import(
     from tracker.render.imports import import_lines
 
     with open_ws(workspace, database, by) as ws, _progress_bar(fmt is Format.table) as bar:
-        plan = ws.plan()
+        plan = ws.data_plan()
         result = import_file(
             ws.engine,
             plan,
@@ -131,10 +131,13 @@ def _progress_bar(wanted: bool) -> Iterator[Callable[[str, int, int], None] | No
     The importer calls it with (stage, done, total); the bar appears only once a
     stage has taken a second, so small files import without one.
     """
+    if not wanted:
+        yield None
+        return
     from tracker.console import make_console
 
     console = make_console(stderr=True)
-    if not wanted or not console.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

@@ -314,3 +314,21 @@ def test_the_quick_reading_of_plain_dates_agrees_with_the_full_rules() -> None:
 
     for raw in samples:
         assert read(raw) == read(raw + " "), raw
+
+
+def test_sqlite_pages_are_16_kib_for_the_records_and_the_stage(tmp_path: Path) -> None:
+    """Records and staged rows are ~500 bytes of JSON: both go in 16 KiB pages."""
+    from tracker.data.staging import staged
+    from tracker.db.engine import SQLITE_PAGE_SIZE, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (a)")
+            connection.commit()
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == SQLITE_PAGE_SIZE
+        with staged(engine, "referrals") as stage:
+            stage.add([(2, "R1", "{}")])
+            assert stage._raw("PRAGMA temp.page_size") == [(SQLITE_PAGE_SIZE,)]
+    finally:
+        engine.dispose()

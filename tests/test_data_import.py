@@ -490,6 +490,33 @@ def test_unknown_data_set(sqlite_cli, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("held", "chunk"), [(100, 2), (3, 2), (3, 100)])
+def test_a_repeated_key_is_found_however_the_keys_are_held(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int, chunk: int
+) -> None:
+    """Keys are held in memory to show a file has none twice; past DISTINCT_HELD, or once
+    one repeats, SQL finds them: the same lines either way, chunk by chunk or all at once."""
+    import tracker.data.importer as importer
+    import tracker.data.staging as staging
+
+    monkeypatch.setattr(staging, "DISTINCT_HELD", held)
+    monkeypatch.setattr(importer, "CHUNK", chunk)
+    rows = [f"R{i},2020-04-0{i},Schools,16,,Male,Corby,ERW,NFA,No," for i in range(1, 7)]
+    rows.insert(4, "R2,2020-04-09,Health,17,,Female,Corby,ERW,NFA,No,")
+    path = write(tmp_path / "r.csv", "\n".join([HEADER, *rows, ""]))
+    result = cli("data", "import", "referrals", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "r.csv:6: this row has the same reference as row 3 (R2); keep one of them, or "
+        "correct the reference of the other"
+    )
+    assert counts(cli)["data_record"] == 0
+    distinct = write(tmp_path / "d.csv", "\n".join([HEADER, *rows[:4], *rows[5:], ""]))
+    result = cli("data", "import", "referrals", str(distinct))
+    assert result.exit_code == 0, result.output
+    assert counts(cli)["data_record"] == 6
+
+
 # --- re-imports, updates and dry runs ----------------------------------------------------
 
 

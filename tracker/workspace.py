@@ -12,11 +12,12 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
 from tracker.errors import WorkspaceError
-from tracker.plan.schema import Plan
+from tracker.plan.schema import Plan, PlanData
 from tracker.settings import (
     DATABASE_FILE,
     OUTPUT_DIR,
@@ -27,6 +28,8 @@ from tracker.settings import (
     stored_database_url,
     write_database_url,
 )
+
+_P = TypeVar("_P", Plan, PlanData)
 
 TEMPLATES_README = """\
 Templates placed here override tracker's defaults of the same name
@@ -51,7 +54,15 @@ class Workspace:
         """The plan in force: the last one loaded into the database."""
         from tracker.plan.stored import current_plan
 
-        plan = current_plan(self.engine)
+        return self._loaded(current_plan(self.engine))
+
+    def data_plan(self) -> PlanData:
+        """The settings and data sets of the plan in force (all a data import reads)."""
+        from tracker.plan.stored import current_data_plan
+
+        return self._loaded(current_data_plan(self.engine))
+
+    def _loaded(self, plan: _P | None) -> _P:
         if plan is None:
             raise WorkspaceError(
                 "no plan has been loaded into this workspace's database",

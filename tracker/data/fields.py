@@ -450,6 +450,7 @@ class RowBuilder:
         }
         self._date_fields = [f.name for f in self.fields if f.type == "date"]
         self._periods: dict[str, tuple[int, str, str, str]] = {}
+        self._months: dict[tuple[int, int], tuple[str, str, str]] = {}
         self._groups = {
             f.name: {v.value: v.group or v.value for v in f.values or []}
             for f in self.fields
@@ -475,12 +476,15 @@ class RowBuilder:
         parts = self._periods.get(iso)
         if parts is None:
             day = date.fromisoformat(iso)
-            parts = (
-                day.toordinal(),
-                f"{day.year}-{day.month:02d}",
-                period_of(day, "quarter", self.start_month).label,
-                period_of(day, "year", self.start_month).label,
-            )
+            labels = self._months.get((day.year, day.month))
+            if labels is None:  # a few hundred months hold the thousands of dates
+                labels = (
+                    f"{day.year}-{day.month:02d}",
+                    period_of(day, "quarter", self.start_month).label,
+                    period_of(day, "year", self.start_month).label,
+                )
+                self._months[(day.year, day.month)] = labels
+            parts = (day.toordinal(), *labels)
             self._periods[iso] = parts
         return parts
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from tracker.plan.schema import Dataset, Plan
+from tracker.plan.schema import Dataset, Plan, PlanData
 
 # What decides whether a row passes and what is stored for it: the data and plan code, and
 # the modules they lean on; with the libraries that read files and write JSON.
@@ -80,7 +80,9 @@ def _rules() -> str | None:
     return digest.hexdigest()
 
 
-def check_digest(*, sha256: str, sheet: str | None, dataset: Dataset, plan: Plan) -> str | None:
+def check_digest(
+    *, sha256: str, sheet: str | None, dataset: Dataset, plan: Plan | PlanData
+) -> str | None:
     """The digest of everything an import's verdict on a file depends on (see above), or
     None when it cannot be known (no file hash, or no source of the checking code)."""
     rules = _rules()

@@ -54,7 +54,7 @@ from tracker.data.readers import open_table
 from tracker.data.table import Table, UnreadableFileError
 from tracker.errors import DataFileError, Problem, TrackerError
 from tracker.plan.lookup import find_dataset
-from tracker.plan.schema import Dataset, Plan
+from tracker.plan.schema import Dataset, Plan, PlanData
 
 MAX_PROBLEMS = 200  # problems listed; checking stops once this many are found
 SAMPLE = 10  # changes shown by a dry run (and kept in the result)
@@ -364,7 +364,7 @@ def _close(rows: Any) -> None:
 
 def import_file(
     engine: Engine,
-    plan: Plan,
+    plan: Plan | PlanData,
     dataset: str,
     path: Path,
     *,
@@ -423,7 +423,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _import_file(
     engine: Engine,
-    plan: Plan,
+    plan: Plan | PlanData,
     dataset: str,
     path: Path,
     sheet: str | None,

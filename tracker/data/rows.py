@@ -31,6 +31,7 @@ from tracker.data.fields import KEY_SEPARATOR, MAX_TEXT, CellError, RowBuilder, 
 from tracker.plan.schema import DATE_PARTS
 
 _MISSING = object()
+_TEXT = {str, type(None)}
 _LAST, _FIRST = {None: "~"}, {None: ""}  # an empty date: after, and before, any ISO date
 _before: Callable[[Any, Any], bool] = str.__lt__
 CACHE_LIMIT = 50_000  # distinct values remembered per column
@@ -87,18 +88,37 @@ class ChunkBuilder:
         """The converted cells of one column (a value, None or a CellError), and if any failed."""
         _, parse, required, cached = self._columns[index]
         failed = False
-        kinds = set(map(type, cells)) - {type(None)} if cached else set()
-        # Each kind of cell (text, whole number, date from a workbook) has its own cache:
-        # 1, 1.0 and True are equal keys, and must not stand for one another.
-        kind: Any = kinds.pop() if len(kinds) == 1 else None
-        if cached and not kinds and kind is None:
-            kind = type(None)  # every cell empty
+        kind: Any = None
+        if cached:
+            distinct = set(cells)
+            # Each kind of cell (text, whole number, date from a workbook) has its own cache:
+            # 1, 1.0 and True are equal keys, and must not stand for one another. Text never
+            # equals a number, so when the distinct values are all text (as every CSV cell
+            # is) so are the cells; otherwise each cell's kind is looked at.
+            kinds = set(map(type, distinct))
+            if not kinds <= _TEXT:
+                kinds = set(map(type, cells))
+            kinds.discard(type(None))
+            if len(kinds) == 1:
+                kind = kinds.pop()
+            elif not kinds:
+                kind = type(None)  # every cell empty
         if kind is not None:
             cache = self._caches[index].setdefault(kind, {})
-            # Every cell looked up at C speed; only the ones not seen yet are converted.
+            # Each value not seen yet is converted once, however often the chunk repeats it
+            # (a first chunk is nearly all such values); every cell is then looked up at C
+            # speed.
+            fresh = distinct.difference(cache)
+            if not fresh:
+                return list(map(cache.__getitem__, cells)), False
+            new = _converted(fresh, parse, required)
+            if new is not None:
+                if len(cache) < CACHE_LIMIT:
+                    cache.update(new)
+                    return list(map(cache.__getitem__, cells)), False
+                return list(map(new.get, cells, map(cache.get, cells))), False
+            # Some cell fails: cell by cell, so that each failing cell has its own error.
             out = list(map(cache.get, cells, repeat(_MISSING, len(cells))))
-            if _MISSING not in out:
-                return out, False
             todo: Any = (i for i, v in enumerate(out) if v is _MISSING)
         else:
             cache = {}
@@ -324,6 +344,24 @@ class ChunkBuilder:
         return list(map("".join, zip(*columns, strict=True)))
 
 
+def _converted(
+    spellings: set[Any], parse: Callable[[Any], Any], required: str | None
+) -> dict[Any, Any] | None:
+    """Each spelling's value (blank is None), or None if any of them fails to convert."""
+    values: dict[Any, Any] = {}
+    for raw in spellings:
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            if required:
+                return None
+            values[raw] = None
+            continue
+        try:
+            values[raw] = parse(raw)
+        except CellError:
+            return None
+    return values
+
+
 def _json_key(name: str) -> str:
     return orjson.dumps(name).decode()
 
@@ -345,13 +383,18 @@ def _layout(builder: RowBuilder, present: set[str]) -> list[tuple[str, tuple[str
 
     def dated(name: str) -> tuple[tuple[str, ...], Fragment]:
         keys = tuple(f"{name}_{part}" for part in DATE_PARTS)
-        prefixes = [_json_key(k) for k in keys]
+        joined = ",".join(f"{_json_key(k)}:{{}}" for k in keys)  # one slot per part's JSON
+        empty = joined.format(*["null"] * len(keys))
+        dumps = orjson.dumps
 
         def make(iso: Any) -> str:
-            parts = (None,) * 4 if iso is None else builder._period_parts(iso)
-            return ",".join(
-                f"{p}:{orjson.dumps(v).decode()}" for p, v in zip(prefixes, parts, strict=True)
-            )
+            if iso is None:
+                return empty
+            day, month, quarter, year = builder._period_parts(iso)
+            return joined.format(
+                dumps(day).decode(), dumps(month).decode(), dumps(quarter).decode(),
+                dumps(year).decode(),
+            )  # fmt: skip
 
         return keys, make
 

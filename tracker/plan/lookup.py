@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tracker.errors import NotFoundError
-from tracker.plan.schema import Dataset, Kpi, Objective, Plan, natural_key
+from tracker.plan.schema import Dataset, Kpi, Objective, Plan, PlanData, natural_key
 
 
 def resolve_id(ident: str, known: Iterable[str]) -> str:
@@ -51,7 +51,7 @@ def find_kpi(plan: Plan, ident: str) -> Kpi:
     return kpi
 
 
-def find_dataset(plan: Plan, name: str) -> Dataset:
+def find_dataset(plan: Plan | PlanData, name: str) -> Dataset:
     """The data set with this name, or NotFoundError listing the plan's data sets in order."""
     dataset = plan.dataset(name)
     if dataset is None:

@@ -24,7 +24,9 @@ CUTOFFS = ("end_of_previous_month", "days_before")
 class PackSettings(BaseModel):
     """Defaults: OFFICIAL-SENSITIVE, cut-off the last day of the month before the meeting."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )  # built when first used (tracker.plan.schema)
 
     marking: Marking = Field(
         default="OFFICIAL-SENSITIVE", description="protective marking printed on every page"

@@ -39,7 +39,9 @@ LOWEST_UNACKNOWLEDGED_THRESHOLD = 3
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )  # built when first used (tracker.plan.schema)
 
 
 class TableDeclaration(_Model):

@@ -25,7 +25,9 @@ INCLUDE: tuple[Include, ...] = ("actions", "kpis")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )  # built when first used (tracker.plan.schema)
 
 
 class ObjectiveRollUp(_Model):

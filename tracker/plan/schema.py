@@ -38,7 +38,11 @@ PERIODS = ("month", "quarter", "year")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: a model's validator is built when it is first used, not when tracker
+    # starts; a command that reads part of the plan (PlanData) builds only that part.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class PlanSettings(_Model):
@@ -277,6 +281,22 @@ class Plan(_Model):
     def is_administrator(self, email: str) -> bool:
         email = email.strip().lower()
         return any(a.lower() == email for a in self.distribution.administrators)
+
+
+class PlanData(_Model):
+    """What a data import reads of the plan in force: its settings and its data sets.
+
+    The stored plan was checked whole when it was loaded; an import validates only
+    these parts of it, so the models of owners, objectives and KPIs are never built.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # the rest unread
+
+    plan: PlanSettings
+    datasets: list[Dataset] = Field(default_factory=list)
+
+    def dataset(self, name: str) -> Dataset | None:
+        return next((d for d in self.datasets if d.name == name), None)
 
 
 def natural_key(ident: str) -> tuple[Any, ...]:
