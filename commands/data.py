@@ -99,10 +99,17 @@ def data_import(
       tracker data import referrals referrals.xlsx
       tracker data import training training.csv --ignore-extra --format json
     """
-    from tracker.data.importer import import_file
-    from tracker.render.imports import import_lines
+    from tracker.collector import collector_paused
 
-    with open_ws(workspace, database, by) as ws, _progress_bar(fmt is Format.table) as bar:
+    # The collector is paused from the start: the libraries the import needs (SQLAlchemy,
+    # pydantic) are imported inside, and their objects would be walked again and again.
+    with (
+        collector_paused(),
+        open_ws(workspace, database, by) as ws,
+        _progress_bar(fmt is Format.table) as bar,
+    ):
+        from tracker.data.importer import import_file
+
         plan = ws.data_plan()
         result = import_file(
             ws.engine,
@@ -120,6 +127,8 @@ def data_import(
     if fmt is Format.json:
         print_json(result.to_json())
     else:
+        from tracker.render.imports import import_lines
+
         for line in import_lines(result):
             typer.echo(line)
 

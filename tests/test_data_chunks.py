@@ -245,6 +245,24 @@ def test_the_collector_is_back_as_it_was_after_an_import(engine, tmp_path: Path)
         gc.enable()
 
 
+def test_the_import_command_leaves_the_collector_on(sqlite_cli, tmp_path: Path) -> None:
+    """The command pauses the collector from its start (tracker.collector), for its imports
+    too, and turns it back on whether the file imports or is refused."""
+    import gc
+
+    from tests.test_data_import import GOOD, HEADER, write
+
+    good = write(tmp_path / "good.csv", GOOD)
+    bad = write(
+        tmp_path / "bad.csv", f"{HEADER}\nR1,31/02/2020,Schools,16,,Male,Corby,ERW,NFA,No,\n"
+    )
+    assert gc.isenabled()
+    assert sqlite_cli("data", "import", "referrals", str(good)).exit_code == 0
+    assert gc.isenabled()
+    assert sqlite_cli("data", "import", "referrals", str(bad)).exit_code == 1
+    assert gc.isenabled()
+
+
 def test_an_import_killed_part_way_stores_nothing(sqlite_cli, tmp_path: Path) -> None:
     """kill -9 while a file is checked, staged or stored: no row of it is in the data set,
     the database is sound, and the same file then imports whole."""

@@ -28,11 +28,9 @@ a bar); this module prints nothing.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -42,6 +40,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from tracker.collector import collector_paused
 from tracker.data.columns import (
     HEADER_SEARCH,
     Columns,
@@ -384,7 +383,7 @@ def import_file(
     A file imported before as it is, under the same rules, has only its keys read
     (``tracker.data.fingerprint``) unless ``recheck``.
     """
-    with _collector_paused():
+    with collector_paused():  # tracker.collector: millions of short-lived objects
         try:
             return _import_file(
                 engine, plan, dataset, path, sheet, dry_run, ignore_extra, by, today, progress,
@@ -399,26 +398,6 @@ def import_file(
 
 class _CheckAgain(Exception):
     """A file taken as checked before turned out not to be: check all its rows instead."""
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a file is imported, as it was before afterwards.
-
-    An import allocates millions of short-lived lists and tuples; each allocation
-    burst made the collector walk every object the process holds (SQLAlchemy,
-    pydantic and the plan: hundreds of thousands), a quarter of an import's time.
-    Nothing in the import keeps reference cycles alive for long: what little
-    garbage there is (caught exceptions of bad cells, at most a chunk's worth
-    before checking stops) is collected once the collector is back on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_file(
