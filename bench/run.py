@@ -51,9 +51,9 @@ STEP = """
 import json, resource, sys, time
 sys.argv = ["tracker"] + json.loads(sys.argv[1])
 start = time.perf_counter()
-from cli import app
+from cli import main  # the installed tracker command's entry point
 try:
-    app(sys.argv[1:], prog_name="tracker", standalone_mode=False)
+    main(sys.argv[1:])
 except SystemExit as exc:
     if exc.code:
         raise

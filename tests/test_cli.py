@@ -442,3 +442,32 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 141
     assert err == b""
+
+
+ONE_GROUP_RUNS = ("plan", "db", "data", "kpi", "outbox", "returns", "schedule", "rag")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        *([group, "--help"] for group in ONE_GROUP_RUNS),
+        ["data", "import", "--help"],
+        ["data", "import"],
+        ["data", "nope"],
+        ["kpi"],
+        ["outbox", "list", "--bogus"],
+    ],
+)
+def test_a_run_of_one_group_says_what_the_whole_app_says(words: list[str]) -> None:
+    """``tracker GROUP ...`` builds that group alone (cli.app_for); what it prints and its
+    exit status are the whole app's, word for word."""
+    import typer
+
+    from cli import GROUPS, app_for
+
+    assert app_for(words) is not app
+    assert set(GROUPS) <= set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    runner = CliRunner()
+    whole = runner.invoke(app, words, prog_name="tracker")
+    alone = runner.invoke(app_for(words), words, prog_name="tracker")
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)

@@ -38,7 +38,7 @@ from tracker.db.engine import SQLITE_PAGE_SIZE
 
 STAGE = "import_stage"
 WITHDRAWN_HELD = 100_000  # withdrawn keys held in memory to re-import a file checked before
-DISTINCT_HELD = 200_000  # staged keys held in memory to show a file has no duplicate keys
+DISTINCT_HELD = 100_000  # staged keys held in memory to show a file has no duplicate keys
 CHANGED = "import_changed"
 
 
