@@ -471,3 +471,18 @@ def test_a_run_of_one_group_says_what_the_whole_app_says(words: list[str]) -> No
     whole = runner.invoke(app, words, prog_name="tracker")
     alone = runner.invoke(app_for(words), words, prog_name="tracker")
     assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+def test_the_entry_point_spares_the_exit_its_last_collection() -> None:
+    """cli.main ends the process: what it holds is frozen, so the collection at exit skips it."""
+    code = (
+        "import gc, cli\n"
+        "try: cli.main(['--version'])\n"
+        "except SystemExit as exc: assert not exc.code\n"
+        "print(gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    version, frozen = out.stdout.splitlines()
+    assert version.startswith("tracker ") and frozen == "True"
