@@ -350,3 +350,28 @@ def test_sqlite_pages_are_16_kib_for_the_records_and_the_stage(tmp_path: Path) -
             assert stage._raw("PRAGMA temp.page_size") == [(SQLITE_PAGE_SIZE,)]
     finally:
         engine.dispose()
+
+
+def test_the_stage_is_indexed_before_the_lock_when_records_are_held(engine, tmp_path: Path) -> None:
+    """The index on the stage is built before the import takes its write lock when the data
+    set holds records to compare; a first import with distinct keys needs none (SQLite)."""
+    from tests.test_data_import import GOOD
+    from tracker.data.importer import import_file
+    from tracker.data.staging import staged
+    from tracker.plan.loader import load_plan
+    from tracker.plan.sync import sync_plan
+
+    parsed = load_plan(REPO / "objectives.yaml")
+    sync_plan(engine, parsed, source="objectives.yaml")
+    with staged(engine, "referrals") as stage:
+        stage.add([(2, "R-0001", "{}"), (3, "R-0009", "{}")])
+        stage.index()
+        assert stage._indexed is stage.postgresql  # nothing held yet
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    import_file(engine, parsed.plan, "referrals", good, today=date(2021, 3, 31))
+    with staged(engine, "referrals") as stage:
+        stage.add([(2, "R-0001", "{}"), (3, "R-0009", "{}")])
+        assert not stage.connection.in_transaction()
+        stage.index()
+        assert stage._indexed

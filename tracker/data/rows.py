@@ -94,7 +94,8 @@ class ChunkBuilder:
             # Each kind of cell (text, whole number, date from a workbook) has its own cache:
             # 1, 1.0 and True are equal keys, and must not stand for one another. Text never
             # equals a number, so when the distinct values are all text (as every CSV cell
-            # is) so are the cells; otherwise each cell's kind is looked at.
+            # is) so are the cells; otherwise each cell's kind is looked at. (The readers
+            # give plain str, never a subclass that could hide behind an equal str.)
             kinds = set(map(type, distinct))
             if not kinds <= _TEXT:
                 kinds = set(map(type, cells))
@@ -113,7 +114,7 @@ class ChunkBuilder:
                 return list(map(cache.__getitem__, cells)), False
             new = _converted(fresh, parse, required)
             if new is not None:
-                if len(cache) < CACHE_LIMIT:
+                if len(cache) + len(new) <= CACHE_LIMIT:
                     cache.update(new)
                     return list(map(cache.__getitem__, cells)), False
                 return list(map(new.get, cells, map(cache.get, cells))), False

@@ -38,7 +38,7 @@ from tracker.db.engine import SQLITE_PAGE_SIZE
 
 STAGE = "import_stage"
 WITHDRAWN_HELD = 100_000  # withdrawn keys held in memory to re-import a file checked before
-DISTINCT_HELD = 100_000  # staged keys held in memory to show a file has no duplicate keys
+DISTINCT_HELD = 100_000  # staged keys' hashes held to show a file has no duplicate keys
 CHANGED = "import_changed"
 
 
@@ -88,9 +88,9 @@ class Stage:
             )
         self.rows = 0
         self.fresh = False  # set by difference(): no staged key is held yet
-        # The keys staged, while all are distinct and few enough to hold: with none repeated,
-        # there are no duplicates to look for, and a first import needs no index on the stage.
-        self._distinct: set[str] | None = set()
+        # The hashes of the keys staged, while all differ and few enough to hold: with none
+        # repeated there are no duplicates to look for, and a first import needs no index.
+        self._distinct: set[int] | None = set()
         self._indexed = False
 
     def _raw(self, sql: str) -> list[Any]:
@@ -114,7 +114,9 @@ class Stage:
         self.rows += len(rows)
         distinct = self._distinct
         if distinct is not None:
-            distinct.update(map(itemgetter(1), rows))
+            # Hashes, not the keys (a key may be hundreds of characters): two that collide
+            # only send the file to the exact search in SQL, as a key repeated does.
+            distinct.update(map(hash, map(itemgetter(1), rows)))
             if len(distinct) != self.rows or self.rows > DISTINCT_HELD:
                 self._distinct = None  # a key repeated, or too many to hold: SQL will say
         if self.postgresql:
@@ -144,9 +146,24 @@ class Stage:
             cursor.close()
 
     def index(self) -> None:
-        """Index the stage once every row is staged (on SQLite, not until a query needs it)."""
-        if self.postgresql:
+        """Index the stage once every row is staged, before the import takes its lock.
+
+        On SQLite a first import whose keys are all different needs none: only the
+        duplicate search and the comparison with records already held use it.
+        """
+        if self.postgresql or self._distinct is None or self._holds_any():
             self._index()
+
+    def _holds_any(self) -> bool:
+        """Whether the data set holds any record (read without a lock)."""
+        mark = "%s" if self.postgresql else "?"
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(f"SELECT 1 FROM data_record WHERE dataset = {mark} LIMIT 1",
+                           (self.dataset,))  # fmt: skip
+            return cursor.fetchone() is not None
+        finally:
+            cursor.close()
 
     def _index(self) -> None:
         if self._indexed:
