@@ -73,23 +73,17 @@ def _top(
     """Options of ``tracker`` itself (before any command)."""
 
 
-GROUPS = {
-    "plan": plan.app,
-    "db": db.app,
-    "data": data.app,
-    "kpi": kpi.app,
-    "outbox": outbox.app,
-    "returns": returns.app,
-    "schedule": schedule.app,
-    "rag": rag.app,
-}
-
 workspace.register(app)
 actions.register(app)
-for _name in ("plan", "db", "data", "kpi", "outbox", "returns", "schedule"):
-    app.add_typer(GROUPS[_name], name=_name)
+app.add_typer(plan.app, name="plan")
+app.add_typer(db.app, name="db")
+app.add_typer(data.app, name="data")
+app.add_typer(kpi.app, name="kpi")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(returns.app, name="returns")
+app.add_typer(schedule.app, name="schedule")
 reports.register(app)
-app.add_typer(GROUPS["rag"], name="rag")
+app.add_typer(rag.app, name="rag")
 
 
 def main(args: list[str] | None = None) -> None:
@@ -108,12 +102,12 @@ def app_for(words: list[str]) -> typer.Typer:
     """The app to run ``words``: all of it, or, when they begin with a group's name, the top
     level with that group alone. Typer makes every command a Click command on each run (a
     twentieth of a second for all of them); one group's are all such a run can reach."""
-    group = GROUPS.get(words[0]) if words else None
+    group = next((g for g in app.registered_groups if words and g.name == words[0]), None)
     if group is None:
         return app
     narrow = _typer()
-    narrow.callback()(_top)
-    narrow.add_typer(group, name=words[0])
+    narrow.registered_callback = app.registered_callback
+    narrow.registered_groups.append(group)
     return narrow
 
 
