@@ -65,6 +65,7 @@ class Stage:
         self.dataset = dataset
         self.postgresql = connection.dialect.name == "postgresql"
         self.driver: Any = connection.connection.driver_connection
+        self.mark = "%s" if self.postgresql else "?"  # a parameter, in the driver's SQL
         if self.postgresql:
             # Dropped by the commit or rollback that ends the import.
             for name, columns in (
@@ -93,12 +94,13 @@ class Stage:
         self._distinct: set[int] | None = set()
         self._indexed = False
 
-    def _raw(self, sql: str) -> list[Any]:
-        """A statement on the driver's connection: on SQLite outside any transaction (the
-        TEMP tables need none, and no lock is taken), on PostgreSQL in the import's one."""
+    def _raw(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """A statement on the driver's connection (its parameters marked ``self.mark``): on
+        SQLite outside any transaction before ``lock`` (the TEMP tables need none, and no
+        lock is taken), on PostgreSQL in the import's one."""
         cursor = self.driver.cursor()
         try:
-            cursor.execute(sql)
+            cursor.execute(sql, params)
             return list(cursor.fetchall()) if cursor.description else []
         finally:
             cursor.close()
@@ -155,15 +157,9 @@ class Stage:
             self._index()
 
     def _holds_any(self) -> bool:
-        """Whether the data set holds any record (read without a lock)."""
-        mark = "%s" if self.postgresql else "?"
-        cursor = self.driver.cursor()
-        try:
-            cursor.execute(f"SELECT 1 FROM data_record WHERE dataset = {mark} LIMIT 1",
-                           (self.dataset,))  # fmt: skip
-            return cursor.fetchone() is not None
-        finally:
-            cursor.close()
+        """Whether the data set holds any record (withdrawn or not)."""
+        sql = f"SELECT 1 FROM data_record WHERE dataset = {self.mark} LIMIT 1"
+        return bool(self._raw(sql, (self.dataset,)))
 
     def _index(self) -> None:
         if self._indexed:
@@ -214,12 +210,7 @@ class Stage:
         if locked:
             found = self._exec(sql.format(":dataset"), {"dataset": self.dataset}).first()
         else:
-            cursor = self.driver.cursor()
-            try:
-                cursor.execute(sql.format("%s" if self.postgresql else "?"), (self.dataset,))
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
+            found = next(iter(self._raw(sql.format(self.mark), (self.dataset,))), None)
         if found is None:
             return None
         through = found[2]
@@ -262,17 +253,12 @@ class Stage:
     def withdrawn_keys(self, limit: int = WITHDRAWN_HELD) -> frozenset[str] | None:
         """The keys of the records withdrawn from the data set (read without a lock), or None
         when there are more than ``limit`` (too many to hold: the file is checked in full)."""
-        mark = "%s" if self.postgresql else "?"
-        cursor = self.driver.cursor()
-        try:
-            cursor.execute(
-                f"SELECT key FROM data_record WHERE dataset = {mark} AND withdrawn_at IS NOT "
-                f"NULL LIMIT {int(limit) + 1}",
-                (self.dataset,),
-            )
-            keys = frozenset(str(key) for (key,) in cursor.fetchall())
-        finally:
-            cursor.close()
+        found = self._raw(
+            f"SELECT key FROM data_record WHERE dataset = {self.mark} AND withdrawn_at IS NOT "
+            f"NULL LIMIT {int(limit) + 1}",
+            (self.dataset,),
+        )
+        keys = frozenset(str(key) for (key,) in found)
         return None if len(keys) > limit else keys
 
     def withdrawn_count(self) -> int:
@@ -317,10 +303,7 @@ class Stage:
         """How the staged rows differ from the records held (reads only; call after index)."""
         ds = {"dataset": self.dataset}
         held = self._held()
-        anything = (
-            held
-            or self._exec("SELECT 1 FROM data_record WHERE dataset = :dataset LIMIT 1", ds).first()
-        )
+        anything = held or self._holds_any()
         # Withdrawn records stay withdrawn whatever a later file says: a file holding one
         # again leaves it as it is (counted unchanged), and one without it is no news.
         matched = matched_active = 0
