@@ -127,22 +127,11 @@ class ChunkBuilder:
             todo = range(len(cells))
         for i in todo:
             raw = cells[i]
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                if required:
-                    out[i] = CellError(required)
-                    failed = True
-                    continue
-                value: Any = None
-            else:
-                try:
-                    value = parse(raw)
-                except CellError as exc:
-                    out[i] = exc
-                    failed = True
-                    continue
-            if kind is not None and len(cache) < CACHE_LIMIT:
+            out[i] = value = _convert(raw, parse, required)
+            if isinstance(value, CellError):
+                failed = True
+            elif kind is not None and len(cache) < CACHE_LIMIT:
                 cache[raw] = value
-            out[i] = value
         return out, failed
 
     def build(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any] | RowErrors]:
@@ -345,22 +334,22 @@ class ChunkBuilder:
         return list(map("".join, zip(*columns, strict=True)))
 
 
+def _convert(raw: Any, parse: Callable[[Any], Any], required: str | None) -> Any:
+    """A cell's value (a blank one is None), or the CellError that says why it has none."""
+    if raw is None or (raw.__class__ is str and not raw.strip()):
+        return CellError(required) if required else None
+    try:
+        return parse(raw)
+    except CellError as exc:
+        return exc
+
+
 def _converted(
     spellings: set[Any], parse: Callable[[Any], Any], required: str | None
 ) -> dict[Any, Any] | None:
-    """Each spelling's value (blank is None), or None if any of them fails to convert."""
-    values: dict[Any, Any] = {}
-    for raw in spellings:
-        if raw is None or (raw.__class__ is str and not raw.strip()):
-            if required:
-                return None
-            values[raw] = None
-            continue
-        try:
-            values[raw] = parse(raw)
-        except CellError:
-            return None
-    return values
+    """Each spelling's value, or None if any of them fails to convert."""
+    values = {raw: _convert(raw, parse, required) for raw in spellings}
+    return None if any(isinstance(v, CellError) for v in values.values()) else values
 
 
 def _json_key(name: str) -> str:
