@@ -20,7 +20,9 @@ import datetime as dt
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
+
+from tracker.plan.base import PlanModel
 
 DEFAULT_REQUESTS = 15
 DEFAULT_DEADLINE = 8
@@ -34,12 +36,6 @@ REGIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_irelan
 
 Days = Annotated[int, Field(ge=1, le=60)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )  # built when first used (tracker.plan.schema)
 
 
 def _local_time(value: Any) -> Any:
@@ -73,14 +69,14 @@ def _not_at_clock_change(value: time) -> time:
     return value
 
 
-class Closure(_Model):
+class Closure(PlanModel):
     """A day the partnership's offices are closed, not counted as a working day."""
 
     date: date
     reason: Reason = "office closure"
 
 
-class MeetingCycle(_Model):
+class MeetingCycle(PlanModel):
     """Changes to the cycle of one meeting; anything left out follows the plan's cycle."""
 
     requests: Days | None = None
@@ -90,7 +86,7 @@ class MeetingCycle(_Model):
     review: Days | None = None
 
 
-class CycleSettings(_Model):
+class CycleSettings(PlanModel):
     """When each step of a meeting's reporting cycle happens, in working days before it."""
 
     requests: Days = Field(

@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from tracker.plan.base import PlanModel
 
 Marking = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 KpiRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^KPI\d+\.\d+$")]
@@ -21,12 +23,8 @@ KpiRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^KPI\
 CUTOFFS = ("end_of_previous_month", "days_before")
 
 
-class PackSettings(BaseModel):
+class PackSettings(PlanModel):
     """Defaults: OFFICIAL-SENSITIVE, cut-off the last day of the month before the meeting."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )  # built when first used (tracker.plan.schema)
 
     marking: Marking = Field(
         default="OFFICIAL-SENSITIVE", description="protective marking printed on every page"

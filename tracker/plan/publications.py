@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from tracker.plan.base import PlanModel
 
 # The same forms as in tracker.plan.schema (which imports this module for ``Plan``).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -38,13 +40,7 @@ KpiId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^KPI\d
 LOWEST_UNACKNOWLEDGED_THRESHOLD = 3
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )  # built when first used (tracker.plan.schema)
-
-
-class TableDeclaration(_Model):
+class TableDeclaration(PlanModel):
     """A table that may be distributed: counts by one field's values and by period."""
 
     key: Slug
@@ -58,7 +54,7 @@ class TableDeclaration(_Model):
     window: Literal["financial_year", "strategy"] = "financial_year"
 
 
-class Publications(_Model):
+class Publications(PlanModel):
     tables: list[TableDeclaration] = Field(default_factory=list)
     kpis: Literal["all"] | list[KpiId] = "all"
     low_threshold_acknowledged: Text | None = Field(

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from tracker.plan.base import PlanModel
 
 DEFAULT_AMBER_BEHIND = 15.0
 DEFAULT_RED_BEHIND = 30.0
@@ -24,13 +26,7 @@ Include = Literal["actions", "kpis"]
 INCLUDE: tuple[Include, ...] = ("actions", "kpis")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )  # built when first used (tracker.plan.schema)
-
-
-class ObjectiveRollUp(_Model):
+class ObjectiveRollUp(PlanModel):
     """How an objective's rating is rolled up from its actions and KPIs."""
 
     rule: Literal["worst", "share"] = Field(
@@ -49,7 +45,7 @@ class ObjectiveRollUp(_Model):
     )
 
 
-class RagSettings(_Model):
+class RagSettings(PlanModel):
     """Thresholds and the roll-up rule (see docs/rag.md for how they are used)."""
 
     amber_behind: float = Field(

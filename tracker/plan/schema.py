@@ -15,8 +15,9 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from tracker.plan.base import PlanModel
 from tracker.plan.cycle import CycleSettings
 from tracker.plan.pack import PackSettings
 from tracker.plan.publications import Publications
@@ -37,15 +38,7 @@ STATUSES = ("not_started", "in_progress", "complete", "on_hold", "cancelled")
 PERIODS = ("month", "quarter", "year")
 
 
-class _Model(BaseModel):
-    # defer_build: a model's validator is built when it is first used, not when tracker
-    # starts; a command that reads part of the plan (PlanData) builds only that part.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )
-
-
-class PlanSettings(_Model):
+class PlanSettings(PlanModel):
     """Facts about the strategy as a whole."""
 
     name: Text
@@ -74,7 +67,7 @@ class PlanSettings(_Model):
         return value
 
 
-class Owner(_Model):
+class Owner(PlanModel):
     """A role in a partner organisation that owns objectives, actions or KPIs."""
 
     id: Slug
@@ -83,7 +76,7 @@ class Owner(_Model):
     email: EmailStr
 
 
-class Milestone(_Model):
+class Milestone(PlanModel):
     date: date
     description: Text
     progress: int | None = Field(
@@ -94,7 +87,7 @@ class Milestone(_Model):
     )
 
 
-class Action(_Model):
+class Action(PlanModel):
     id: ActionId
     title: Text
     owner: Slug
@@ -104,7 +97,7 @@ class Action(_Model):
     milestones: list[Milestone] = Field(default_factory=list)
 
 
-class Objective(_Model):
+class Objective(PlanModel):
     id: ObjectiveId
     title: Text
     short_title: Text
@@ -112,14 +105,14 @@ class Objective(_Model):
     actions: list[Action] = Field(min_length=1)
 
 
-class Meeting(_Model):
+class Meeting(PlanModel):
     id: MeetingId
     date: date
     kind: Literal["steering_group", "review"]
     title: Text
 
 
-class Distribution(_Model):
+class Distribution(PlanModel):
     """Who receives what: email addresses (placeholders at example.org in the shipped plan)."""
 
     steering_group: list[EmailStr] = Field(min_length=1)
@@ -130,7 +123,7 @@ class Distribution(_Model):
 # --- data sets --------------------------------------------------------------------
 
 
-class CategoryValue(_Model):
+class CategoryValue(PlanModel):
     """An allowed value of a category field, the other spellings accepted for it,
     and optionally the wider group it rolls up to (Schools -> Education)."""
 
@@ -139,14 +132,14 @@ class CategoryValue(_Model):
     group: Text | None = None
 
 
-class Band(_Model):
+class Band(PlanModel):
     """A band of an integer field: values up to and including ``max`` (None: no upper limit)."""
 
     label: Text
     max: int | None = None
 
 
-class DataField(_Model):
+class DataField(PlanModel):
     name: Slug
     type: Literal["date", "integer", "text", "category"]
     required: bool = True
@@ -160,7 +153,7 @@ class DataField(_Model):
     not_before: Slug | None = None  # date fields: never earlier than this other date field
 
 
-class Dataset(_Model):
+class Dataset(PlanModel):
     """A data set the partnership imports (one row per referral, per training session...)."""
 
     name: Slug
@@ -200,7 +193,7 @@ DATE_PARTS = ("day", "month", "quarter", "year")  # the derived fields of a date
 Filter = dict[str, Text | list[Text]]
 
 
-class Measure(_Model):
+class Measure(PlanModel):
     """How a KPI's value is computed for a period.
 
     * ``count``: rows of ``dataset`` matching ``where`` (and not ``where_not``);
@@ -220,7 +213,7 @@ class Measure(_Model):
     to_field: Slug | None = None
 
 
-class Kpi(_Model):
+class Kpi(PlanModel):
     id: KpiId
     name: Text
     objective: ObjectiveId
@@ -239,7 +232,7 @@ class Kpi(_Model):
     description: Text | None = None
 
 
-class Plan(_Model):
+class Plan(PlanModel):
     """The whole plan file."""
 
     plan: PlanSettings
@@ -283,14 +276,14 @@ class Plan(_Model):
         return any(a.lower() == email for a in self.distribution.administrators)
 
 
-class PlanData(_Model):
+class PlanData(PlanModel):
     """What a data import reads of the plan in force: its settings and its data sets.
 
     The stored plan was checked whole when it was loaded; an import validates only
     these parts of it, so the models of owners, objectives and KPIs are never built.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # the rest unread
+    model_config = ConfigDict(extra="ignore")  # the rest of the document is not read
 
     plan: PlanSettings
     datasets: list[Dataset] = Field(default_factory=list)
