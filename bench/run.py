@@ -372,21 +372,21 @@ def main() -> None:
         (f"import referrals XLSX ({k}k rows)", f"import referrals XLSX ({k}k rows)"),
     ):
         results.append((f"{shown}, best of {REPEATS}", best[name]))
-    ratios.append(("CSV import", best[f"import referrals CSV ({k}k rows)"]["cpu"],
-                   best["floor csv"]["cpu"], 3.0))  # fmt: skip
-    ratios.append(("XLSX import", best[f"import referrals XLSX ({k}k rows)"]["cpu"],
-                   best["floor calamine"]["cpu"], 2.0))  # fmt: skip
-    # Each round's import over the floor run just before it, the median of those: a drift in
-    # the machine's speed between rounds moves both of a pair alike.
+    # Each import, its floor and the goal for their ratio; the ratio is taken two ways: the
+    # least CPU of each, and each round's import over the floor run just before it (the
+    # median of those pairs: a drift in the machine's speed between rounds moves both alike).
+    pairs = {
+        "CSV import": (f"import referrals CSV ({k}k rows)", "floor csv", 3.0),
+        "XLSX import": (f"import referrals XLSX ({k}k rows)", "floor calamine", 2.0),
+    }
+    for step, (own, floor, goal) in pairs.items():
+        ratios.append((step, best[own]["cpu"], best[floor]["cpu"], goal))
     paired = {
         step: statistics.median(
-            i["cpu"] / f["cpu"]
-            for i, f in zip(rounds[f"import referrals {kind} ({k}k rows)"], rounds[floor],
-                            strict=True)
+            i["cpu"] / f["cpu"] for i, f in zip(rounds[own], rounds[floor], strict=True)
         )
-        for step, kind, floor in (("CSV import", "CSV", "floor csv"),
-                                  ("XLSX import", "XLSX", "floor calamine"))
-    }  # fmt: skip
+        for step, (own, floor, _) in pairs.items()
+    }
     spread = {
         name: (min(r["cpu"] for r in runs), max(r["cpu"] for r in runs))
         for name, runs in rounds.items()
@@ -449,15 +449,10 @@ def main() -> None:
         "| floor range | ratio | round by round (median) | without start-up | goal |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    names = {"CSV import": ("import referrals CSV", "floor csv"),
-             "XLSX import": ("import referrals XLSX", "floor calamine")}  # fmt: skip
     for step, seconds, base, goal in ratios:
         bare = (seconds - startup["cpu"]) / base
-        own, floor_name = names[step]
-        (lo, hi), (flo, fhi) = (
-            next(v for n, v in spread.items() if n.startswith(own)),
-            spread[floor_name],
-        )
+        own, floor, _ = pairs[step]
+        (lo, hi), (flo, fhi) = spread[own], spread[floor]
         print(
             f"| {step} | {seconds:.2f} | {lo:.2f}-{hi:.2f} | {base:.2f} | {flo:.2f}-{fhi:.2f} "
             f"| {seconds / base:.1f}x | {paired[step]:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
