@@ -66,6 +66,7 @@ def _refused(path: Path, **kw: object) -> str:
         ("utf-8", b"\xef\xbb\xbf"),  # Excel's "CSV UTF-8"
         ("cp1252", b""),  # Excel's plain "CSV" on a UK Windows PC
         ("utf-16", b""),  # Excel's "Unicode text" (the codec writes its own BOM)
+        ("utf-32", b""),  # rare, but its BOM begins with UTF-16's: not read as UTF-16
     ],
 )
 def test_csv_encodings(tmp_path: Path, encoding: str, prefix: bytes) -> None:

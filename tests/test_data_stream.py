@@ -84,6 +84,42 @@ def test_an_unclosed_quote_is_named_with_its_line(sqlite_cli, tmp_path: Path) ->
     assert counts(sqlite_cli)["data_record"] == 0
 
 
+def test_a_cell_over_the_csv_limit_is_named_as_such(sqlite_cli, tmp_path: Path) -> None:
+    long = "x" * 200_000  # one cell, its quotes closed: not mistaken for an unclosed quote
+    path = write(
+        tmp_path / "r.csv",
+        f"{HEADER}\n"
+        "R-0001,31/03/2020,Schools,16,,Male,Northampton,Islamist,NFA,No,14/04/2020\n"
+        f'R-0002,01/04/2020,Health,40,,Male,Corby,MUU,"{long}",No,\n',
+    )
+    result = sqlite_cli("data", "import", "referrals", str(path))
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: r.csv:3 has a cell of more than 131,072 characters, far more than any column "
+        "tracker imports: remove the long text from that row, or export the file again\n"
+    )
+    assert counts(sqlite_cli)["data_record"] == 0
+
+
+def test_an_integer_too_large_for_python_is_a_cell_error(sqlite_cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.csv",
+        f"{HEADER}\n"
+        f"R-0001,31/03/2020,Schools,{'9' * 5000},,Male,Northampton,Islamist,NFA,No,14/04/2020\n"
+        f"R-0002,31/03/2020,Schools,{'9' * 20},,Male,Northampton,Islamist,NFA,No,14/04/2020\n",
+    )
+    result = sqlite_cli("data", "import", "referrals", str(path))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "r.csv:2" in result.output and "r.csv:3" in result.output
+    assert (
+        "r.csv:2: age '99999" in result.output
+        and "is too large to be a whole number" in result.output
+    )
+    assert "r.csv:3: age 99999999999999999999 is above the maximum" in result.output
+    assert counts(sqlite_cli)["data_record"] == 0
+
+
 def test_quoted_cells_over_several_lines_are_still_fine(sqlite_cli, tmp_path: Path) -> None:
     path = write(
         tmp_path / "r.csv",

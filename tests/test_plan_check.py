@@ -197,6 +197,9 @@ TOP = "the top level: required key"
                                  "any token; check indentation and quoting here"]),
         (b"plan: &a [*a]\n", ["1: this alias refers to a block that contains it; remove the "
                               "loop"]),
+        (b"plan:\n  x: " + b"[" * 5000 + b"]" * 5000 + b"\n", ["2: blocks are nested more than "
+            "64 deep here, which no plan needs; check the indentation and the [ ] and { } "
+            "brackets"]),
         (LAUGHS.encode(), ["1: the plan has more than 200,000 values (aliases repeating one "
                            "another?); write the plan out without multiplying aliases"]),
         (b"plan:\n  name: Caf\xe9\n", ["2: byte 0xe9 is not UTF-8 text; save the file as UTF-8 "
@@ -232,8 +235,8 @@ TOP = "the top level: required key"
             "keys under it",
         ]),
     ],
-    ids=["empty", "comments", "list", "scalar", "tab", "alias-loop", "billion-laughs", "latin-1",
-         "binary", "bom-and-wrong-types", "missing-keys", "wrong-shapes"],
+    ids=["empty", "comments", "list", "scalar", "tab", "alias-loop", "deep", "billion-laughs",
+         "latin-1", "binary", "bom-and-wrong-types", "missing-keys", "wrong-shapes"],
 )  # fmt: skip
 def test_cli_check_on_files_that_are_not_plans(tmp_path: Path, content: bytes, expected) -> None:
     path = tmp_path / "objectives.yaml"

@@ -235,6 +235,19 @@ def test_every_problem_is_listed_with_sheet_row_and_column_and_nothing_is_writte
     assert opened.count_updates() == before
 
 
+@pytest.mark.parametrize("typed", ["\u00b2", "7" * 5000, "\uff15\uff10", "1e2"])
+def test_a_progress_that_is_no_plain_number_is_a_cell_problem(opened: Opened, typed: str) -> None:
+    before = opened.count_updates()
+    fill(mine(opened), {"SO3.1": {"status": "In progress", "progress": typed}})
+    [load] = opened.load(mine(opened))
+    assert load.state == "problems", load.reason
+    [problem] = load.problems
+    assert (problem.line, problem.column) == (12, "I")
+    assert "is not a whole number from 0 to 100" in problem.message
+    assert len(problem.message) < 120
+    assert opened.count_updates() == before
+
+
 def test_text_typed_outside_the_issued_rows_is_reported_not_lost(opened: Opened) -> None:
     book = openpyxl.load_workbook(mine(opened))
     book[L.RETURN_SHEET]["K20"] = "A note below the table"

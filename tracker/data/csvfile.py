@@ -53,6 +53,8 @@ def _valid(path: Path, encoding: str) -> bool:
 def _encoding(name: str, path: Path, head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         encodings = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00
+        encodings = ["utf-32"]
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]
     else:
@@ -114,6 +116,20 @@ def _unclosed_quote(name: str, line: int) -> UnreadableFileError:
         "one cell)",
         hint='add the closing " on that line, or export the file again',
     )
+
+
+def _one_long_cell(path: Path, encoding: str, line: int) -> bool:
+    """Whether physical line ``line`` is itself over the csv field limit with its quotes closed.
+
+    Told apart from a quote left open, which also makes a cell over the limit but only by
+    running on over the lines after it.
+    """
+    limit = csv.field_size_limit()
+    with path.open(encoding=encoding, newline="") as fh:
+        for _ in range(line - 1):
+            fh.readline()
+        text = fh.readline(4 * limit)
+    return len(text) > limit and text.count('"') % 2 == 0
 
 
 def _ends_inside_quote(path: Path, encoding: str, delimiter: str, line: int) -> bool:
@@ -194,6 +210,13 @@ class CsvRows:
 
     def _error(self, exc: csv.Error) -> UnreadableFileError:
         if "field larger than field limit" in str(exc):
+            if _one_long_cell(self.path, self.encoding, self._line):
+                return UnreadableFileError(
+                    f"{self.name}:{self._line}",
+                    f"has a cell of more than {csv.field_size_limit():,} characters, far more "
+                    "than any column tracker imports",
+                    hint="remove the long text from that row, or export the file again",
+                )
             return _unclosed_quote(self.name, self._line)
         return UnreadableFileError(
             f"{self.name}:{self._reader.line_num}",

@@ -60,6 +60,7 @@ _YEAR_FIRST_SLASH = re.compile(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}$")
 _MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_LARGEST = 2**63 - 1  # what a database integer column holds
 _MONTHS = {
     name: i + 1
     for i, names in enumerate(
@@ -229,6 +230,8 @@ def parse_integer_cell(name: str, raw: Any) -> int:
     """A whole number from a cell: 12, 12.0, '12', '12.0' or '1,200'."""
     if isinstance(raw, bool):
         raise CellError(f"{name} {shown(raw)} is not a whole number")
+    if isinstance(raw, int | float) and not -_LARGEST <= raw <= _LARGEST:
+        raise CellError(f"{name} {shown(raw)} is too large to be a whole number here")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
@@ -236,6 +239,8 @@ def parse_integer_cell(name: str, raw: Any) -> int:
             return int(raw)
         raise CellError(f"{name} {shown(raw)} is not a whole number")
     text = str(raw).strip()
+    if len(text) > 24:  # int() refuses 4,300+ digits; nothing counted here needs 19
+        raise CellError(f"{name} {shown(raw)} is too large to be a whole number here")
     if _INTEGER.match(text):
         return int(text.split(".")[0])
     if _THOUSANDS.match(text):

@@ -167,11 +167,42 @@ def _compose(text: str) -> Any:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+# Blocks inside blocks, as deep as any plan goes: the shipped plan nests six deep.
+MAX_DEPTH = 64
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where blocks first nest deeper than MAX_DEPTH (by the event stream, which
+    PyYAML reads without recursion), else None."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH and event.start_mark is not None:
+                    return int(event.start_mark.line) + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def parse_plan(
     text: str, *, file: str = "objectives.yaml"
 ) -> tuple[Plan | None, LineMap, list[Problem]]:
     """Parse and validate plan text; returns the plan (None if invalid), the line map, problems."""
+    try:
+        return _parse_plan(text, file)
+    except RecursionError:  # nesting deeper than the parser and the schema check can follow
+        message = (
+            f"blocks are nested more than {MAX_DEPTH} deep here, which no plan needs; "
+            "check the indentation and the [ ] and { } brackets"
+        )
+        return None, LineMap({}), [Problem(file, _too_deep(text), message)]
 
+
+def _parse_plan(text: str, file: str) -> tuple[Plan | None, LineMap, list[Problem]]:
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:

@@ -23,6 +23,7 @@ Rules:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,8 @@ from tracker.errors import TrackerError
 from tracker.plan.schema import Plan
 from tracker.returns.reader import CellProblem, ReadReturn, ReturnEntry, ReturnRefused
 from tracker.usertext import plan_addresses
+
+log = logging.getLogger(__name__)
 
 REFUSED, PROBLEMS, CONFLICTS, UNCHANGED, READY, LOADED, DECLINED = (
     "refused",
@@ -364,5 +367,18 @@ def load_returns(
                     load = apply_return(engine, plan, key, load, by=by, on=on, force=force)
         except TrackerError as exc:
             load = ReturnLoad(file=Path(path).name, path=Path(path), state=REFUSED, reason=str(exc))
+        except Exception as exc:  # a bug: this file records nothing, the files before keep theirs
+            from tracker.db.errors import translate_database_error
+
+            log.exception("loading %s", path)
+            translated = translate_database_error(exc)
+            reason = (
+                str(translated)
+                if translated is not None
+                else (
+                    f"unexpected error ({type(exc).__name__}), a bug in tracker: please report it"
+                )
+            )
+            load = ReturnLoad(file=Path(path).name, path=Path(path), state=REFUSED, reason=reason)
         outcomes.append(load)
     return outcomes

@@ -254,13 +254,14 @@ def _progress(raw: Any, number_format: str) -> tuple[int | None, str | None]:
     value: Any = raw
     if isinstance(raw, str):
         text = raw.strip().removesuffix("%").strip()
-        value = int(text) if text.isdigit() else raw
+        # ASCII digits only ('²'.isdigit() is true), and short: int() of a 5,000-digit string raises
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else raw
     elif isinstance(raw, float) and "%" in (number_format or "") and 0 <= raw <= 1:
         value = round(raw * 100, 6)  # typed as 40% in a cell Excel formatted as a percentage
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        return None, f"'{raw}' is not a whole number from 0 to 100"
+        return None, f"'{str(raw).strip()[:40]}' is not a whole number from 0 to 100"
     return value, None
 
 
