@@ -36,6 +36,26 @@ ISSUE_NOTE = "Spoke to the boy's mother on 07700 900123, NI QQ123456C, lives at 
         ("born in 2009, now in year 9", "a date of birth"),
         ("Date of birth 2009-04-03", "a date of birth"),
         (ISSUE_NOTE, "a postcode, a National Insurance number and a phone number"),
+        # Written another way, or disguised: still caught.
+        (
+            "call \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13",
+            "a phone number",
+        ),
+        ("parent\uff20gmail.example", "an email address"),
+        ("lives in NN1\u00a01AA", "a postcode"),
+        ("lives in nn1 1aa", "a postcode"),
+        ("07700\u200b900123", "a phone number"),
+        ("07700  900123", "a phone number"),
+        ("07700\n900123", "a phone number"),
+        ("(01604) 123456", "a phone number"),
+        ("07700.900.123", "a phone number"),
+        ("0044 7700 900123", "a phone number"),
+        ("+44 (0)7700 900123", "a phone number"),
+        ("NI qq.12.34.56.c", "a National Insurance number"),
+        ("NI QQ-12-34-56-C", "a National Insurance number"),
+        ("NHS no: 40 10 23 21 37", "an NHS number"),
+        ("nhs number 1234567890", "an NHS number"),
+        ("NHS 943.476.5919", "an NHS number"),
     ],
 )
 def test_identifying_values_are_refused_by_kind_never_by_value(text: str, kinds: str) -> None:
@@ -58,6 +78,10 @@ def test_identifying_values_are_refused_by_kind_never_by_value(text: str, kinds:
         "Reborn 2020 campaign launched",  # 'born' inside a word
         "Born Free workshop moved to the spring",  # no date follows
         "Budget ref 0123 4567",
+        "Q3 3rd meeting moved; Y10 1st term sessions; SO3 2nd action",
+        "Dates 01.02.2020-03.04.2021 and 01.04.2020 - 31.03.2021 agreed",
+        "Case ref 2020-0101-2345-6; 120 134 150 167 referrals by year",
+        "Meeting 12/03/2021 09:30, then 10:00-11:30 on 02/03/2021",
         "",
         None,
     ],

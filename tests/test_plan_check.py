@@ -303,3 +303,30 @@ def test_a_value_wrong_in_form_is_reported_once(tmp_path: Path, plan_text: str) 
             "(lower-case letters, digits and dashes, as in the owners list); correct it",
         )
     ]
+
+
+def test_plan_text_is_screened_like_a_note_and_one_line_where_one_is_meant(
+    tmp_path: Path, plan_text: str
+) -> None:
+    text = plan_text.replace("role: Prevent Coordinator", "role: PC 07700 900123, NN1 1AA", 1)
+    meeting = "kind: steering_group, title: Prevent Steering Group}"
+    text = text.replace(meeting, 'kind: steering_group, title: "SG\\r\\nBcc: x@evil.example"}', 1)
+    path = _write(tmp_path, text)
+    result = CliRunner().invoke(app, ["plan", "check", str(path)])
+    assert result.exit_code == 1
+    role, title = _line_of(text, "role: PC"), _line_of(text, "SG\\r")
+    assert result.output.splitlines()[:-1] == [
+        f"{path}:{role}: role: the text holds what looks like a postcode and a phone number; the "
+        "plan goes into packs and emails sent to every partner: write roles, never people or "
+        "their contact details",
+        f"{path}:{title}: title: the text holds a line break; keep it on one line",
+    ]
+    assert "07700" not in result.output and "NN1" not in result.output
+
+
+def test_the_plans_own_addresses_and_ordinary_wording_pass(tmp_path: Path, plan_text: str) -> None:
+    text = plan_text.replace(
+        "role: Prevent Coordinator", "role: Prevent Coordinator (Q3 3rd cohort, 01.02.2020)", 1
+    )
+    result = CliRunner().invoke(app, ["plan", "check", str(_write(tmp_path, text))])
+    assert result.exit_code == 0, result.output

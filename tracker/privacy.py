@@ -34,6 +34,7 @@ tracker, so any layer may use it):
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # What a match is reported as, for each way of spotting it.
 # Whole words: a header containing any of these words is identifying.
@@ -235,13 +236,34 @@ _EMAIL = re.compile(r"[^\s@<>(),;:\"']+@[^\s@<>(),;:\"']+\.[A-Za-z]{2,}")
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
 )
-# Two letters, six digits and A-D, spaced or not (the letter rules are not checked:
-# the documented example QQ 12 34 56 C must be caught too).
-_NI_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])", re.IGNORECASE
+# The same in any case ('nn1 1aa'), except an inward code that reads as an ordinal in lower
+# or mixed case ('Q3 3rd', 'Y10 1st'): those are caught only in capitals ('NN1 1ST').
+_POSTCODE_ANY_CASE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9]"
+    r"(?!(?-i:st|nd|rd|th|St|Nd|Rd|Th)(?![A-Za-z0-9]))[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
-_TEN_DIGITS = re.compile(r"(?<![0-9])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![0-9])")
-_UK_PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+44 ?\(?0?\)? ?|0)\d(?:[ -]?\d){8,9}(?![0-9])")
+# Two letters, six digits and A-D, spaced, dotted or hyphenated or not (the letter rules are
+# not checked: the documented example QQ 12 34 56 C must be caught too).
+_NI_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?[A-D](?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# Ten digits grouped 3-3-4 (the NHS's own way) or run together: an NHS number when the check
+# digit is right. After the word NHS, ten digits in any grouping are one whatever the check.
+_TEN_DIGITS = re.compile(r"(?<![0-9])(\d{3})[ .-]?(\d{3})[ .-]?(\d{4})(?![0-9])")
+_NHS_WORDED = re.compile(
+    r"(?<![a-z])nhs(?![a-z])[\s:#.-]*(?:(?:no|num|number)(?![a-z])[\s:#.-]*)?"
+    r"(?:\d[ .-]?){9}\d(?![0-9])",
+    re.IGNORECASE,
+)
+# 0 or +44 / 0044 and ten or eleven digits in all, spaced, dotted, hyphenated or bracketed
+# ('(01604) 123456', '+44 (0)7700 900123'); not inside a longer run of digits, so dates
+# such as 01.02.2020 and references such as 2020-0101-2345-6 are not taken for one.
+_UK_PHONE = re.compile(
+    r"(?<![0-9A-Za-z+])(?<![0-9][.-])(?:(?:\+|00)44[ .-]?(?:\(0\)[ .-]?)?|\(?0[ .)-]?)"
+    r"\d(?:[ .)-]{0,2}\d){8,9}(?![ .()-]?[0-9])"
+)
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -272,20 +294,48 @@ def _emails(text: str, allowed: frozenset[str]) -> bool:
     return any(m.group(0).lower().rstrip(".") not in allowed for m in _EMAIL.finditer(text))
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+
+
+def screened_form(text: str) -> str:
+    """``text`` as the patterns read it: compatibility forms folded (full-width digits and
+    '＠' to ASCII, no-break and other spaces to spaces), invisible format characters (zero
+    width spaces and joiners, soft hyphens, bidi controls) dropped, and every run of
+    whitespace, line breaks included, read as one space. Only for screening: the text kept
+    is the text as given."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if "  " in text or not text.isprintable():
+        text = _SPACE_RUNS.sub(" ", text)
+    return text
+
+
+def _nhs_number(text: str) -> bool:
+    if _NHS_WORDED.search(text):
+        return True
+    return any(_valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text))
+
+
+def _postcode(text: str) -> bool:
+    return bool(_POSTCODE.search(text) or _POSTCODE_ANY_CASE.search(text))
+
+
 def identifying_values(text: str, *, allowed_emails: frozenset[str] = frozenset()) -> list[str]:
     """Every kind of directly identifying value in ``text`` ('a postcode'...), in a fixed order.
 
     ``allowed_emails`` (lower case) are addresses that may appear: the plan's own
     owners and recipients, who are roles, not the people the data are about.
     """
+    text = screened_form(text)
     found: list[str] = []
     if "@" in text and _emails(text, allowed_emails):
         found.append("an email address")
-    if _POSTCODE.search(text):
+    if _postcode(text):
         found.append("a postcode")
     if _NI_NUMBER.search(text):
         found.append("a National Insurance number")
-    if any(_valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text)):
+    if _nhs_number(text):
         found.append("an NHS number")
     if _UK_PHONE.search(text):
         found.append("a phone number")
@@ -297,27 +347,34 @@ def identifying_values(text: str, *, allowed_emails: frozenset[str] = frozenset(
 # Any of the patterns below, in one scan: most cells match none, and are passed after one search.
 _ANY = re.compile(
     "|".join(
-        f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})"
-        if p.flags & re.IGNORECASE
-        else f"(?:{p.pattern})"
-        for p in (_EMAIL, _POSTCODE, _NI_NUMBER, _TEN_DIGITS, _UK_PHONE, _BIRTH_DATE)
+        f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
+        for p in (
+            _EMAIL,
+            _POSTCODE_ANY_CASE,
+            _POSTCODE,
+            _NI_NUMBER,
+            _TEN_DIGITS,
+            _NHS_WORDED,
+            _UK_PHONE,
+            _BIRTH_DATE,
+        )
     )
 )
 
 
 def identifying_value(text: str) -> str | None:
     """The first kind of directly identifying value in ``text`` (an email address...), or None."""
+    text = screened_form(text)
     if _ANY.search(text) is None:
         return None
     if "@" in text and _EMAIL.search(text):
         return "an email address"
-    if _POSTCODE.search(text):
+    if _postcode(text):
         return "a postcode"
     if _NI_NUMBER.search(text):
         return "a National Insurance number"
-    for match in _TEN_DIGITS.finditer(text):
-        if _valid_nhs_number("".join(match.groups())):
-            return "an NHS number"
+    if _nhs_number(text):
+        return "an NHS number"
     if _UK_PHONE.search(text):
         return "a phone number"
     if _BIRTH_DATE.search(text):

@@ -17,17 +17,19 @@ values as they are. When any holds -- for one real reference or for a
 harmless coincidence -- the caller checks that chunk's column cell by cell
 exactly as before. So this only decides how fast a column is checked, never
 what is refused. Text that is not ASCII always goes cell by cell (bidi
-controls, other scripts' digits and case-folding are left to the exact check).
+controls, full-width and other scripts' digits, and the compatibility folding of
+``privacy.screened_form`` are left to the exact check).
 
 What each check needs (ASCII text; the patterns are those of tracker.privacy):
 
 * e-mail address: ``@``; phone number with +44: ``+``; Excel error: ``#``;
 * postcode: a digit followed by two letters of the inward code
-  ``[ABD-HJLNP-UW-Z]`` (case-sensitive, as the pattern is);
-* NHS number, or a phone number beginning 0: ten digits once spaces and
-  hyphens are removed;
+  ``[ABD-HJLNP-UW-Z]``, in either case;
+* NHS number (by its check digit or after the word NHS), or a phone number
+  beginning 0, 0044 or +44: ten digits once whitespace, hyphens, dots and
+  brackets are removed (cells are joined with NUL, which is none of these);
 * National Insurance number: six digits followed by A-D (either case) once
-  spaces and hyphens are removed;
+  the same separators are removed;
 * date of birth: ``dob``, ``d.o``, ``do.b``, ``birth`` or ``born``, in any case;
 * longer than the limit: the length of the longest cell.
 
@@ -47,17 +49,24 @@ from collections.abc import Sequence
 from tracker import privacy
 
 # sha256 of the privacy patterns (source and flags) the conditions above were written for.
-PATTERNS = "88c9edaf6cee8b30f2bf8b7c747ea13cc52c3b52b9aaef0835ec3b9320e0069c"
+PATTERNS = "bf7970b38e090ca73d05f5b351ea2d8d48e25df36882986fe29569517839d045"
 
 _DIGITS = "0123456789"
-# Digits to 9, spaces and hyphens removed, A-D of either case to B (NHS, phone, NI).
+# What the patterns allow between digits, and the ASCII whitespace screened_form reads as one
+# space (a run of it between two digits could be read as a separator).
+_SEPARATORS = "-.()" + "".join(c for c in map(chr, range(128)) if re.match(r"\s", c))
+# Digits to 9, separators removed, A-D of either case to B (NHS, phone, NI).
 _NUMBERS = str.maketrans(
-    {**dict.fromkeys(_DIGITS, "9"), " ": None, "-": None} | {c: "B" for c in "ABCDabcd"}
+    {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys(_SEPARATORS)} | {c: "B" for c in "ABCDabcd"}
 )
-# Digits to 9, the inward code's letters to A (postcode).
+# Digits to 9, the inward code's letters in either case to A (postcode).
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 _INWARD = str.maketrans(
-    {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys("ABDEFGHJLNPQRSTUWXYZ", "A")}
+    {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys(_INWARD_LETTERS + _INWARD_LETTERS.lower(), "A")}
 )
+# Cells are joined with a character no pattern reads as a separator, so that two cells
+# never run together into one number.
+_BETWEEN = "\x00"
 _BIRTH_WORDS = ("dob", "d.o", "do.b", "birth", "born")
 _NOT_PLAIN_JSON = re.compile(r'[\x00-\x1f\x7f"\\]')
 
@@ -69,8 +78,10 @@ def fingerprint() -> str:
         privacy._ANY,
         privacy._EMAIL,
         privacy._POSTCODE,
+        privacy._POSTCODE_ANY_CASE,
         privacy._NI_NUMBER,
         privacy._TEN_DIGITS,
+        privacy._NHS_WORDED,
         privacy._UK_PHONE,
         privacy._BIRTH_DATE,
     ):
@@ -88,7 +99,7 @@ def column_clear(texts: Sequence[str], limit: int) -> bool:
     """
     if not ENABLED or not texts:
         return False
-    joined = "\n".join(texts)
+    joined = _BETWEEN.join(texts)
     if not joined.isascii() or "@" in joined or "+" in joined or "#" in joined:
         return False
     if max(map(len, texts)) > limit:

@@ -21,6 +21,7 @@ from tracker.errors import PlanError, Problem
 from tracker.plan.lines import LineMap, Path_
 from tracker.plan.names import clean, describe, union_member
 from tracker.plan.schema import Plan
+from tracker.plan.text import check_text
 from tracker.plan.validate import cross_check
 
 
@@ -242,7 +243,7 @@ def _parse_plan(text: str, file: str) -> tuple[Plan | None, LineMap, list[Proble
         message = "this alias refers to a block that contains it; remove the loop"
         return None, LineMap({}), [Problem(file, exc.line, message)]
     lines = LineMap(composer.lines)
-    problems = list(composer.problems)
+    problems = [*composer.problems, *check_text(data, lines, file)]
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
