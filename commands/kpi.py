@@ -20,31 +20,51 @@ from commands.options import (
 app = group("KPI values against targets, with RAG and trend.")
 
 
+NoSuppressOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-suppress",
+        help="Show small numbers and the figures a pack hides (your own screen only)",
+    ),
+]
+
+
 @app.command("show")
 def kpi_show(
     as_of: AsOfOpt = None,
     objective: ObjectiveOpt = None,
     fmt: FormatOpt = Format.table,
+    no_suppress: NoSuppressOpt = False,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Each KPI's latest complete period: value, target, RAG, direction of travel, trend.
 
     Green meets the target, amber is within its tolerance, red is beyond it, grey has no
-    data yet; contextual indicators have no target. Cumulative KPIs are projected to the
-    review date. Every rating is followed by its reason. See docs/kpis.md.
+    data yet or a figure that is confidential ([c]); contextual indicators have no
+    target. Cumulative KPIs are projected to the review date. Every rating is followed
+    by its reason. See docs/kpis.md.
+
+    The figures are those a pack as of the same date shows: a figure the pack hides
+    ([c]) is hidden here too, so what you copy from the screen is safe to pass on.
+    --no-suppress shows every figure, labelled for your own screen only.
 
     \b
     Examples:
       tracker kpi show --as-of 2020-12-31
       tracker kpi show --objective SO4 --format json
+      tracker kpi show --no-suppress
     """
-    from tracker.kpi.service import kpi_report
+    from tracker.kpi.service import kpi_report, released_kpi_report
     from tracker.render.kpis import render_kpis
 
     with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
-        report = kpi_report(ws.engine, plan, as_of=as_of_date(as_of, plan), objective=objective)
+        day = as_of_date(as_of, plan)
+        if no_suppress:
+            report = kpi_report(ws.engine, plan, as_of=day, objective=objective, unsuppressed=True)
+        else:
+            report = released_kpi_report(ws.engine, plan, as_of=day, objective=objective)
     if fmt is Format.json:
         print_json(report.to_json())
     else:
@@ -56,10 +76,14 @@ def kpi_history(
     kpi_id: Annotated[str, typer.Argument(metavar="KPI_ID", help="The KPI, e.g. KPI3.1")],
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
+    no_suppress: NoSuppressOpt = False,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Every period of one KPI with its value, target and RAG.
+
+    Figures a pack as of the same date hides are shown as [c], unrated; --no-suppress
+    shows them, labelled for your own screen only.
 
     \b
     Examples:
@@ -67,11 +91,16 @@ def kpi_history(
       tracker kpi history KPI4.1 --as-of 2021-03-31 --format json
     """
     from tracker.kpi.service import kpi_history as build_history
+    from tracker.kpi.service import released_kpi_history
     from tracker.render.kpis import render_kpi_history
 
     with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
-        result = build_history(ws.engine, plan, kpi_id, as_of=as_of_date(as_of, plan))
+        day = as_of_date(as_of, plan)
+        if no_suppress:
+            result = build_history(ws.engine, plan, kpi_id, as_of=day, unsuppressed=True)
+        else:
+            result = released_kpi_history(ws.engine, plan, kpi_id, as_of=day)
     if fmt is Format.json:
         print_json(result.to_json())
     else:

@@ -60,9 +60,9 @@ def test_kpi_show_table_hides_small_numbers(cli: Any) -> None:
         "[c]",
         "none (contextual)",
         "CONTEXTUAL",
-        "n/a (12)",
+        "n/a ([c])",  # the 12 of 2019/20 Q4 is hidden by the release, as a pack hides it
         "n/a (no data)",
-        "·█·",
+        "···",
     ]
     row = next(line for line in lines if "│ KPI4.3" in line)
     cells = [c.strip() for c in row.split("│")[1:-1]]
@@ -75,22 +75,44 @@ def test_kpi_show_table_hides_small_numbers(cli: Any) -> None:
         "n/a (no data)",
         "·█·",
     ]
-    row = next(line for line in lines if "│ KPI4.1" in line)  # yearly: 6 of 12 in 2019/20
+    # Yearly: 6 of 12 in 2019/20. Not small, but the release hides it (with the 12 above), as a
+    # pack as of this date would: the screen shows no figure a pack would not.
+    row = next(line for line in lines if "│ KPI4.1" in line)
     cells = [c.strip() for c in row.split("│")[1:-1]]
     assert cells[2:] == [
         "2019/20",
-        "50%",
+        "[c]",
         "at most 50%",
-        "GREEN",
+        "GREY",
         "n/a (no data)",
         "n/a (no data)",
-        "█",
+        "·",
     ]
-    assert "  KPI3.3 GREY: the figure for 2020/21 Q1 is hidden" in result.output
+    assert "  KPI3.3 GREY: the figure for 2020/21 Q1 is confidential ([c])" in result.output
     assert "3 referrals" not in result.output and "2 referrals" not in result.output
-    assert "66.7" not in result.output
-    assert lines[-2] == "11 KPIs by RAG: 0 RED, 0 AMBER, 1 GREEN, 8 GREY, 2 CONTEXTUAL"
+    assert "66.7" not in result.output and "│     50% │" not in result.output
+    assert lines[-2] == "11 KPIs by RAG: 0 RED, 0 AMBER, 0 GREEN, 9 GREY, 2 CONTEXTUAL"
     assert lines[-1].startswith("[c]: confidential (counts from 1 to 4")
+
+
+def test_kpi_show_no_suppress_shows_every_figure_with_a_warning(cli: Any) -> None:
+    seed(cli, seed_small_numbers)
+    result = cli("kpi", "show", "--as-of", "2020-07-01", "--no-suppress")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == (
+        "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or "
+        "distribute it"
+    )
+    row = next(line for line in lines if "│ KPI4.1" in line)
+    assert [c.strip() for c in row.split("│")[1:-1]][2:6] == [
+        "2019/20", "50%", "at most 50%", "GREEN"
+    ]  # fmt: skip
+    history = cli("kpi", "history", "KPI4.2", "--as-of", "2020-07-01", "--format", "json")
+    assert history.exit_code == 0, history.output
+    assert 12 not in numbers(json.loads(history.output))
+    raw = cli("kpi", "history", "KPI4.2", "--as-of", "2020-07-01", "-f", "json", "--no-suppress")
+    assert json.loads(raw.output)["unsuppressed"] is True and 12 in numbers(json.loads(raw.output))
 
 
 def test_kpi_show_json_is_one_document_without_small_numbers(cli: Any) -> None:

@@ -14,19 +14,44 @@ through unchanged.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Protocol
 
-from tracker.disclosure.model import MARKER, Publication
+from tracker.disclosure.model import MARKER
 from tracker.figures import Figure
 from tracker.kpi.results import Comparison, KpiHistory, KpiReport, KpiResult, PeriodResult
 from tracker.rag import CONTEXTUAL, GREY, Rating
 from tracker.rag.kpis import NA
 
 
-def _hidden(figure: Figure, kpi_id: str, period: str, pub: Publication) -> bool:
+class Hides(Protocol):
+    """What the functions here ask of a release: whether it hides a KPI's figure."""
+
+    def kpi_hidden(self, kpi_id: str, period: str) -> bool: ...
+
+
+class Withheld:
+    """In place of a release that cannot be protected (the figures already released leave no
+    safe way to publish these): every figure of a count or percentage KPI of a protected
+    data set is hidden, whatever its period. Nothing is given away by what is not shown."""
+
+    def __init__(self, plan: Any, reason: str) -> None:
+        self.reason = reason
+        self.datasets = tuple(d.name for d in plan.datasets if d.small_number_suppression)
+        self._kpis = frozenset(
+            k.id
+            for k in plan.kpis
+            if k.measure.dataset in self.datasets and k.measure.kind in ("count", "percentage")
+        )
+
+    def kpi_hidden(self, kpi_id: str, period: str) -> bool:
+        return kpi_id in self._kpis
+
+
+def _hidden(figure: Figure, kpi_id: str, period: str, pub: Hides) -> bool:
     return figure.suppressed or pub.kpi_hidden(kpi_id, period)
 
 
-def _period(result: PeriodResult, kpi_id: str, pub: Publication, contextual: bool) -> PeriodResult:
+def _period(result: PeriodResult, kpi_id: str, pub: Hides, contextual: bool) -> PeriodResult:
     label = result.period.label
     if not _hidden(result.figure, kpi_id, label, pub):
         return result
@@ -40,13 +65,13 @@ def _period(result: PeriodResult, kpi_id: str, pub: Publication, contextual: boo
     return replace(result, figure=figure, rating=rating, projection=None)
 
 
-def _comparison(c: Comparison, kpi_id: str, pub: Publication, latest_hidden: bool) -> Comparison:
+def _comparison(c: Comparison, kpi_id: str, pub: Hides, latest_hidden: bool) -> Comparison:
     hidden = c.period is not None and _hidden(c.figure, kpi_id, c.period, pub)
     figure = Figure(c.figure.value, True, None, MARKER) if hidden else c.figure
     return replace(c, figure=figure, direction=NA if hidden or latest_hidden else c.direction)
 
 
-def _result(r: KpiResult, pub: Publication) -> KpiResult:
+def _result(r: KpiResult, pub: Hides) -> KpiResult:
     kid = r.kpi.id
     contextual = r.kpi.target is None
     latest = _period(r.latest, kid, pub, contextual) if r.latest else None
@@ -60,12 +85,12 @@ def _result(r: KpiResult, pub: Publication) -> KpiResult:
     )
 
 
-def released_report(report: KpiReport, pub: Publication) -> KpiReport:
+def released_report(report: KpiReport, pub: Hides) -> KpiReport:
     """``report`` with every figure ``pub`` (or the engine) hides shown as the marker, unrated."""
     return replace(report, kpis=[_result(r, pub) for r in report.kpis])
 
 
-def released_history(history: KpiHistory, pub: Publication) -> KpiHistory:
+def released_history(history: KpiHistory, pub: Hides) -> KpiHistory:
     """A KPI's history as a release may show it."""
     contextual = history.kpi.target is None
     periods = [_period(p, history.kpi.id, pub, contextual) for p in history.periods]
