@@ -34,7 +34,6 @@ MeetingOpt = Annotated[
 app = typer.Typer(
     cls=TrackerGroup,
     invoke_without_command=True,
-    help="The Steering Group pack: compile it, or list the packs compiled so far.",
 )
 
 
@@ -51,7 +50,7 @@ def pack(
     send: SendOpt = False,
     resend: ResendOpt = False,
 ) -> None:
-    """Compile the Steering Group pack workbook for a meeting, and record it.
+    """The Steering Group pack: compile it for a meeting, or list the packs compiled so far.
 
     With --meeting, the pack is as of the meeting's cut-off (by default the last day
     of the month before it; set pack.cutoff in objectives.yaml). With --as-of alone,

@@ -9,7 +9,7 @@ import typer
 
 from commands.common import parse_date, today
 from commands.common import settings as make_settings
-from commands.options import AsOfOpt, DatabaseOpt
+from commands.options import DatabaseOpt
 
 
 def init(
@@ -46,7 +46,16 @@ def demo(
     directory: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder for the demo workspace")
     ] = Path("demo-workspace"),
-    as_of: AsOfOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="The date the demo reports as on (YYYY-MM-DD or DD/MM/YYYY, inside the "
+            "strategy) [default: 2020-12-31]",
+            show_default=False,
+        ),
+    ] = None,
     fresh: Annotated[
         bool,
         typer.Option(

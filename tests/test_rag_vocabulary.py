@@ -20,3 +20,26 @@ def test_rule_and_inputs_explain_but_do_not_change_equality() -> None:
     explained = Rating("red", "overdue", rule="overdue", inputs={"days": 3})
     assert explained == Rating("red", "overdue")
     assert explained.rule == "overdue" and explained.inputs == {"days": 3}
+
+
+def test_the_rules_a_pack_states_are_the_plans_own() -> None:
+    """The Notes sheet's rules come from the plan's rag: settings, never a copy that drifts."""
+    from tracker.plan.rag_settings import ObjectiveRollUp, RagSettings
+    from tracker.wording import rules_text
+
+    rules = dict(rules_text(RagSettings(), 5))
+    assert "more than 30 points behind the progress expected by now: Red" in rules["actions"]
+    assert "more than 15 points behind: Amber" in rules["actions"]
+    assert "([c], counts from 1 to 4)" in rules["KPIs"]
+    assert "objective's actions and KPIs that can be rated" in rules["objectives"]
+    share = RagSettings(
+        amber_behind=10,
+        red_behind=20,
+        objectives=ObjectiveRollUp(rule="share", include=["actions"], red_share=40),
+    )
+    rules = dict(rules_text(share, 10))
+    assert "more than 20 points" in rules["actions"] and "more than 10 points" in rules["actions"]
+    assert "counts from 1 to 9" in rules["KPIs"]
+    assert rules["objectives"].startswith(
+        "Rolled up from the objective's rated actions: Red when 40%"
+    )

@@ -402,7 +402,7 @@ def _hint(ctx: DemoContext) -> list[str]:
         f"  (return workbooks, blank and filled in: {ws}/outputs/returns/)",
         f"  tracker pack list -w {ws}",
         f"  tracker outbox list -w {ws}",
-        f"  tracker outbox show pack -w {ws}",
+        f"  tracker outbox show pack.SG-2020-12 -w {ws}",
         f"  tracker schedule show -w {ws} --meeting SG-2020-12",
         *_report_paths(ctx),
         f"The emails (a Maildir folder any mail client opens): {ctx.directory / 'outbox' / 'new'}",

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
+from tracker.disclosure.model import MARKER
 from tracker.errors import InvalidValueError, NotFoundError
 from tracker.pack_inputs import (
     dataset_tables,
@@ -48,30 +49,10 @@ from tracker.reports.model import (
     PackSummary,
     ReviewData,
 )
+from tracker.wording import rules_text
 
 PACK_TITLE = "Steering Group pack"
 REVIEW_TITLE = "Strategy review"
-RULES = (
-    (
-        "actions",
-        "Complete is Complete (blue); cancelled actions are not counted. Past the due date and "
-        "not complete: Red. No update since the start, or on hold: Amber. Progress more than 25 "
-        "points behind the time elapsed, or 10 points behind with 30 days or fewer to go: Amber. "
-        "Otherwise Green. Not yet started: Grey. The owner's own rating counts when it is worse.",
-    ),
-    (
-        "KPIs",
-        "Green on or better than target; Amber within the KPI's tolerance (a percentage of the "
-        "target); Red beyond it; Grey without data; Contextual indicators have no target. "
-        "Direction of travel compares the latest period with the one before and with a year ago.",
-    ),
-    (
-        "objectives",
-        "The worst rating of the objective's actions that can be rated, with the counts beside it.",
-    ),
-)
-
-
 # --- which meeting, as of when ---------------------------------------------------------------
 
 
@@ -216,9 +197,9 @@ def _objective_lines(report: Any) -> tuple[ObjectiveLine, ...]:
 def _suppression_rule(plan: Plan) -> str:
     t = plan.plan.suppression_threshold
     return (
-        f"Counts from 1 to {t - 1} are never shown: KPI values are shown as <{t}, table cells "
-        f"as [c], and further cells are hidden where a small count could be worked out from "
-        "totals (secondary suppression). Zero is shown."
+        f"Counts from 1 to {t - 1} are never shown: KPI values and table cells are shown as "
+        f"{MARKER}, and further figures are hidden where a small count could be worked out from "
+        "totals or from figures released before (secondary suppression). Zero is shown."
     )
 
 
@@ -271,7 +252,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         changes=changes_since(previous.snapshot, actions) if previous else (),
         previous_as_of=previous.as_of if previous else None,
         sources=source_lines(engine, plan, as_of),
-        rules=RULES,
+        rules=rules_text(plan.rag, plan.plan.suppression_threshold),
         suppression_rule=_suppression_rule(plan),
         cancelled=tuple(a.id for a in actions if a.status == "cancelled"),
     )
@@ -307,7 +288,7 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         kpis=released_kpis(kpi_lines(histories), publication),
         datasets=dataset_tables(plan, publication, problem),
         sources=source_lines(engine, plan, as_of),
-        rules=RULES,
+        rules=rules_text(plan.rag, plan.plan.suppression_threshold),
         suppression_rule=_suppression_rule(plan),
     )
 

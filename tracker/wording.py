@@ -10,7 +10,7 @@ Pure: no database, no clock, no terminal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.figures import Figure, fmt_number, fmt_value
 
@@ -78,4 +78,50 @@ def suppression_footnote(threshold: int) -> str:
     return (
         f"[c]: confidential (counts from 1 to {threshold - 1}, and figures that would reveal "
         "them); hidden figures are not rated"
+    )
+
+
+def _pts(value: float) -> str:
+    return f"{value:g}"
+
+
+def rules_text(rag: Any, threshold: int) -> tuple[tuple[str, str], ...]:
+    """The rating rules as a pack's or review's Notes sheet states them, from the plan's own
+    ``rag:`` settings (``plan.rag``) and suppression threshold, so they can never disagree
+    with the ratings beside them."""
+    from tracker.disclosure.model import MARKER
+
+    roll = rag.objectives
+    items = " and ".join({"actions": "actions", "kpis": "KPIs"}[i] for i in roll.include)
+    if roll.rule == "share":
+        objectives = (
+            f"Rolled up from the objective's rated {items}: Red when {_pts(roll.red_share)}% or "
+            f"more are red; Amber when {_pts(roll.amber_share)}% or more are red or amber; "
+            "otherwise Green. The counts are shown beside it."
+        )
+    else:
+        objectives = (
+            f"The worst rating among the objective's {items} that can be rated, with the "
+            "counts beside it."
+        )
+    return (
+        (
+            "actions",
+            "Complete is shown blue; cancelled actions are listed apart and not counted. Not due "
+            "to start yet: Grey. Past the due date and not complete: Red. Not started after its "
+            "start date, or on hold: Amber. Progress more than "
+            f"{_pts(rag.red_behind)} points behind the progress expected by now: Red; more than "
+            f"{_pts(rag.amber_behind)} points behind: Amber. Otherwise Green. The owner's own "
+            "rating counts when it is worse; an override by a plan administrator is shown with "
+            "its reason.",
+        ),
+        (
+            "KPIs",
+            "Green on or better than target; Amber within the KPI's tolerance (a percentage of "
+            "the target); Red beyond it; Grey without data, or when the figure is confidential "
+            f"({MARKER}, counts from 1 to {threshold - 1}); contextual indicators have no "
+            "target. Direction of travel compares the latest period with the one before and "
+            "with a year ago.",
+        ),
+        ("objectives", objectives),
     )
