@@ -340,3 +340,39 @@ def test_kpi_reports_hide_what_the_release_hides_and_rate_none_of_it(
     history = released_history(kpi_history(engine, plan, "KPI4.2", as_of=day), pub)
     for p in history.periods:
         assert (p.figure.public() == MARKER) == pub.kpi_hidden("KPI4.2", p.period.label)
+
+
+def test_no_roll_up_or_explanation_rates_a_figure_the_release_hides(
+    tmp_path: Path, plan: Plan
+) -> None:
+    """An objective's counts ("KPIs: 1 red") and `rag explain` would otherwise say what a
+    hidden figure is near; every consumer of KPI ratings takes them as released."""
+    from tracker.kpi.service import released_kpi_report
+    from tracker.pack_inputs import kpi_histories, released_histories
+    from tracker.ratings import kpi_ratings
+
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    day = date(2021, 3, 9)
+    pub = publish(engine, plan, as_of=day, channel="pack", reference="SG-2021-03")
+    shown = released_kpi_report(engine, plan, as_of=day)
+    hidden = {
+        r.kpi.id
+        for r in shown.kpis
+        if r.latest is not None and pub.kpi_hidden(r.kpi.id, r.latest.period.label)
+    }
+    assert hidden
+    ratings = kpi_ratings(engine, plan, day)
+    for kpi_id in hidden:
+        assert ratings[kpi_id].rating in ("grey", "contextual"), kpi_id
+        assert ratings[kpi_id].rule == "disclosure"
+    histories = released_histories(plan, kpi_histories(engine, plan, day), pub, None)
+    for summary, periods in histories:
+        for p in periods:
+            if pub.kpi_hidden(summary.kpi.id, p.period.label):
+                assert p.figure.public() == MARKER and p.rating.rating in ("grey", "contextual")
+    # No release at all (it could not be protected): every protected count is hidden.
+    withheld = released_histories(plan, kpi_histories(engine, plan, day), None, "no release")
+    for summary, periods in withheld:
+        if summary.kpi.measure.dataset == "referrals" and summary.kpi.measure.kind == "count":
+            assert all(p.figure.public() == MARKER for p in periods if p.figure.has_data)

@@ -114,6 +114,26 @@ def release_for(
         return None, str(exc)
 
 
+def released_histories(
+    plan: Plan, histories: list[Any], publication: Any, problem: str | None
+) -> list[Any]:
+    """Every KPI's history with each figure the release hides shown as ``[c]`` and unrated.
+
+    Without a release (none could be protected), every figure of a protected data set is
+    hidden: the tables are withheld then, and the KPI figures with them.
+    """
+    from tracker.release.kpis import Withheld, released_period, released_result
+
+    pub = publication if publication is not None else Withheld(plan, problem or "")
+    return [
+        (
+            released_result(summary, pub),
+            [released_period(p, summary.kpi, pub) for p in periods],
+        )
+        for summary, periods in histories
+    ]
+
+
 def dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[DatasetTables, ...]:
     """Each data set's sheet: its declared tables as released, or a note saying why not."""
     out = []

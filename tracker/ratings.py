@@ -190,10 +190,12 @@ class PlanRatings:
 
 
 def kpi_ratings(engine: Any, plan: Plan, as_of: date) -> dict[str, Any]:
-    """Each KPI's rating on ``as_of``: that of its latest complete period, as ``kpi show``."""
-    from tracker.kpi.service import kpi_report as evaluate_kpis
+    """Each KPI's rating on ``as_of``: that of its latest complete period, as ``kpi show`` and a
+    pack give it (a figure the release hides is unrated, so no roll-up or explanation counts
+    the rating that would narrow it)."""
+    from tracker.kpi.service import released_kpi_report
 
-    return kpi_ratings_of(evaluate_kpis(engine, plan, as_of=as_of).kpis)
+    return kpi_ratings_of(released_kpi_report(engine, plan, as_of=as_of).kpis)
 
 
 def kpi_ratings_of(results: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from tracker.pack_inputs import (
     kpi_lines,
     kpi_ratings,
     release_for,
+    released_histories,
     released_kpis,
     source_lines,
 )
@@ -220,8 +221,6 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
     """Everything the pack for ``meeting`` as of ``as_of`` shows."""
     from tracker.reports.changes import changes_since
 
-    histories = kpi_histories(engine, plan, as_of)
-    report, actions = _action_lines(engine, plan, as_of, histories)
     reference = f"pack {meeting.id if meeting else 'without a meeting'} as of {as_of.isoformat()}"
     publication, problem = release_for(
         engine,
@@ -231,6 +230,10 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         reference=reference,
         recipients=plan.distribution.steering_group,
     )
+    # Ratings from the figures as released: an objective's roll-up never counts the rating of
+    # a KPI whose figure the pack hides (a red there would say the hidden figure is low).
+    histories = released_histories(plan, kpi_histories(engine, plan, as_of), publication, problem)
+    report, actions = _action_lines(engine, plan, as_of, histories)
     kpis = released_kpis(kpi_lines(histories), publication)
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
@@ -260,8 +263,6 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
 
 def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
     """Everything the review workbook and paper show, over the whole strategy to ``as_of``."""
-    histories = kpi_histories(engine, plan, as_of)
-    report, actions = _action_lines(engine, plan, as_of, histories)
     review = next((m for m in plan.meetings if m.kind == "review"), None)
     publication, problem = release_for(
         engine,
@@ -271,6 +272,8 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         reference=f"review as of {as_of.isoformat()}",
         recipients=plan.distribution.chair,
     )
+    histories = released_histories(plan, kpi_histories(engine, plan, as_of), publication, problem)
+    report, actions = _action_lines(engine, plan, as_of, histories)
     return ReviewData(
         title=REVIEW_TITLE,
         plan=plan.plan.name,

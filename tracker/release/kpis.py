@@ -85,6 +85,16 @@ def _result(r: KpiResult, pub: Hides) -> KpiResult:
     )
 
 
+def released_result(result: KpiResult, pub: Hides) -> KpiResult:
+    """One KPI's summary as a release may show it."""
+    return _result(result, pub)
+
+
+def released_period(result: PeriodResult, kpi: Any, pub: Hides) -> PeriodResult:
+    """One period of a KPI as a release may show it."""
+    return _period(result, kpi.id, pub, kpi.target is None)
+
+
 def released_report(report: KpiReport, pub: Hides) -> KpiReport:
     """``report`` with every figure ``pub`` (or the engine) hides shown as the marker, unrated."""
     return replace(report, kpis=[_result(r, pub) for r in report.kpis])
