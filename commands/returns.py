@@ -70,7 +70,7 @@ def issue(
         typer.Option(
             "--deadline",
             metavar="DATE",
-            help="Date returns are due [default: a week before the meeting, on a weekday]",
+            help="Date returns are due [default: the meeting's return deadline in the cycle]",
             show_default=False,
         ),
     ] = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import stat
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -379,7 +380,9 @@ def test_status_shows_who_has_returned_and_who_is_outstanding(opened: Opened) ->
     assert states[OWNER] == "returned"
     assert states[OTHER] == "outstanding"
     assert report.counts["returned"] == 1
-    late = return_status(opened.engine, opened.plan, today=report.owners[0].deadline.replace(day=3))
+    deadline = report.owners[0].deadline
+    assert deadline == date(2021, 2, 25)  # the cycle's return deadline, as the scheduler's
+    late = return_status(opened.engine, opened.plan, today=deadline + timedelta(days=1))
     assert {o.state for o in late.owners} == {"returned", "overdue"}
 
 

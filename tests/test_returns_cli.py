@@ -47,7 +47,7 @@ def test_issue_writes_one_workbook_per_owner_and_says_where(sqlite_cli: Cli) -> 
     folder = sqlite_cli.workspace / "outputs" / "returns" / MEETING
     assert lines[0] == (
         f"Issued 10 returns for {MEETING} (Prevent Steering Group, 09/03/2021), "
-        f"due by 02/03/2021, in {folder}:"
+        f"due by 25/02/2021, in {folder}:"
     )
     assert "  mash.manager@example.org: 1 action, return-SG-2021-03-mash.xlsx" in lines
     assert len(list(folder.glob("*.xlsx"))) == 10

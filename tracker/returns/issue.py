@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ from tracker.returns import layout as L
 from tracker.returns.manifest import Manifest, ManifestAction
 
 CLOSED = ("complete", "cancelled")  # actions in these states are not asked about again
-DEADLINE_DAYS = 7  # returns are due this many days before the meeting (a weekday)
 
 
 class NothingToReturnError(InvalidValueError):
@@ -112,12 +111,13 @@ def find_meeting(plan: Plan, meeting_id: str | None, today: date) -> Meeting:
     return upcoming[0]
 
 
-def default_deadline(meeting: Meeting) -> date:
-    """``DEADLINE_DAYS`` before the meeting, moved back to a Friday if it falls at a weekend."""
-    day = meeting.date - timedelta(days=DEADLINE_DAYS)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
+def default_deadline(plan: Plan, meeting: Meeting) -> date:
+    """The meeting's return deadline as the reporting cycle sets it (the ``cycle:`` section:
+    so many working days before the meeting), the date the scheduler's requests and chasers
+    give owners too."""
+    from tracker.schedule.cycle import meeting_cycle
+
+    return next(s.day for s in meeting_cycle(plan, meeting) if s.kind == "deadline")
 
 
 def current_versions(session: Any) -> dict[str, tuple[int, Any]]:
@@ -215,7 +215,7 @@ def issue_returns(
         owners = [owner]
     else:
         owners = list(plan.owners)
-    due = deadline or default_deadline(meeting)
+    due = deadline or default_deadline(plan, meeting)
     issued: list[IssuedReturn] = []
     with transaction(engine) as session:
         current = current_versions(session)
