@@ -77,8 +77,11 @@ def _field(paragraph: Any, instruction: str) -> None:
 
 def _header_footer(doc: Any, data: ReviewData) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
 
     section = doc.sections[0]
+    # A4, as UK councils print: python-docx's default template is US Letter.
+    section.page_width, section.page_height = Mm(210), Mm(297)
     head = section.header.paragraphs[0]
     head.text = data.marking
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -169,7 +172,7 @@ def build_paper(data: ReviewData) -> bytes:
         "key performance indicators computed from referral and training data."
     )
     n.para(
-        "Ratings are computed from owners' updates and the data as described in Appendix B; "
+        "Ratings are computed from owners' updates and the data as described in Appendix B. "
         f"{data.suppression_rule}"
     )
     for o in data.objectives:
@@ -179,13 +182,19 @@ def build_paper(data: ReviewData) -> bytes:
         mine = [a for a in data.actions if a.objective_id == o.id]
         done = [a for a in mine if a.status == "complete"]
         short = [a for a in mine if a.status not in ("complete", "cancelled")]
-        n.para(f"{len(done)} of {len(mine)} actions delivered.", bold_lead="Achievements: ")
+        n.para(
+            f"{len(done)} of {len(mine)} action{'s' if len(mine) != 1 else ''} delivered.",
+            bold_lead="Achievements: ",
+        )
         n.bullets([f"{a.id} {a.title} ({a.owner_role})." for a in done] or ["None yet."])
-        n.para(f"{len(short)} actions not delivered.", bold_lead="Shortfalls: ")
+        n.para(
+            f"{len(short)} action{'s' if len(short) != 1 else ''} not delivered.",
+            bold_lead="Shortfalls: ",
+        )
         n.bullets([_action_item(a) for a in short] or ["None."])
         kpis = [k for k in data.kpis if k.objective_id == o.id]
         if kpis:
-            n.para("the latest value of each indicator against its target.", bold_lead="KPIs: ")
+            n.para("The latest value of each indicator against its target.", bold_lead="KPIs: ")
             _kpi_table(doc, kpis)
     n.heading("Implications")
     for topic in ("Financial", "Legal", "Equality", "Risk"):
