@@ -73,6 +73,8 @@ def pack(
     _check_send(send, resend, fmt)
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
+        if send:
+            _check_sender(plan, ws.settings.user, "send the pack to the Steering Group")
         result = compile_pack(
             ws.engine,
             plan,
@@ -151,6 +153,8 @@ def review(
     _check_send(send, resend, fmt)
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
+        if send:
+            _check_sender(plan, ws.settings.user, "send the review to the chair")
         result = compile_review(
             ws.engine,
             plan,
@@ -184,6 +188,14 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def _check_sender(plan: Any, user: str | None, doing: str) -> None:
+    """Only a plan administrator sends a pack or review to its distribution (before anything
+    is compiled or written)."""
+    from tracker.people import acting_person, check_administrator
+
+    check_administrator(plan, acting_person(user, doing="sending"), doing=doing)
 
 
 def _send(ws: Any, message: Any, resend: bool) -> None:

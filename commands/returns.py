@@ -106,8 +106,7 @@ def issue(
       tracker returns issue --owner mash.manager@example.org --out ~/returns
       tracker returns issue --meeting SG-2021-03 --send
     """
-    from tracker.errors import PermissionDeniedError
-    from tracker.people import acting_person
+    from tracker.people import acting_person, check_administrator
     from tracker.returns.issue import issue_returns, plan_today, write_returns
     from tracker.returns.manifest import read_key
 
@@ -117,11 +116,7 @@ def issue(
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         person = acting_person(ws.settings.user, doing="issuing returns")
-        if not plan.is_administrator(person):
-            raise PermissionDeniedError(
-                f"{person} may not issue returns: only plan administrators do",
-                hint="ask one of " + ", ".join(plan.distribution.administrators),
-            )
+        check_administrator(plan, person, doing="issue returns")
         key = read_key(ws.settings.workspace)
         issued = issue_returns(
             ws.engine,

@@ -139,10 +139,13 @@ def test_send_and_report_says_what_happened_to_each_email(sqlite_cli, capsys) ->
         assert "error: 2 of 2 email(s) not sent" in err
 
 
+ADMIN = "plan.administrator@example.org"
+
+
 def test_pack_and_review_send_once_to_the_outbox(sqlite_cli) -> None:
     from email import message_from_bytes, policy
 
-    result = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send")
+    result = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send", "--by", ADMIN)
     assert result.exit_code == 0, result.output
     assert "outbox: prevent.steering.group@example.org: " in result.output
     (entry,) = Outbox(sqlite_cli.workspace / "outbox").entries()
@@ -150,20 +153,34 @@ def test_pack_and_review_send_once_to_the_outbox(sqlite_cli) -> None:
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename().startswith("pack-SG-2020-06")
 
-    again = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send")
+    again = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send", "--by", ADMIN)
     assert again.exit_code == 1
     assert "skipped: prevent.steering.group@example.org: " in again.output
     assert again.output.strip().endswith(
         "error: nothing sent: every email was delivered before; pass --resend to send them again"
     )
-    forced = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send", "--resend")
+    forced = sqlite_cli("pack", "--meeting", "SG-2020-06", "--send", "--resend", "--by", ADMIN)
     assert forced.exit_code == 0, forced.output
     assert len(Outbox(sqlite_cli.workspace / "outbox").entries()) == 1
 
-    review = sqlite_cli("review", "--as-of", "2021-03-31", "--send")
+    review = sqlite_cli("review", "--as-of", "2021-03-31", "--send", "--by", ADMIN)
     assert review.exit_code == 0, review.output
     assert "outbox: steering.group.chair@example.org: " in review.output
     assert len(Outbox(sqlite_cli.workspace / "outbox").entries()) == 2
 
     wrong = sqlite_cli("review", "--resend")
     assert wrong.exit_code == 1 and "--resend only goes with --send" in wrong.output
+
+
+def test_only_an_administrator_sends_a_pack_or_review(sqlite_cli) -> None:
+    owner = "mash.manager@example.org"  # an owner, not an administrator
+    for args in (("pack", "--meeting", "SG-2020-06"), ("review", "--as-of", "2021-03-31")):
+        result = sqlite_cli(*args, "--send", "--by", owner)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"error: {owner} may not send the ")
+        assert "only plan administrators do: ask one of " in result.output
+        assert len(result.output.splitlines()) == 1
+    assert not (sqlite_cli.workspace / "outputs").exists() or not any(
+        (sqlite_cli.workspace / "outputs").glob("*.xlsx")
+    )  # refused before anything was compiled
+    assert sqlite_cli("pack", "--meeting", "SG-2020-06", "--by", owner).exit_code == 0  # may look

@@ -30,6 +30,16 @@ def acting_person(by: str | None, *, doing: str) -> str:
     return str(checked.normalized).lower()
 
 
+def check_administrator(plan: Plan, person: str, *, doing: str) -> None:
+    """Refuse unless ``person`` administers the plan (``doing``: "issue returns")."""
+    if plan.is_administrator(person):
+        return
+    raise PermissionDeniedError(
+        f"{person} may not {doing}: only plan administrators do",
+        hint="ask one of " + ", ".join(str(a) for a in plan.distribution.administrators),
+    )
+
+
 def check_may_act(plan: Plan, person: str, owner: Owner | None, *, act: str, item: str) -> None:
     """Refuse unless ``person`` owns ``item`` or administers the plan (``act``: "update")."""
     owner_email = str(owner.email).lower() if owner else ""
