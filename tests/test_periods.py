@@ -49,6 +49,16 @@ def test_periods_between() -> None:
     assert labels == ["2019/20 Q3", "2019/20 Q4", "2020/21 Q1"]
 
 
+def test_a_quarter_without_its_financial_year_is_refused_not_guessed() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        parse_period("2020 Q3")
+    assert str(caught.value) == (
+        "period '2020 Q3' does not say which financial year: write 2020/21 Q3 or 2019/20 Q3 "
+        "(quarters follow the financial year: Q1 is April-June)"
+    )
+    assert parse_period("2020 Q3", start_month=1).label == "2020 Q3"  # calendar years: no doubt
+
+
 @pytest.mark.parametrize("text", ["2020/22 Q1", "2020 Q5", "Q1", "2020-13", "2020/22"])
 def test_bad_periods(text: str) -> None:
     with pytest.raises(InvalidValueError):

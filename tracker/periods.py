@@ -119,6 +119,15 @@ def parse_period(label: str, start_month: int = 4) -> Period:
     m = _Q.match(label)
     if m:
         first = int(m.group(1))
+        if not m.group(2) and start_month != 1:
+            # '2020 Q3' could be July-September 2020 or the financial year's Q3: never guess.
+            q = int(m.group(3))
+            raise InvalidValueError(
+                f"period '{label.strip()}' does not say which financial year",
+                hint=f"write {first}/{(first + 1) % 100:02d} Q{q} or "
+                f"{first - 1}/{first % 100:02d} Q{q} (quarters follow the financial year: "
+                "Q1 is April-June)",
+            )
         if m.group(2) and int(m.group(2)) != (first + 1) % 100:
             raise InvalidValueError(
                 f"period '{label}' names two years that do not follow",
