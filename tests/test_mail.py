@@ -124,6 +124,8 @@ def test_the_plain_part_reads_alone() -> None:
     assert re.search(r"SO1\s+RED\s+Safeguarding in education", plain)
     assert "1 red, 1 amber, 1 complete" in plain
     assert "[c]" in plain and "312" in plain and "target 300" in plain
+    # direction of travel as better or worse, never "up", which for days-to-decision is worse
+    assert "better than the period before" in " ".join(plain.split())
     assert not re.search(r"</?(td|p|table|br|strong)\b|&lt;|&gt;", plain)  # no markup
     assert max(len(line) for line in plain.splitlines()) <= 78
     request, _, _ = _parts(_parse(_all()["return_request"]))

@@ -122,7 +122,7 @@ class KpiHeadline:
     rating: str  # green | amber | red | grey | contextual
     target: str | None = None
     period: str | None = None
-    trend: str | None = None  # up | down | level | None
+    trend: str | None = None  # up (improved) | down (worse) | level | None: by the KPI's direction
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ RAG_COLOURS = {
     "contextual": ("#D9D9D9", "#000000"),
 }
 RAG_WORDS = {"complete": "Complete", "contextual": "Context", "grey": "Not rated"}
-TREND_WORDS = {"up": "up", "down": "down", "level": "no change"}
+# Better or worse against the period before, never "up" or "down": for a KPI where lower is
+# better (days to a decision), up is worse. The keys are MailKpi.trend's.
+TREND_WORDS = {
+    "up": "better than the period before",
+    "down": "worse than the period before",
+    "level": "the same as the period before",
+}
 
 
 def autoescape(name: str | None) -> bool:
