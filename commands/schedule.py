@@ -56,11 +56,22 @@ def schedule_show(
     meeting: Annotated[
         str | None, typer.Option("--meeting", "-m", metavar="ID", help="Only this meeting")
     ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            metavar="DATETIME",
+            help="Show the schedule as a pass at this time (local) would find it",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Every planned dispatch: when, what, for which meeting, to whom, its state and outputs.
+
+    A dispatch not stored yet whose meeting has already begun (by now, or --now) is shown
+    as skipped: the scheduler's next pass stores it so, and never sends it late.
 
     Each meeting's cycle is worked back from its date in working days (see
     docs/scheduler.md). A done dispatch shows the files it produced, with their
@@ -80,7 +91,13 @@ def schedule_show(
         plan = ws.plan()
         if meeting and meeting.lower() not in {m.lower() for m in known_meetings(plan)}:
             raise NotFoundError("meeting", meeting, known=known_meetings(plan))
-        view = schedule_view(ws.engine, plan, since=parse_date(since, "--from"), meeting=meeting)
+        view = schedule_view(
+            ws.engine,
+            plan,
+            since=parse_date(since, "--from"),
+            meeting=meeting,
+            now=_now(now, plan.plan.timezone),
+        )
     if fmt is Format.json:
         print_json(view.to_json())
     else:
@@ -105,6 +122,13 @@ def _print_pass(result: PassResult, fmt: Format) -> None:
             }
         )
         return
+    if result.synced.late:
+        n = result.synced.late
+        typer.echo(
+            f"{n} dispatch{'es' if n != 1 else ''} skipped, never to be sent late: first "
+            "planned after the meeting had begun ('tracker schedule show' lists them; "
+            "'tracker schedule retry ID' sends one now)"
+        )
     if not result.outcomes:
         typer.echo(f"{result.now.isoformat(timespec='minutes')}: nothing due")
     for o in result.outcomes:

@@ -27,7 +27,16 @@ TRACKER = [sys.executable, "-c", "import cli; cli.main()"]
 
 
 def test_show_lists_every_dispatch_with_its_offset(sqlite_cli: Cli) -> None:
-    result = sqlite_cli("schedule", "show", "--meeting", "SG-2020-06", "--format", "json")
+    result = sqlite_cli(
+        "schedule",
+        "show",
+        "--meeting",
+        "SG-2020-06",
+        "--format",
+        "json",
+        "--now",
+        "2020-05-01T09:00",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["timezone"] == "Europe/London"
@@ -38,6 +47,10 @@ def test_show_lists_every_dispatch_with_its_offset(sqlite_cli: Cli) -> None:
     assert pack["due"] == "2020-06-02T09:00:00+01:00"
     assert pack["recipients"] == ["prevent.steering.group@example.org"]
     assert pack["state"] == "pending" and pack["id"] is None  # not stored until a pass runs
+    # Today (long after the meeting), the pass would store it as skipped, and show says so.
+    later = json.loads(sqlite_cli("schedule", "show", "-m", "SG-2020-06", "-f", "json").stdout)
+    assert {d["state"] for d in later["dispatches"]} == {"skipped"}
+    assert later["dispatches"][-1]["note"].startswith("its meeting had begun before this")
 
 
 def test_show_table_and_filters(sqlite_cli: Cli) -> None:

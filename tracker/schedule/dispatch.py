@@ -71,6 +71,7 @@ class SyncResult:
     moved: int = 0
     withdrawn: int = 0
     restored: int = 0
+    late: int = 0  # of those added: their meeting had begun already, so stored as skipped
 
     @property
     def changed(self) -> bool:
@@ -115,7 +116,7 @@ def sync_dispatches(engine: Engine, plan: Plan, *, now: datetime) -> SyncResult:
     """
     now = utc(now)
     wanted = {d.key: d for d in plan_dispatches(plan)}
-    added = moved = withdrawn = restored = 0
+    added = moved = withdrawn = restored = skipped_late = 0
     with transaction(engine) as session:
         rows = session.exec(select(Dispatch)).all()
         seen: set[tuple[str, str, int, str]] = set()
@@ -155,6 +156,7 @@ def sync_dispatches(engine: Engine, plan: Plan, *, now: datetime) -> SyncResult:
             if key in seen:
                 continue
             late = now >= meeting_starts(planned.meeting_on, plan.plan.timezone)
+            skipped_late += late
             session.add(
                 Dispatch(
                     state="skipped" if late else "pending",
@@ -171,7 +173,9 @@ def sync_dispatches(engine: Engine, plan: Plan, *, now: datetime) -> SyncResult:
                 )
             )
             added += 1
-    return SyncResult(added=added, moved=moved, withdrawn=withdrawn, restored=restored)
+    return SyncResult(
+        added=added, moved=moved, withdrawn=withdrawn, restored=restored, late=skipped_late
+    )
 
 
 def _order(rows: list[Dispatch]) -> list[Dispatch]:

@@ -94,9 +94,21 @@ def recipients_of(plan: Plan, recipient: str) -> tuple[str, ...]:
 
 
 def schedule_view(
-    engine: Engine, plan: Plan, *, since: date | None = None, meeting: str | None = None
+    engine: Engine,
+    plan: Plan,
+    *,
+    since: date | None = None,
+    meeting: str | None = None,
+    now: datetime | None = None,
 ) -> ScheduleView:
-    """The schedule: stored dispatches, and those the plan calls for that are not stored yet."""
+    """The schedule: stored dispatches, and those the plan calls for that are not stored yet.
+
+    With ``now``, one not stored yet whose meeting has begun is shown as the scheduler's next
+    pass will store it: skipped (it was never due while anything watched), not pending.
+    """
+    from tracker.schedule.cycle import meeting_starts
+    from tracker.schedule.dispatch import BEFORE_PLANNED
+
     tz = ZoneInfo(plan.plan.timezone)
     stored = {(r.meeting_id, r.kind, r.seq, r.recipient): r for r in list_dispatches(engine)}
     lines: list[ScheduleLine] = []
@@ -125,6 +137,7 @@ def schedule_view(
     for planned in plan_dispatches(plan):
         if planned.key in stored:
             continue
+        late = now is not None and now >= meeting_starts(planned.meeting_on, plan.plan.timezone)
         lines.append(
             ScheduleLine(
                 id=None,
@@ -136,11 +149,15 @@ def schedule_view(
                 recipients=recipients_of(plan, planned.recipient),
                 due_at=planned.due_at.astimezone(tz),
                 offset_days=planned.offset,
-                state="pending",
+                state="skipped" if late else "pending",
                 attempts=0,
                 next_attempt_at=None,
                 error=None,
-                note="not stored yet: the scheduler's next pass stores it",
+                note=(
+                    f"{BEFORE_PLANNED} (not stored yet)"
+                    if late
+                    else "not stored yet: the scheduler's next pass stores it"
+                ),
                 outputs={},
             )
         )
