@@ -94,7 +94,7 @@ def outbox_show(
     \b
     Examples:
       tracker outbox show pack.SG-2020-06
-      tracker outbox show return-request --format json
+      tracker outbox show return-request.SG-2021-03.7481 -f json  # a unique start of an id
     """
     from tracker.mail.transport import describe, lookup
 

@@ -8,9 +8,28 @@ from typing import Annotated, Any
 import typer
 
 from commands.common import TrackerGroup, open_ws, parse_date, print_json, today
-from commands.options import AsOfOpt, ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
+from commands.options import ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
 from commands.outbox import ResendOpt, SendOpt
 
+PackAsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: the meeting's cut-off]",
+        show_default=False,
+    ),
+]
+ReviewAsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: the review "
+        "meeting's cut-off, or today if that has not come yet]",
+        show_default=False,
+    ),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option(
@@ -41,7 +60,7 @@ app = typer.Typer(
 def pack(
     ctx: typer.Context,
     meeting: MeetingOpt = None,
-    as_of: AsOfOpt = None,
+    as_of: PackAsOfOpt = None,
     out: OutOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
@@ -125,7 +144,7 @@ def pack_list(
 
 
 def review(
-    as_of: AsOfOpt = None,
+    as_of: ReviewAsOfOpt = None,
     out: OutOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,

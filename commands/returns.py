@@ -135,7 +135,7 @@ def issue(
         if fmt is Format.json:
             print_json({"returns": [r.to_json() for r in written]})
             return
-        _show_issued(written, folder)
+        _show_issued(written, folder, sending=send)
         if send:
             from commands.outbox import send_and_report
             from tracker.mailing import return_request_emails
@@ -145,7 +145,7 @@ def issue(
             send_and_report(ws, messages, force=again)
 
 
-def _show_issued(written: list[IssuedReturn], folder: Path) -> None:
+def _show_issued(written: list[IssuedReturn], folder: Path, *, sending: bool = False) -> None:
     first = written[0]
     due = f", due by {first.deadline:%d/%m/%Y}" if first.deadline else ""
     typer.echo(
@@ -158,10 +158,12 @@ def _show_issued(written: list[IssuedReturn], folder: Path) -> None:
             f"  {r.owner.email}: {len(r.actions)} action{'s' if len(r.actions) != 1 else ''}, "
             f"{r.filename}{replaced}"
         )
-    typer.echo(
-        "Send each owner their workbook (or use --send); load the returned files with "
-        "'tracker returns load FILE'."
+    first_step = (
+        "Emailing each owner their workbook"
+        if sending
+        else ("Send each owner their workbook (or use --send)")
     )
+    typer.echo(f"{first_step}; load the returned files with 'tracker returns load FILE'.")
 
 
 def _show_change(change: ActionChange) -> None:
@@ -316,9 +318,22 @@ def _show_status(report: ReturnsStatus) -> None:
     render_returns_status(report)
 
 
+StatusMeetingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--meeting",
+        "-m",
+        metavar="ID",
+        help="The meeting, e.g. SG-2021-03 [default: the one returns were last issued for, "
+        "else the next]",
+        show_default=False,
+    ),
+]
+
+
 @app.command("status")
 def status(
-    meeting: MeetingOpt = None,
+    meeting: StatusMeetingOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,

@@ -231,6 +231,7 @@ def test_every_problem_is_listed_with_sheet_row_and_column_and_nothing_is_writte
     assert load.state == "problems"
     found = {(p.line, p.column) for p in load.problems}
     assert found == {(11, "H"), (11, "I"), (11, "J"), (12, "H"), (12, "K"), (13, "I"), (13, "M")}
+    assert load.blank == []  # rows with problems are listed with them, never as "left empty"
     postcode = next(p for p in load.problems if (p.line, p.column) == (12, "K"))
     assert "a postcode" in postcode.message and "NN1" not in postcode.message
     assert opened.count_updates() == before

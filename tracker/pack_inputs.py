@@ -42,8 +42,10 @@ def kpi_ratings(histories: list[Any]) -> dict[str, Any]:
     return kpi_ratings_of([summary for summary, _ in histories])
 
 
-def kpi_lines(histories: list[Any]) -> tuple[KpiLine, ...]:
-    """The KPI sheet's lines from the evaluated histories (``kpi_histories``)."""
+def kpi_lines(histories: list[Any], plan: Plan | None = None) -> tuple[KpiLine, ...]:
+    """The KPI sheet's lines from the evaluated histories (``kpi_histories``); ``plan`` gives
+    each KPI's owner role."""
+    roles = {o.id: o.role for o in plan.owners} if plan is not None else {}
     out = []
     for summary, periods in histories:
         k = summary.kpi
@@ -82,6 +84,7 @@ def kpi_lines(histories: list[Any]) -> tuple[KpiLine, ...]:
                 travel=summary.previous.direction,
                 year_ago=summary.year_ago.direction,
                 points=points,
+                owner_role=roles.get(k.owner, ""),
             )
         )
     return tuple(out)
@@ -175,23 +178,32 @@ def released_kpis(kpis: tuple[KpiLine, ...], publication: Any) -> tuple[KpiLine,
 
     if publication is None:
         return kpis
+    from tracker.disclosure.model import MARKER
+
     released = {(c.kpi_id, c.period): c.value for c in publication.kpi_cells}
-    hidden = "hidden to protect small numbers"
     out = []
     for k in kpis:
+        unrated = "contextual" if k.target is None else "grey"  # as tracker.release.kpis
+
+        def hidden(period: str | None) -> str:
+            return (
+                f"the figure for {period} is confidential ({MARKER}) and is not rated, so that "
+                "nothing reveals it"
+            )
+
         points = []
         for p in k.points:
             if (k.id, p.period) in released and released[(k.id, p.period)] is None:
-                p = replace(p, value=None, shown_as="[c]", rating="grey", reason=hidden)
+                p = replace(p, value=None, shown_as=MARKER, rating=unrated, reason=hidden(p.period))
             points.append(p)
         line = replace(k, points=tuple(points))
         if k.latest_period and released.get((k.id, k.latest_period), 0) is None:
             line = replace(
                 line,
                 latest_value=None,
-                latest_shown_as="[c]",
-                rating="grey",
-                reason=hidden,
+                latest_shown_as=MARKER,
+                rating=unrated,
+                reason=hidden(k.latest_period),
                 travel="n/a",
                 year_ago="n/a",
             )

@@ -41,6 +41,7 @@ from tracker.pack_inputs import (
 from tracker.pack_records import PackListing as PackListing  # the listing, importable here
 from tracker.pack_records import list_packs as list_packs
 from tracker.plan.schema import Meeting, Plan
+from tracker.rag import KPI_RATINGS
 from tracker.reports.model import (
     ACTION_RATINGS,
     ActionLine,
@@ -190,6 +191,11 @@ def _objective_lines(report: Any) -> tuple[ObjectiveLine, ...]:
                 rating=o.rag.rating,
                 reason=o.rag.reason,
                 counts=tuple((r, rated.count(r)) for r in ACTION_RATINGS),
+                kpi_counts=tuple(
+                    (r, n)
+                    for r in KPI_RATINGS
+                    if (n := int((o.rag.inputs or {}).get("kpis", {}).get(r, 0)))
+                ),
             )
         )
     return tuple(out)
@@ -234,7 +240,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
     # a KPI whose figure the pack hides (a red there would say the hidden figure is low).
     histories = released_histories(plan, kpi_histories(engine, plan, as_of), publication, problem)
     report, actions = _action_lines(engine, plan, as_of, histories)
-    kpis = released_kpis(kpi_lines(histories), publication)
+    kpis = released_kpis(kpi_lines(histories, plan), publication)
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
     return PackData(
@@ -288,7 +294,7 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         threshold=plan.plan.suppression_threshold,
         objectives=_objective_lines(report),
         actions=actions,
-        kpis=released_kpis(kpi_lines(histories), publication),
+        kpis=released_kpis(kpi_lines(histories, plan), publication),
         datasets=dataset_tables(plan, publication, problem),
         sources=source_lines(engine, plan, as_of),
         rules=rules_text(plan.rag, plan.plan.suppression_threshold),

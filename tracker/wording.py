@@ -29,9 +29,16 @@ def status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: runs of spaces as one, and each line break as " / ", so the
+    lines of a note (its narrative, then "Next steps: ...") stay apart."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return " / ".join(line for line in lines if line)
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

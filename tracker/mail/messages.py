@@ -97,6 +97,7 @@ class ObjectiveRow:
     title: str
     rating: str
     counts: tuple[tuple[str, int], ...] = ()  # (rating, number of actions), in order shown
+    kpi_counts: tuple[tuple[str, int], ...] = ()  # (rating, number of KPIs) in its rating
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.rag import ACTION_RATINGS
 from tracker.status import ActionStatus, StatusReport
-from tracker.wording import status_label
+from tracker.wording import one_line, status_label
 
 # Below this many columns (an 80-column terminal) the table stacks due date, status and
 # per cent complete in one column; below STACK_WIDTH, or when the longest words do not fit
@@ -133,7 +133,7 @@ def _latest(a: ActionStatus, prefix: str = "") -> Any:
 
 def _cut(a: ActionStatus) -> bool:
     note = a.last_update.note if a.last_update else None
-    return note is not None and len(" ".join(note.split())) > NOTE_LIMIT
+    return note is not None and len(one_line(note)) > NOTE_LIMIT
 
 
 def _record(a: ActionStatus) -> list[tuple[str, Any]]:
@@ -161,7 +161,7 @@ def _record(a: ActionStatus) -> list[tuple[str, Any]]:
 
 def shorten_at_word(text: str, limit: int) -> str:
     """``text`` on one line; if longer than ``limit``, cut after a whole word, with "…"."""
-    text = " ".join(text.split())
+    text = one_line(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

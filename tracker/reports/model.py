@@ -88,6 +88,7 @@ class ObjectiveLine:
     rating: str
     reason: str
     counts: tuple[tuple[str, int], ...]  # (rating, actions) in ACTION_RATINGS order
+    kpi_counts: tuple[tuple[str, int], ...] = ()  # (rating, KPIs) the roll-up counted
 
     def count(self, rating: str) -> int:
         return dict(self.counts).get(rating, 0)
@@ -123,6 +124,7 @@ class KpiLine:
     travel: str  # improved | worse | same | n/a, against the previous period
     year_ago: str  # the same, against the same period a year earlier
     points: tuple[KpiPoint, ...] = ()
+    owner_role: str = ""  # the role that owns the KPI (an exception's owner)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,17 @@ class SourceLine:
     title: str
     last_import: str  # ISO date, or "never"
     detail: str
+
+    @property
+    def dated(self) -> str:
+        """'Last import 2021-02-20', or for the updates the date the latest one speaks for."""
+        if self.name == "updates":
+            return (
+                "No update given yet"
+                if self.last_import == "never"
+                else (f"Latest update dated {self.last_import}")
+            )
+        return f"Last import {self.last_import}"
 
 
 @dataclass(frozen=True)
@@ -269,7 +282,7 @@ class PackData:
                         item=k.id,
                         kind="KPI",
                         title=k.name,
-                        owner=k.source,
+                        owner=k.owner_role or k.source,
                         rating=k.rating,
                         reason=k.reason,
                         narrative=f"Latest period {k.latest_period or 'none'}",

@@ -29,6 +29,7 @@ from tracker.reports.xlsx import (
     heading,
     print_ready,
     put,
+    put_figure,
     rag_rules,
     save,
     set_properties,
@@ -78,11 +79,12 @@ def build_pack(data: PackData) -> bytes:
         when = _long_date(data.meeting_date)
         extra.append(("Meeting", f"{data.meeting_title} ({data.meeting_id}), {when}"))
     previous = (
-        f"compared with the pack as of {_long_date(data.previous_as_of)}"
+        f"The Summary's 'changed since the previous pack' compares with the pack as of "
+        f"{_long_date(data.previous_as_of)}."
         if data.previous_as_of
-        else "no earlier pack is recorded, so nothing is compared"
+        else "No earlier pack is recorded, so the Summary compares with nothing."
     )
-    extra.append(("Changes", f"The Summary's 'changed since the previous pack' is {previous}."))
+    extra.append(("Changes", previous))
     if data.cancelled:
         extra.append(("Cancelled actions", "Not counted: " + ", ".join(data.cancelled)))
     notes_sheet(
@@ -142,8 +144,8 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
         put(ws, row, 4, k.reason, wrap=True)
         put(ws, row, 5, k.latest_period or "none yet")
         value = k.latest_shown_as if k.latest_value is None else k.latest_value
-        put(ws, row, 6, value if value is not None else "")
-        put(ws, row, 7, k.target if k.target is not None else "no target")
+        put_figure(ws, row, 6, value if value is not None else "", k.unit)
+        put_figure(ws, row, 7, k.target if k.target is not None else "no target", k.unit)
         put(ws, row, 8, TRAVEL_WORDS.get(k.travel, k.travel))
         put(ws, row, 9, TRAVEL_WORDS.get(k.year_ago, k.year_ago))
         row += 1
@@ -174,7 +176,7 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
             row += 1
         rag_rules(ws, f"C{top}:C{row}")
         rag_rules(ws, f"E{top}:E{row}")
-    widths(ws, (11, 34, 11, 56, 12, 10, 10, 13, 13))
+    widths(ws, (11, 34, 11, 50, 12, 16, 16, 13, 13))  # figures carry their unit
     print_ready(ws, title=title, marking=data.marking, as_of=data.as_of, title_rows=None)
 
 

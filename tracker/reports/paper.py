@@ -108,20 +108,24 @@ def _kpi_table(doc: Any, kpis: list[KpiLine]) -> None:
     ):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
+    from tracker.figures import fmt_target, fmt_value
+
     for k in kpis:
-        value = k.latest_shown_as if k.latest_value is None else _num(k.latest_value)
-        target = "no target" if k.target is None else _num(k.target)
+        value = (
+            (k.latest_shown_as or "no data")
+            if k.latest_value is None
+            else fmt_value(k.latest_value, k.unit)
+        )
+        target = (
+            "no target" if k.target is None else fmt_target(k.target, k.unit, k.direction)  # type: ignore[arg-type]
+        )
         row = table.add_row().cells
-        texts = (f"{k.id} {k.name}", k.latest_period or "none yet", value or "", target)
+        texts = (f"{k.id} {k.name}", k.latest_period or "none yet", value, target)
         for cell, text in zip(row, (*texts, rag_word(k.rating)), strict=True):
             cell.text = text
     for r in table.rows:
         for cell, width in zip(r.cells, _KPI_WIDTHS_CM, strict=True):
             cell.width = Cm(width)
-
-
-def _num(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _action_item(a: ActionLine) -> str:
@@ -143,11 +147,13 @@ def build_paper(data: ReviewData) -> bytes:
     doc.add_paragraph(f"{meeting}, {_long(data.review_date)}")
     doc.add_paragraph(f"Report of the {data.report_of}")
     doc.add_heading(f"Review of the {data.plan}", level=0)
-    doc.add_paragraph(f"Protective marking: {data.marking}. Draft prepared {_long(data.as_of)}.")
+    doc.add_paragraph(f"Protective marking: {data.marking}. Draft, as of {_long(data.as_of)}.")
 
     delivered = [a for a in data.actions if a.status == "complete"]
     open_actions = [a for a in data.actions if a.status not in ("complete", "cancelled")]
     counted = len([a for a in data.actions if a.status != "cancelled"])
+    cancelled = len(data.actions) - counted
+    computed = len([k for k in data.kpis if k.source != "manual"])
 
     n = _Numbered(doc)
     n.heading("Purpose")
@@ -157,8 +163,10 @@ def build_paper(data: ReviewData) -> bytes:
     )
     n.heading("Recommendations")
     n.para(
-        f"That the Steering Group notes that {len(delivered)} of {counted} actions were "
-        "delivered, and the position of each objective set out in this report."
+        f"That the Steering Group notes that {len(delivered)} of {counted} actions "
+        f"{'were' if len(delivered) != 1 else 'was'} delivered"
+        + (f" ({cancelled} more cancelled)" if cancelled else "")
+        + ", and the position of each objective set out in this report."
     )
     n.para(
         f"That the Steering Group agrees which of the {len(open_actions)} actions not "
@@ -169,7 +177,8 @@ def build_paper(data: ReviewData) -> bytes:
     n.para(
         f"The strategy has {len(data.objectives)} objectives delivered through "
         f"{len(data.actions)} actions owned across the partnership, and {len(data.kpis)} "
-        "key performance indicators computed from referral and training data."
+        f"key performance indicators: {computed} computed from referral and training data, "
+        f"{len(data.kpis) - computed} recorded by their owners."
     )
     n.para(
         "Ratings are computed from owners' updates and the data as described in Appendix B. "
@@ -182,11 +191,14 @@ def build_paper(data: ReviewData) -> bytes:
         mine = [a for a in data.actions if a.objective_id == o.id]
         done = [a for a in mine if a.status == "complete"]
         short = [a for a in mine if a.status not in ("complete", "cancelled")]
+        dropped = len(mine) - len(done) - len(short)
+        of = len(mine) - dropped
         n.para(
-            f"{len(done)} of {len(mine)} action{'s' if len(mine) != 1 else ''} delivered.",
+            f"{len(done)} of {of} action{'s' if of != 1 else ''} delivered"
+            + (f" ({dropped} more cancelled)." if dropped else "."),
             bold_lead="Achievements: ",
         )
-        n.bullets([f"{a.id} {a.title} ({a.owner_role})." for a in done] or ["None yet."])
+        n.bullets([f"{a.id} {a.title} ({a.owner_role})." for a in done] or ["None."])
         n.para(
             f"{len(short)} action{'s' if len(short) != 1 else ''} not delivered.",
             bold_lead="Shortfalls: ",
@@ -204,7 +216,7 @@ def build_paper(data: ReviewData) -> bytes:
     n.bullets([_action_item(a) for a in open_actions] or ["None."])
     n.para("Sources and method.", bold_lead="Appendix B: ")
     n.bullets(
-        [f"{s.title}: last import {s.last_import}. {s.detail}" for s in data.sources]
+        [f"{s.title}: {s.dated[:1].lower()}{s.dated[1:]}. {s.detail}" for s in data.sources]
         + [f"Ratings of {what}: {how}" for what, how in data.rules]
     )
 

@@ -23,6 +23,7 @@ from tracker.reports.xlsx import (
     note_rows,
     print_ready,
     put,
+    put_figure,
     rag_rules,
     widths,
 )
@@ -56,9 +57,9 @@ def kpi_sheet(
             put(ws, row, 1, kpi.id)
             put(ws, row, 2, kpi.name, wrap=True)
             put(ws, row, 3, p.period)
-            put(ws, row, 4, _number_or_blank(p.value))
+            put_figure(ws, row, 4, _number_or_blank(p.value), kpi.unit)
             put(ws, row, 5, p.shown_as or "")
-            put(ws, row, 6, _number_or_blank(p.target))
+            put_figure(ws, row, 6, _number_or_blank(p.target), kpi.unit)
             put(ws, row, 7, rag_word(p.rating))
             put(ws, row, 8, p.reason, wrap=True)
             row += 1
@@ -83,7 +84,7 @@ def kpi_sheet(
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(KPI_HEADINGS))}{max(row - 1, 1)}"
     rag_rules(ws, f"G2:G{max(row, 2)}")
-    widths(ws, (10, 38, 12, 10, 12, 10, 11, 70))
+    widths(ws, (10, 38, 12, 16, 12, 16, 11, 64))  # figures carry their unit
     print_ready(ws, title=title, marking=marking, as_of=as_of)
     return ws
 
@@ -173,7 +174,7 @@ def notes_sheet(
     row = 2
     items: list[tuple[str, str]] = [("As of", as_of.strftime("%d %B %Y").lstrip("0")), *extra]
     for s in sources:
-        items.append((f"Source: {s.title}", f"Last import {s.last_import}. {s.detail}".strip()))
+        items.append((f"Source: {s.title}", f"{s.dated}. {s.detail}".strip()))
     items.append(("Suppression", suppression_rule))
     items += [(f"Rating: {what}", how) for what, how in rules]
     for topic, detail in items:

@@ -64,6 +64,23 @@ def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
     return cell
 
 
+def unit_format(unit: str) -> str:
+    """An Excel number format that shows a KPI's unit beside a number that stays a number
+    ('17.3%' from 17.3, '209 people'): the plan's unit text, quotes and backslashes dropped."""
+    text = "".join(ch for ch in unit if ch not in '"\\' and ch.isprintable())[:30]
+    if text == "%":
+        return 'General"%"'
+    return f'General" {text}"' if text else "General"
+
+
+def put_figure(ws: Any, row: int, col: int, value: Any, unit: str) -> Any:
+    """``put`` for a KPI figure: a number is shown with its unit; text (``[c]``) as it is."""
+    cell = put(ws, row, col, value)
+    if cell is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        cell.number_format = unit_format(unit)
+    return cell
+
+
 def cell_with(ws: Any, row: int, col: int, value: Any) -> Any:
     """``put``, but a cell even for an empty value: for a heading that is styled anyway."""
     return put(ws, row, col, value) or ws.cell(row=row, column=col)

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.errors import TrackerError
 from tracker.plan.schema import Plan
+from tracker.returns.layout import RETURN_SHEET
 from tracker.returns.reader import CellProblem, ReadReturn, ReturnEntry, ReturnRefused
 from tracker.usertext import plan_addresses
 
@@ -197,6 +198,7 @@ def _examine(session: Any, plan: Plan, read: ReadReturn, load: ReturnLoad, by: s
     load.first_load = row.loaded_at is None
     current = current_versions(session)
     load.problems = list(read.problems)
+    faulty = {p.line for p in read.problems if getattr(p, "sheet", "") == RETURN_SHEET}
     for action in manifest.actions:
         planned = plan.action(action.id)
         if planned is None or owner is None or planned.owner != owner.id:
@@ -213,7 +215,8 @@ def _examine(session: Any, plan: Plan, read: ReadReturn, load: ReturnLoad, by: s
             continue
         entry = read.entries.get(action.id)
         if entry is None:
-            load.blank.append(action.id)
+            if action.row not in faulty:  # a row with problems is listed with them, not as empty
+                load.blank.append(action.id)
             continue
         version, latest = current.get(action.id, (0, None))
         newest = _newest(session, action.id) if version else None
