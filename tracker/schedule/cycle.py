@@ -137,13 +137,13 @@ def meeting_cycle(
 def return_owners(plan: Plan, meeting: Meeting) -> list[str]:
     """The owners asked for a return before ``meeting``, in the plan's order.
 
-    An owner is asked when one of their actions runs during the reporting period
-    (from the previous meeting, or the strategy start, to this meeting), or when
-    they own a KPI whose values they enter by hand.
+    An owner is asked when one of their actions has started by the meeting (an action past
+    its due date and not complete needs an update most of all), or when they own a KPI
+    whose values they enter by hand: the owners ``tracker returns issue`` issues to. When
+    the request falls due, an owner whose actions are all complete or cancelled by then is
+    skipped ("no actions to report on").
     """
-    earlier = [m.date for m in plan.meetings if m.date < meeting.date]
-    period_start = max(earlier) if earlier else plan.plan.start
-    wanted = {a.owner for a in plan.actions() if a.start <= meeting.date and a.due >= period_start}
+    wanted = {a.owner for a in plan.actions() if a.start <= meeting.date}
     wanted |= {k.owner for k in plan.kpis if k.owner and k.measure.kind == "manual"}
     return [o.id for o in plan.owners if o.id in wanted]
 
