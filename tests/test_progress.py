@@ -65,6 +65,20 @@ def test_update_is_recorded_and_listed(cli) -> None:
     }
 
 
+def test_a_backdated_update_says_a_later_one_still_stands(cli) -> None:
+    later = ("update", "SO3.2", "--status", "in_progress", "--progress", "60", "--on", "2020-11-01")
+    assert cli(*later, "--by", COORDINATOR).exit_code == 0
+    result = cli(
+        "update", "SO3.2", "--status", "complete", "--on", "30/09/2020", "--by", COORDINATOR
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "Note: the update dated 2020-11-01 (in progress) is later, so it still stands as the "
+        "latest; this one is in the history. To change what SO3.2 shows now, record an update "
+        "dated today."
+    )
+
+
 def test_user_from_environment_and_forgiving_spelling(cli) -> None:
     result = cli(
         "update", "SO4.5", "-s", "In Progress", "--rag", "Amber", "--on", "01/06/2020",
