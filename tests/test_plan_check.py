@@ -138,7 +138,7 @@ def test_unknown_timezone_and_bad_date(tmp_path: Path, plan_text: str) -> None:
     problems = check_plan(_write(tmp_path, text))
     messages = " | ".join(p.message for p in problems)
     assert "unknown timezone 'Europe/Northampton'" in messages
-    assert "'2019-13-01' is not a date" in messages
+    assert "'2019-13-01' is not a real date (no such day)" in messages
 
 
 def test_cli_check_exit_codes(sqlite_cli, tmp_path: Path, plan_text: str) -> None:

@@ -10,6 +10,7 @@ whole file in one pass.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -359,6 +360,8 @@ def _message(err: Any, loc: tuple[Any, ...], data: Any) -> str:
         block = describe(loc[:-1], data) if len(loc) > 1 else "the top level"
         return f"{block}: required key '{name}' is missing; add it"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return f"{where}: '{value}' is not a real date (no such day); correct it"
         return f"{where}: '{value}' is not a date; write dates as YYYY-MM-DD"
     if kind == "value_error" and "email" in err["msg"].lower():
         return f"{where}: '{value}' is not a valid email address; correct it"
