@@ -376,3 +376,14 @@ def test_no_roll_up_or_explanation_rates_a_figure_the_release_hides(
     for summary, periods in withheld:
         if summary.kpi.measure.dataset == "referrals" and summary.kpi.measure.kind == "count":
             assert all(p.figure.public() == MARKER for p in periods if p.figure.has_data)
+
+
+def test_no_percentage_of_none_or_all_is_released(tmp_path: Path, plan: Plan) -> None:
+    """0% and 100% say a whole group is in one category: hidden like a table's lone cell."""
+    engine = make_engine_at(tmp_path)
+    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    pub = publish(engine, plan, as_of=date(2021, 3, 9), channel="pack", reference="SG-2021-03")
+    percentages = {k.id for k in plan.kpis if k.measure.kind == "percentage"}
+    shown = [c for c in pub.kpi_cells if c.kpi_id in percentages and c.value is not None]
+    assert shown  # some are released
+    assert not [c for c in shown if c.value in (0, 100)]

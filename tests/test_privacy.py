@@ -123,6 +123,23 @@ def test_import_refuses_every_identifying_column_and_stores_nothing(cli, tmp_pat
     assert summary.exit_code == 1
 
 
+def test_a_file_whose_name_identifies_someone_is_refused(sqlite_cli, tmp_path: Path) -> None:
+    """The name of each imported file is stored; a name like this must not be."""
+    path = tmp_path / "Referral DOB 03.04.2009 tel 07700900123.csv"
+    path.write_text(
+        "reference,received_on,sector,age,gender,district,concern,outcome,safeguarding_concern\n"
+        "R1,01/04/2020,Schools,16,Male,Northampton,ERW,NFA,No\n",
+        encoding="utf-8",
+    )
+    result = sqlite_cli("data", "import", "referrals", str(path))
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: the file's name holds what looks like a phone number; tracker stores the name "
+        "of each file imported and never stores identifying data, so nothing was imported: "
+        "rename the file (for example referrals-2021-01.csv) and import it again\n"
+    )
+
+
 def test_identifying_values_in_text_fields_are_refused(sqlite_cli, tmp_path: Path) -> None:
     path = tmp_path / "training.csv"
     path.write_text(

@@ -240,6 +240,10 @@ def test_released_tables_read_back_show_no_small_count(sqlite_cli) -> None:
     assert not [v for v in cells if isinstance(v, int | float) and 1 <= v <= 4]
     kpis = book.get_sheet_by_name("KPIs").to_python()
     assert not [r for r in kpis[1:] if r[4] in ("[c]", "<5") and r[3] not in ("", None)]
+    # The Notes name no imported file and give no row count: neither is a released figure.
+    notes = " ".join(str(v) for r in book.get_sheet_by_name("Notes").to_python() for v in r)
+    assert "Last import" in notes
+    assert not [p.name for p in files.values() if p.name in notes] and " rows" not in notes
 
 
 def test_an_action_line_shows_the_engines_override_and_flags() -> None:

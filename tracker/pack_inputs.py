@@ -233,7 +233,9 @@ def source_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, .
                         d.name,
                         d.title,
                         last.imported_at.date().isoformat(),
-                        f"File {last.filename}, {last.rows} rows.",
+                        # Neither the file's name (people name files as they like) nor its
+                        # row count (a count the release does not protect) is distributed.
+                        "The latest import, checked row by row.",
                     )
                 )
         latest = session.exec(

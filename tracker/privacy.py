@@ -232,7 +232,9 @@ def refusal(header: str, kind: str) -> str:
 
 # --- values -----------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[^\s@<>(),;:\"']+@[^\s@<>(),;:\"']+\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"[^\s@<>(),;:\"']+(?: ?@ ?| ?[(\[]at[)\]] ?)[^\s@<>(),;:\"']+\.[A-Za-z]{2,}", re.IGNORECASE
+)
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
 )
@@ -257,26 +259,36 @@ _NHS_WORDED = re.compile(
     r"(?:\d[ .-]?){9}\d(?![0-9])",
     re.IGNORECASE,
 )
-# 0 or +44 / 0044 and ten or eleven digits in all, spaced, dotted, hyphenated or bracketed
-# ('(01604) 123456', '+44 (0)7700 900123'); not inside a longer run of digits, so dates
-# such as 01.02.2020 and references such as 2020-0101-2345-6 are not taken for one.
+# 0 or +44 / 0044 and ten or eleven digits in all, spaced, dotted, hyphenated, slashed or
+# bracketed ('(01604) 123456', '+44 (0)7700 900123'), glued to a word or not ('Tel07700...').
+# Only numbers a person has: 01, 02, 03 and 07 (08 and 09 are freephone and service lines,
+# such as the Anti-Terrorist Hotline 0800 789 321). Not inside a longer run of digits, so dates
+# such as 01.02.2020 and references such as 2020-0101-2345-6 are not taken for one; a number
+# after a space may follow ('07700 900123 3 times').
 _UK_PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?<![0-9][.-])(?:(?:\+|00)44[ .-]?(?:\(0\)[ .-]?)?|\(?0[ .)-]?)"
-    r"\d(?:[ .)-]{0,2}\d){8,9}(?![ .()-]?[0-9])"
+    r"(?<![0-9+])(?<![0-9][./_-])(?:(?:\+|00)44[ .-]?(?:\(0\)[ .-]?)?|\(?0[ .)-]?)"
+    r"[1-7](?:[ .)/_-]{0,3}\d){8,9}(?![.()/_-]?[0-9])"
+)
+# After a word saying it is a phone number, the number even without its 0 ('mob 7700 900123').
+_PHONE_WORDED = re.compile(
+    r"(?<![a-z])(?:tel|telephone|phone|mob|mobile|ph|call|ring|text)(?![a-z])[\s:.#-]{0,3}"
+    r"(?:\+?44[ .-]?)?0?[1-7](?:[ .)/_-]{0,3}\d){8,9}(?![0-9])",
+    re.IGNORECASE,
 )
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _A_DATE = (
-    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
+    r"(?:\d{1,2}[/. -]\d{1,2}[/. -]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|\d{8}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?(?: of)?[ -]{_MONTH}\.?,?(?:[ -]\d{{2,4}})?"
-    rf"|{_MONTH}[ -]\d{{1,2}}(?:st|nd|rd|th)?,?(?: \d{{4}})?|(?:19|20)\d{{2}})"
+    rf"|{_MONTH}\.?[ -]\d{{1,2}}(?:st|nd|rd|th)?,?(?: \d{{4}})?"
+    rf"|{_MONTH}\.?,?[ -](?:19|20)\d{{2}}|(?:19|20)\d{{2}})"
 )
 # Wording that says a date is someone's birth date, then the date (a few words may
 # come between: "born on the 3rd of April 2009", "DOB: 03/04/2009").
 _BIRTH_DATE = re.compile(
-    r"(?<![a-z])(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born)"
+    r"(?<![a-z])(?:d\.?o\.?b\.?|date[\s_-]+of[\s_-]+birth|birth[\s_-]*date|birthday|born)"
     rf"(?![a-z])[\s:,-]*(?:(?:on|in|the|of|is|was)[\s:,-]+){{0,3}}{_A_DATE}(?![0-9])",
     re.IGNORECASE,
 )
@@ -290,8 +302,19 @@ def _valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_AT = re.compile(r" ?@ ?| ?[(\[]at[)\]] ?", re.IGNORECASE)
+
+
 def _emails(text: str, allowed: frozenset[str]) -> bool:
-    return any(m.group(0).lower().rstrip(".") not in allowed for m in _EMAIL.finditer(text))
+    """Whether ``text`` holds an address (however written: 'a @ b.org', 'a(at)b.org') other
+    than the ``allowed`` ones."""
+    return any(
+        _AT.sub("@", m.group(0)).lower().rstrip(".") not in allowed for m in _EMAIL.finditer(text)
+    )
+
+
+# Dashes and minus signs as the hyphen the patterns know (Word turns ' - ' into ' – ').
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 
 
 _SPACE_RUNS = re.compile(r"\s+")
@@ -304,11 +327,15 @@ def screened_form(text: str) -> str:
     whitespace, line breaks included, read as one space. Only for screening: the text kept
     is the text as given."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text).translate(_DASHES)
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     if "  " in text or not text.isprintable():
         text = _SPACE_RUNS.sub(" ", text)
     return text
+
+
+def _may_hold_email(text: str) -> bool:
+    return "@" in text or "at]" in text.lower() or "at)" in text.lower()
 
 
 def _nhs_number(text: str) -> bool:
@@ -329,7 +356,7 @@ def identifying_values(text: str, *, allowed_emails: frozenset[str] = frozenset(
     """
     text = screened_form(text)
     found: list[str] = []
-    if "@" in text and _emails(text, allowed_emails):
+    if _may_hold_email(text) and _emails(text, allowed_emails):
         found.append("an email address")
     if _postcode(text):
         found.append("a postcode")
@@ -337,7 +364,7 @@ def identifying_values(text: str, *, allowed_emails: frozenset[str] = frozenset(
         found.append("a National Insurance number")
     if _nhs_number(text):
         found.append("an NHS number")
-    if _UK_PHONE.search(text):
+    if _UK_PHONE.search(text) or _PHONE_WORDED.search(text):
         found.append("a phone number")
     if _BIRTH_DATE.search(text):
         found.append("a date of birth")
@@ -356,6 +383,7 @@ _ANY = re.compile(
             _TEN_DIGITS,
             _NHS_WORDED,
             _UK_PHONE,
+            _PHONE_WORDED,
             _BIRTH_DATE,
         )
     )
@@ -367,7 +395,7 @@ def identifying_value(text: str) -> str | None:
     text = screened_form(text)
     if _ANY.search(text) is None:
         return None
-    if "@" in text and _EMAIL.search(text):
+    if _may_hold_email(text) and _EMAIL.search(text):
         return "an email address"
     if _postcode(text):
         return "a postcode"
@@ -375,7 +403,7 @@ def identifying_value(text: str) -> str | None:
         return "a National Insurance number"
     if _nhs_number(text):
         return "an NHS number"
-    if _UK_PHONE.search(text):
+    if _UK_PHONE.search(text) or _PHONE_WORDED.search(text):
         return "a phone number"
     if _BIRTH_DATE.search(text):
         return "a date of birth"

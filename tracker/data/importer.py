@@ -383,6 +383,7 @@ def import_file(
     A file imported before as it is, under the same rules, has only its keys read
     (``tracker.data.fingerprint``) unless ``recheck``.
     """
+    _check_file_name(path)
     with collector_paused():  # tracker.collector: millions of short-lived objects
         try:
             return _import_file(
@@ -394,6 +395,20 @@ def import_file(
                 engine, plan, dataset, path, sheet, dry_run, ignore_extra, by, today, progress,
                 trust=False,
             )  # fmt: skip
+
+
+def _check_file_name(path: Path) -> None:
+    """Refuse a file whose name holds identifying data: the name is stored with the import."""
+    from tracker.errors import InvalidValueError
+    from tracker.privacy import identifying_value
+
+    kind = identifying_value(path.name.replace("_", " "))
+    if kind:
+        raise InvalidValueError(
+            f"the file's name holds what looks like {kind}; tracker stores the name of each "
+            "file imported and never stores identifying data, so nothing was imported",
+            hint="rename the file (for example referrals-2021-01.csv) and import it again",
+        )
 
 
 class _CheckAgain(Exception):

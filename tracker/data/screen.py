@@ -22,12 +22,14 @@ controls, full-width and other scripts' digits, and the compatibility folding of
 
 What each check needs (ASCII text; the patterns are those of tracker.privacy):
 
-* e-mail address: ``@``; phone number with +44: ``+``; Excel error: ``#``;
+* e-mail address: ``@``, or ``at)`` / ``at]`` in any case ('name(at)example.org');
+  phone number with +44: ``+``; Excel error: ``#``;
 * postcode: a digit followed by two letters of the inward code
   ``[ABD-HJLNP-UW-Z]``, in either case;
 * NHS number (by its check digit or after the word NHS), or a phone number
-  beginning 0, 0044 or +44: ten digits once whitespace, hyphens, dots and
-  brackets are removed (cells are joined with NUL, which is none of these);
+  (from 0, 0044 or +44, or after a word such as "mob" without its 0): nine
+  digits once whitespace, hyphens, dots, slashes, underscores and brackets are
+  removed (cells are joined with NUL, which is none of these);
 * National Insurance number: six digits followed by A-D (either case) once
   the same separators are removed;
 * date of birth: ``dob``, ``d.o``, ``do.b``, ``birth`` or ``born``, in any case;
@@ -49,12 +51,12 @@ from collections.abc import Sequence
 from tracker import privacy
 
 # sha256 of the privacy patterns (source and flags) the conditions above were written for.
-PATTERNS = "bf7970b38e090ca73d05f5b351ea2d8d48e25df36882986fe29569517839d045"
+PATTERNS = "812375b59ae05e76987f3dc8081de357c7217c80e1ace583ff4e7076eb426738"
 
 _DIGITS = "0123456789"
 # What the patterns allow between digits, and the ASCII whitespace screened_form reads as one
 # space (a run of it between two digits could be read as a separator).
-_SEPARATORS = "-.()" + "".join(c for c in map(chr, range(128)) if re.match(r"\s", c))
+_SEPARATORS = "-.()/_" + "".join(c for c in map(chr, range(128)) if re.match(r"\s", c))
 # Digits to 9, separators removed, A-D of either case to B (NHS, phone, NI).
 _NUMBERS = str.maketrans(
     {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys(_SEPARATORS)} | {c: "B" for c in "ABCDabcd"}
@@ -83,6 +85,7 @@ def fingerprint() -> str:
         privacy._TEN_DIGITS,
         privacy._NHS_WORDED,
         privacy._UK_PHONE,
+        privacy._PHONE_WORDED,
         privacy._BIRTH_DATE,
     ):
         digest.update(f"{pattern.flags}:{pattern.pattern}\n".encode())
@@ -102,14 +105,16 @@ def column_clear(texts: Sequence[str], limit: int) -> bool:
     joined = _BETWEEN.join(texts)
     if not joined.isascii() or "@" in joined or "+" in joined or "#" in joined:
         return False
+    lowered = joined.lower()
+    if "at)" in lowered or "at]" in lowered:  # 'name(at)example.org'
+        return False
     if max(map(len, texts)) > limit:
         return False
     numbers = joined.translate(_NUMBERS)
-    if "9999999999" in numbers or "999999B" in numbers:
+    if "999999999" in numbers or "999999B" in numbers:
         return False
     if "9AA" in joined.translate(_INWARD):
         return False
-    lowered = joined.lower()
     return not any(word in lowered for word in _BIRTH_WORDS)
 
 

@@ -222,7 +222,9 @@ def _kpi(
     if den == 0:
         return None
     num = c.cell(kc.numerator)
-    if kc.count in hidden or kc.numerator in hidden or num == den:
+    # 0% and 100% say every row of the group is in one category: hidden, like a table's row
+    # that is all in one column (docs/disclosure.md).
+    if kc.count in hidden or kc.numerator in hidden or num in (0, den):
         return PublishedKpi(kc.kpi.id, kc.period.label, None)
     return PublishedKpi(kc.kpi.id, kc.period.label, round_half_up(100 * num / den, 1))
 
