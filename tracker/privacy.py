@@ -318,19 +318,21 @@ _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u221
 
 
 _SPACE_RUNS = re.compile(r"\s+")
+# Control characters that are not whitespace, dropped: '07700\x01900123' is a phone number.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 
 
 def screened_form(text: str) -> str:
     """``text`` as the patterns read it: compatibility forms folded (full-width digits and
     '＠' to ASCII, no-break and other spaces to spaces), invisible format characters (zero
     width spaces and joiners, soft hyphens, bidi controls) dropped, and every run of
-    whitespace, line breaks included, read as one space. Only for screening: the text kept
-    is the text as given."""
+    whitespace, line breaks included, read as one space; other control characters dropped.
+    Only for screening: the text kept is the text as given."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_DASHES)
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     if "  " in text or not text.isprintable():
-        text = _SPACE_RUNS.sub(" ", text)
+        text = _CONTROLS.sub("", _SPACE_RUNS.sub(" ", text))
     return text
 
 

@@ -29,7 +29,8 @@ What each check needs (ASCII text; the patterns are those of tracker.privacy):
 * NHS number (by its check digit or after the word NHS), or a phone number
   (from 0, 0044 or +44, or after a word such as "mob" without its 0): nine
   digits once whitespace, hyphens, dots, slashes, underscores and brackets are
-  removed (cells are joined with NUL, which is none of these);
+  removed, and the control characters screened_form drops (cells are joined with
+  "|", which is none of these);
 * National Insurance number: six digits followed by A-D (either case) once
   the same separators are removed;
 * date of birth: ``dob``, ``d.o``, ``do.b``, ``birth`` or ``born``, in any case;
@@ -56,7 +57,11 @@ PATTERNS = "812375b59ae05e76987f3dc8081de357c7217c80e1ace583ff4e7076eb426738"
 _DIGITS = "0123456789"
 # What the patterns allow between digits, and the ASCII whitespace screened_form reads as one
 # space (a run of it between two digits could be read as a separator).
-_SEPARATORS = "-.()/_" + "".join(c for c in map(chr, range(128)) if re.match(r"\s", c))
+_SEPARATORS = "-.()/_" + "".join(
+    c
+    for c in map(chr, range(128))
+    if re.match(r"\s", c) or re.match(r"[\x00-\x08\x0e-\x1b\x7f]", c)
+)
 # Digits to 9, separators removed, A-D of either case to B (NHS, phone, NI).
 _NUMBERS = str.maketrans(
     {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys(_SEPARATORS)} | {c: "B" for c in "ABCDabcd"}
@@ -66,9 +71,9 @@ _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 _INWARD = str.maketrans(
     {**dict.fromkeys(_DIGITS, "9"), **dict.fromkeys(_INWARD_LETTERS + _INWARD_LETTERS.lower(), "A")}
 )
-# Cells are joined with a character no pattern reads as a separator, so that two cells
-# never run together into one number.
-_BETWEEN = "\x00"
+# Cells are joined with a character no pattern reads as a separator (nor screened_form
+# drops), so that two cells never run together into one number.
+_BETWEEN = "|"
 _BIRTH_WORDS = ("dob", "d.o", "do.b", "birth", "born")
 _NOT_PLAIN_JSON = re.compile(r'[\x00-\x1f\x7f"\\]')
 
