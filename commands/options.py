@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,15 +41,19 @@ ByOpt = Annotated[
         show_default=False,
     ),
 ]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
+
+
+def as_of_option(default: str) -> Any:
+    """``--as-of DATE``, with what it defaults to in words (today, a meeting's cut-off...)."""
+    return typer.Option(
         "--as-of",
         metavar="DATE",
-        help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: today]",
+        help=f"Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: {default}]",
         show_default=False,
-    ),
-]
+    )
+
+
+AsOfOpt = Annotated[str | None, as_of_option("today")]
 ObjectiveOpt = Annotated[
     str | None,
     typer.Option("--objective", "-o", metavar="ID", help="Only this objective, e.g. SO3"),

@@ -8,27 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from commands.common import TrackerGroup, open_ws, parse_date, print_json, today
-from commands.options import ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
+from commands.options import ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt, as_of_option
 from commands.outbox import ResendOpt, SendOpt
 
-PackAsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: the meeting's cut-off]",
-        show_default=False,
-    ),
-]
+PackAsOfOpt = Annotated[str | None, as_of_option("the meeting's cut-off")]
 ReviewAsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Report as on this date (YYYY-MM-DD or DD/MM/YYYY) [default: the review "
-        "meeting's cut-off, or today if that has not come yet]",
-        show_default=False,
-    ),
+    str | None, as_of_option("the review meeting's cut-off, or today if that has not come yet")
 ]
 OutOpt = Annotated[
     Path | None,
