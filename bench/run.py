@@ -379,13 +379,13 @@ def main() -> None:
         "CSV import": (f"import referrals CSV ({k}k rows)", "floor csv", 3.0),
         "XLSX import": (f"import referrals XLSX ({k}k rows)", "floor calamine", 2.0),
     }
-    for step, (own, floor, goal) in pairs.items():
-        ratios.append((step, best[own]["cpu"], best[floor]["cpu"], goal))
+    for step, (own, base_name, goal) in pairs.items():
+        ratios.append((step, best[own]["cpu"], best[base_name]["cpu"], goal))
     paired = {
         step: statistics.median(
-            i["cpu"] / f["cpu"] for i, f in zip(rounds[own], rounds[floor], strict=True)
+            i["cpu"] / f["cpu"] for i, f in zip(rounds[own], rounds[base_name], strict=True)
         )
-        for step, (own, floor, _) in pairs.items()
+        for step, (own, base_name, _) in pairs.items()
     }
     spread = {
         name: (min(r["cpu"] for r in runs), max(r["cpu"] for r in runs))
@@ -451,8 +451,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for step, seconds, base, goal in ratios:
         bare = (seconds - startup["cpu"]) / base
-        own, floor, _ = pairs[step]
-        (lo, hi), (flo, fhi) = spread[own], spread[floor]
+        own, base_name, _ = pairs[step]
+        (lo, hi), (flo, fhi) = spread[own], spread[base_name]
         print(
             f"| {step} | {seconds:.2f} | {lo:.2f}-{hi:.2f} | {base:.2f} | {flo:.2f}-{fhi:.2f} "
             f"| {seconds / base:.1f}x | {paired[step]:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
