@@ -211,7 +211,8 @@ def send_and_report(ws: Workspace, messages: list[EmailMessage], *, force: bool)
 
     if failed:
         fail(
-            f"{failed} of {len(outcomes)} email(s) not sent: correct what is listed above and "
+            f"{failed} of {len(outcomes)} email{'s' if len(outcomes) != 1 else ''} not sent: "
+            "correct what is listed above and "
             "send again (emails already delivered are skipped)"
         )
     if outcomes and all(o.already for o in outcomes):

@@ -163,6 +163,6 @@ def test_the_scheduler_s_alert_is_rendered_from_the_templates() -> None:
         str(a) for a in plan.distribution.administrators
     ]
     plain = message.get_body(("plain",)).get_content()
-    assert "#7" in plain and "FAILED after 3 attempt(s)" in plain and "What to do:" in plain
+    assert "#7" in plain and "FAILED after 3 attempts" in plain and "What to do:" in plain
     assert "tracker schedule retry ID" in message.get_body(("html",)).get_content()
     assert build_alert(plan, [row], now=NOW)["Message-ID"] == message["Message-ID"]

@@ -36,7 +36,7 @@ def test_list_show_and_export(sqlite_cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "return-request.sg-2020-07." in result.output and "pack.sg-2020-07." in result.output
     assert "2 recipients" in result.output
-    assert result.output.strip().endswith("2 message(s); 'tracker outbox show ID' prints one")
+    assert result.output.strip().endswith("2 messages; 'tracker outbox show ID' prints one")
 
     listed = json.loads(sqlite_cli("outbox", "list", "--format", "json").output)
     kinds = [m["kind"] for m in listed["messages"]]
@@ -136,7 +136,7 @@ def test_send_and_report_says_what_happened_to_each_email(sqlite_cli, capsys) ->
         err = capsys.readouterr().err
         assert err.count("\nnot sent: ") + err.startswith("not sent: ") == 2
         assert "recipient address rejected" in err
-        assert "error: 2 of 2 email(s) not sent" in err
+        assert "error: 2 of 2 emails not sent" in err
 
 
 ADMIN = "plan.administrator@example.org"

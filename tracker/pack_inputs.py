@@ -145,8 +145,9 @@ def dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[D
         if publication is None:
             why = problem or "no release could be made"
             note = (
-                f"The {d.title.lower()} tables are not shown: {why}. Tables that cannot be "
-                "protected are never distributed."
+                f"The {d.title.lower()} tables are not shown: the figures of every data set "
+                f"are released together, and this release could not be made ({why}). Tables "
+                "that cannot be protected are never distributed."
             )
             out.append(DatasetTables(d.name, d.title, sheet, withheld=note))
             continue

@@ -156,7 +156,7 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
         if not result.safe:
             raise DisclosureError(
                 f"the {ds.name} figures as of {as_of.isoformat()} cannot be released safely: "
-                f"{len(result.unprotected)} hidden count(s) could be worked out from figures "
+                f"{_counts(len(result.unprotected))} could be worked out from figures "
                 "already released",
                 hint="declare fewer or coarser tables in publications: (docs/disclosure.md)",
             )
@@ -201,6 +201,10 @@ def _table(lay: TableLayout, counts: MonthlyCounts, hidden: dict[Cell, Kind]) ->
         total_label="Total" if len(lay.periods) == 1 else f"Total {window}",
         missing=missing,
     )
+
+
+def _counts(n: int) -> str:
+    return f"{n} hidden count{'s' if n != 1 else ''}"
 
 
 def _heading(lay: TableLayout) -> str:

@@ -81,7 +81,8 @@ def render_outbox(path: Any, messages: Sequence[Any]) -> None:
         )
     console = make_console()
     print_table_or_records(console, table, records, title=title)
-    console.print(Text(f"{len(messages)} message(s); 'tracker outbox show ID' prints one"))
+    n = len(messages)
+    console.print(Text(f"{n} message{'s' if n != 1 else ''}; 'tracker outbox show ID' prints one"))
 
 
 def render_deliveries(rows: Sequence[Any]) -> None:

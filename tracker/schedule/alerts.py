@@ -30,7 +30,8 @@ def _line(row: Any, tz: ZoneInfo) -> str:
     if row.state == "missed":
         return f"{head}: MISSED ({row.note or 'not done before the meeting'})"
     retry = "will be retried" if row.next_attempt_at else "will NOT be retried by itself"
-    return f"{head}: FAILED after {row.attempts} attempt(s), {retry}: {row.error or 'no detail'}"
+    tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+    return f"{head}: FAILED after {tries}, {retry}: {row.error or 'no detail'}"
 
 
 def build_alert(
