@@ -95,7 +95,7 @@ def series(engine: Any, plan: Any, label: str) -> list[dict[str, Any]]:
         timings.append(time.perf_counter() - t)
         return result
 
-    service.protect = timed  # type: ignore[assignment]
+    service.protect = timed
     packs = []
     try:
         for meeting in plan.meetings:
@@ -113,7 +113,7 @@ def series(engine: Any, plan: Any, label: str) -> list[dict[str, Any]]:
                 }
             )
     finally:
-        service.protect = original  # type: ignore[assignment]
+        service.protect = original
     return packs
 
 
@@ -133,7 +133,7 @@ def main() -> None:
     upgrade(engine)
     source = OUT / "disclosure-referrals.csv"
     write_referrals(plan, source)
-    import_file(engine, plan, "referrals", source, progress=False)
+    import_file(engine, plan, "referrals", source, progress=None)
 
     start = time.perf_counter()
     with engine.connect() as conn:
@@ -153,7 +153,7 @@ def main() -> None:
     upgrade(small)
     small_source = OUT / "disclosure-small.csv"
     write_referrals(plan, small_source, count=120, first=date(2019, 4, 1))
-    import_file(small, plan, "referrals", small_source, progress=False)
+    import_file(small, plan, "referrals", small_source, progress=None)
     packs += series(small, plan, "120 referrals over two years")
     large = [p for p in packs if p["workspace"].startswith(f"{REFERRALS:,}")]
     worst = max(p["protect_s"] for p in large)

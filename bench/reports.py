@@ -244,7 +244,7 @@ def build_workspace(folder: Path) -> str:
         )
         for dataset, path in files.items():
             import_file(
-                ws.engine, plan, dataset, path, by="plan.administrator@example.org", progress=False
+                ws.engine, plan, dataset, path, by="plan.administrator@example.org", progress=None
             )
         record_updates(
             ws.engine, plan, synthetic_updates(plan, as_of=AS_OF, seed=2011), today=AS_OF

@@ -449,17 +449,17 @@ def main() -> None:
         "| floor range | ratio | round by round (median) | without start-up | goal |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for step, seconds, base, goal in ratios:
-        bare = (seconds - startup["cpu"]) / base
+    for step, seconds, floor_cpu, goal in ratios:
+        bare = (seconds - startup["cpu"]) / floor_cpu
         own, base_name, _ = pairs[step]
         (lo, hi), (flo, fhi) = spread[own], spread[base_name]
         print(
-            f"| {step} | {seconds:.2f} | {lo:.2f}-{hi:.2f} | {base:.2f} | {flo:.2f}-{fhi:.2f} "
-            f"| {seconds / base:.1f}x | {paired[step]:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
+            f"| {step} | {seconds:.2f} | {lo:.2f}-{hi:.2f} | {floor_cpu:.2f} | {flo:.2f}-{fhi:.2f} "
+            f"| {seconds / floor_cpu:.1f}x | {paired[step]:.1f}x | {bare:.1f}x | <= {goal:.0f}x |"
         )
     print()
-    for step, measured, goal in goals:
-        print(f"{step}: {measured} (goal: {goal})")
+    for step, figure, wanted in goals:
+        print(f"{step}: {figure} (goal: {wanted})")
     (OUT / "results.json").write_text(
         json.dumps(
             {
