@@ -54,6 +54,13 @@ def as_of_option(default: str) -> Any:
 
 
 AsOfOpt = Annotated[str | None, as_of_option("today")]
+
+
+def meeting_option(help_text: str) -> Any:
+    """``--meeting ID`` (``-m``), with what it means for the command and its default."""
+    return typer.Option("--meeting", "-m", metavar="ID", help=help_text, show_default=False)
+
+
 ObjectiveOpt = Annotated[
     str | None,
     typer.Option("--objective", "-o", metavar="ID", help="Only this objective, e.g. SO3"),

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from commands.common import TrackerGroup, open_ws, parse_date, print_json, today
-from commands.options import ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt, as_of_option
+from commands.options import (
+    ByOpt,
+    DatabaseOpt,
+    Format,
+    FormatOpt,
+    WorkspaceOpt,
+    as_of_option,
+    meeting_option,
+)
 from commands.outbox import ResendOpt, SendOpt
 
 PackAsOfOpt = Annotated[str | None, as_of_option("the meeting's cut-off")]
@@ -25,14 +33,7 @@ OutOpt = Annotated[
     ),
 ]
 MeetingOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--meeting",
-        "-m",
-        metavar="ID",
-        help="The meeting the pack is for, e.g. SG-2021-03 (as of its cut-off)",
-        show_default=False,
-    ),
+    str | None, meeting_option("The meeting the pack is for, e.g. SG-2021-03 (as of its cut-off)")
 ]
 
 app = typer.Typer(

@@ -15,7 +15,15 @@ import typer
 from commands import common
 from commands.common import fail, group, open_ws, parse_date, print_json
 from commands.common import settings as make_settings
-from commands.options import AsOfOpt, ByOpt, DatabaseOpt, Format, FormatOpt, WorkspaceOpt
+from commands.options import (
+    AsOfOpt,
+    ByOpt,
+    DatabaseOpt,
+    Format,
+    FormatOpt,
+    WorkspaceOpt,
+    meeting_option,
+)
 
 if TYPE_CHECKING:
     from tracker.returns.issue import IssuedReturn, ReturnsStatus
@@ -28,13 +36,7 @@ app = group(
 
 MeetingOpt = Annotated[
     str | None,
-    typer.Option(
-        "--meeting",
-        "-m",
-        metavar="ID",
-        help="The meeting, e.g. SG-2021-03 [default: the next meeting in the plan]",
-        show_default=False,
-    ),
+    meeting_option("The meeting, e.g. SG-2021-03 [default: the next meeting in the plan]"),
 ]
 
 
@@ -161,7 +163,7 @@ def _show_issued(written: list[IssuedReturn], folder: Path, *, sending: bool = F
     first_step = (
         "Emailing each owner their workbook"
         if sending
-        else ("Send each owner their workbook (or use --send)")
+        else "Send each owner their workbook (or use --send)"
     )
     typer.echo(f"{first_step}; load the returned files with 'tracker returns load FILE'.")
 
@@ -320,13 +322,9 @@ def _show_status(report: ReturnsStatus) -> None:
 
 StatusMeetingOpt = Annotated[
     str | None,
-    typer.Option(
-        "--meeting",
-        "-m",
-        metavar="ID",
-        help="The meeting, e.g. SG-2021-03 [default: the one returns were last issued for, "
-        "else the next]",
-        show_default=False,
+    meeting_option(
+        "The meeting, e.g. SG-2021-03 [default: the one returns were last issued for, "
+        "else the next]"
     ),
 ]
 

@@ -9,7 +9,7 @@ import typer
 
 from commands.common import parse_date, today
 from commands.common import settings as make_settings
-from commands.options import DatabaseOpt
+from commands.options import DatabaseOpt, as_of_option
 
 
 def init(
@@ -46,16 +46,7 @@ def demo(
     directory: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder for the demo workspace")
     ] = Path("demo-workspace"),
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="The date the demo reports as on (YYYY-MM-DD or DD/MM/YYYY, inside the "
-            "strategy) [default: 2020-12-31]",
-            show_default=False,
-        ),
-    ] = None,
+    as_of: Annotated[str | None, as_of_option("2020-12-31, inside the strategy")] = None,
     fresh: Annotated[
         bool,
         typer.Option(

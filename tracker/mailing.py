@@ -161,7 +161,7 @@ def _mail_summary(summary: Any, publication: Any | None = None) -> Any:
             title=o.short_title,
             rating=o.rating,
             counts=tuple((rating, n) for rating, n in o.counts if n),
-            kpi_counts=tuple(getattr(o, "kpi_counts", ())),
+            kpi_counts=o.kpi_counts,
         )
         for o in summary.objectives
     )

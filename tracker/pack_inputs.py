@@ -173,45 +173,6 @@ def dataset_tables(plan: Plan, publication: Any, problem: str | None) -> tuple[D
     return tuple(out)
 
 
-def released_kpis(kpis: tuple[KpiLine, ...], publication: Any) -> tuple[KpiLine, ...]:
-    """KPI figures as the release shows them: a figure it hides is hidden here too."""
-    from dataclasses import replace
-
-    if publication is None:
-        return kpis
-    from tracker.disclosure.model import MARKER
-
-    released = {(c.kpi_id, c.period): c.value for c in publication.kpi_cells}
-    out = []
-    for k in kpis:
-        unrated = "contextual" if k.target is None else "grey"  # as tracker.release.kpis
-
-        def hidden(period: str | None) -> str:
-            return (
-                f"the figure for {period} is confidential ({MARKER}) and is not rated, so that "
-                "nothing reveals it"
-            )
-
-        points = []
-        for p in k.points:
-            if (k.id, p.period) in released and released[(k.id, p.period)] is None:
-                p = replace(p, value=None, shown_as=MARKER, rating=unrated, reason=hidden(p.period))
-            points.append(p)
-        line = replace(k, points=tuple(points))
-        if k.latest_period and released.get((k.id, k.latest_period), 0) is None:
-            line = replace(
-                line,
-                latest_value=None,
-                latest_shown_as=MARKER,
-                rating=unrated,
-                reason=hidden(k.latest_period),
-                travel="n/a",
-                year_ago="n/a",
-            )
-        out.append(line)
-    return tuple(out)
-
-
 def source_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, ...]:
     from sqlalchemy import func
     from sqlmodel import Session, col, select
@@ -248,6 +209,7 @@ def source_lines(engine: Engine, plan: Plan, as_of: date) -> tuple[SourceLine, .
             "Owners' progress updates",
             latest.isoformat() if latest else "never",
             "The latest update of each action on or before the as-of date.",
+            dated_as="Latest update",
         )
     )
     return tuple(out)

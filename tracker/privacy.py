@@ -337,7 +337,8 @@ def screened_form(text: str) -> str:
 
 
 def _may_hold_email(text: str) -> bool:
-    return "@" in text or "at]" in text.lower() or "at)" in text.lower()
+    lowered = text.lower()
+    return "@" in text or "at]" in lowered or "at)" in lowered
 
 
 def _nhs_number(text: str) -> bool:

@@ -35,7 +35,6 @@ from tracker.pack_inputs import (
     kpi_ratings,
     release_for,
     released_histories,
-    released_kpis,
     source_lines,
 )
 from tracker.pack_records import PackListing as PackListing  # the listing, importable here
@@ -240,7 +239,7 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
     # a KPI whose figure the pack hides (a red there would say the hidden figure is low).
     histories = released_histories(plan, kpi_histories(engine, plan, as_of), publication, problem)
     report, actions = _action_lines(engine, plan, as_of, histories)
-    kpis = released_kpis(kpi_lines(histories, plan), publication)
+    kpis = kpi_lines(histories, plan)  # the histories are as released
     previous = _previous_pack(engine, as_of)
     headline = tuple(plan.pack.headline_kpis) or tuple(k.id for k in kpis)
     return PackData(
@@ -294,7 +293,7 @@ def gather_review(engine: Engine, plan: Plan, *, as_of: date) -> ReviewData:
         threshold=plan.plan.suppression_threshold,
         objectives=_objective_lines(report),
         actions=actions,
-        kpis=released_kpis(kpi_lines(histories, plan), publication),
+        kpis=kpi_lines(histories, plan),  # the histories are as released
         datasets=dataset_tables(plan, publication, problem),
         sources=source_lines(engine, plan, as_of),
         rules=rules_text(plan.rag, plan.plan.suppression_threshold),

@@ -195,17 +195,12 @@ class SourceLine:
     title: str
     last_import: str  # ISO date, or "never"
     detail: str
+    dated_as: str = "Last import"  # what the date is: the progress updates' is "Latest update"
 
     @property
     def dated(self) -> str:
-        """'Last import 2021-02-20', or for the updates the date the latest one speaks for."""
-        if self.name == "updates":
-            return (
-                "No update given yet"
-                if self.last_import == "never"
-                else (f"Latest update dated {self.last_import}")
-            )
-        return f"Last import {self.last_import}"
+        """'Last import 2021-02-20', 'Latest update 2021-02-20'."""
+        return f"{self.dated_as} {self.last_import}"
 
 
 @dataclass(frozen=True)
