@@ -103,7 +103,7 @@ def update(
       tracker update SO3.2 --status in_progress --progress 40 --note "Module live"
       tracker update SO3.2 --status complete --on 30/09/2020
     """
-    from tracker.progress import action_history, record_update
+    from tracker.progress import record_update, standing_after
 
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
@@ -120,14 +120,13 @@ def update(
             source="cli",
             today=today(plan),
         )
-        later = [u for u in action_history(ws.engine, plan, saved.action_id) if u.on > saved.on]
+        newest = standing_after(ws.engine, plan, saved)
     typer.echo(
         f"Recorded: {saved.action_id} {saved.status}"
         + (f" {saved.progress}%" if saved.progress is not None else "")
         + f" on {saved.on} by {saved.by}"
     )
-    if later:
-        newest = max(later, key=lambda u: (u.on, u.id))
+    if newest is not None:
         typer.echo(
             f"Note: the update dated {newest.on} ({newest.status.replace('_', ' ')}) is later, "
             f"so it still stands as the latest; this one is in the history. To change what "

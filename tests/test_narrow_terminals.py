@@ -76,7 +76,8 @@ def fitted(ws: Path, width: int, *args: str) -> tuple[str, Any]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_status_keeps_every_reason_and_note(demo_ws: Path, width: int) -> None:
-    from tracker.render.status import NOTE_LIMIT, shorten_at_word
+    from tracker.render.status import NOTE_LIMIT
+    from tracker.wording import shorten as shorten_at_word
 
     out, doc = fitted(demo_ws, width, "status", "--as-of", AS_OF)
     shown: list[str] = []

@@ -367,6 +367,13 @@ def action_history(engine: Engine, plan: Plan, action_id: str) -> list[UpdateRec
     return action_history_report(engine, plan, action_id).updates
 
 
+def standing_after(engine: Engine, plan: Plan, update: UpdateRecord) -> UpdateRecord | None:
+    """The update that stands as the action's latest when ``update`` was backdated behind
+    it (a later date), else None: status goes by date, not by when it was recorded."""
+    later = [u for u in action_history(engine, plan, update.action_id) if u.on > update.on]
+    return later[-1] if later else None
+
+
 def action_history_report(engine: Engine, plan: Plan, action_id: str) -> ActionHistory:
     """Like ``action_history``, with the action's id as the plan spells it and its archive date."""
     from sqlmodel import Session, col, select

@@ -37,9 +37,14 @@ def one_line(text: str) -> str:
 
 
 def shorten(text: str, limit: int = 120) -> str:
-    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
+    """``text`` on one line; if longer than ``limit``, cut after a whole word, with "…"."""
     text = one_line(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and text[limit - 1] != " ":
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
 
 
 def figure_text(figure: Figure, unit: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.rag import ACTION_RATINGS
 from tracker.status import ActionStatus, StatusReport
-from tracker.wording import one_line, status_label
+from tracker.wording import one_line, shorten, status_label
 
 # Below this many columns (an 80-column terminal) the table stacks due date, status and
 # per cent complete in one column; below STACK_WIDTH, or when the longest words do not fit
@@ -127,7 +127,7 @@ def _latest(a: ActionStatus, prefix: str = "") -> Any:
 
     if not a.last_update:
         return Text("No update yet", style="dim")
-    note = shorten_at_word(a.last_update.note or "(no note)", NOTE_LIMIT)
+    note = shorten(a.last_update.note or "(no note)", NOTE_LIMIT)
     return Text(f"{prefix}{a.last_update.on.isoformat()}: {note}", style="dim")
 
 
@@ -157,17 +157,6 @@ def _record(a: ActionStatus) -> list[tuple[str, Any]]:
         ("Why", _why(a, latest=False)),
         ("Latest", _latest(a)),
     ]
-
-
-def shorten_at_word(text: str, limit: int) -> str:
-    """``text`` on one line; if longer than ``limit``, cut after a whole word, with "…"."""
-    text = one_line(text)
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut and text[limit - 1] != " ":
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip() + "…"
 
 
 def _rag_cell(a: ActionStatus) -> Any:
