@@ -107,6 +107,12 @@ def ref(row: Dispatch) -> DispatchRef:
     )
 
 
+def planned_too_late(meeting_on: date, plan: Plan, now: datetime) -> bool:
+    """Whether a dispatch first planned at ``now`` comes after its meeting began: it was never
+    due while anything watched, so it is stored as skipped and never sent late."""
+    return utc(now) >= meeting_starts(meeting_on, plan.plan.timezone)
+
+
 def sync_dispatches(engine: Engine, plan: Plan, *, now: datetime) -> SyncResult:
     """Make the table match what ``plan`` calls for; done rows are kept as they are.
 
@@ -155,7 +161,7 @@ def sync_dispatches(engine: Engine, plan: Plan, *, now: datetime) -> SyncResult:
         for key, planned in wanted.items():
             if key in seen:
                 continue
-            late = now >= meeting_starts(planned.meeting_on, plan.plan.timezone)
+            late = planned_too_late(planned.meeting_on, plan, now)
             skipped_late += late
             session.add(
                 Dispatch(

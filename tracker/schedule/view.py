@@ -106,8 +106,7 @@ def schedule_view(
     With ``now``, one not stored yet whose meeting has begun is shown as the scheduler's next
     pass will store it: skipped (it was never due while anything watched), not pending.
     """
-    from tracker.schedule.cycle import meeting_starts
-    from tracker.schedule.dispatch import BEFORE_PLANNED
+    from tracker.schedule.dispatch import BEFORE_PLANNED, planned_too_late
 
     tz = ZoneInfo(plan.plan.timezone)
     stored = {(r.meeting_id, r.kind, r.seq, r.recipient): r for r in list_dispatches(engine)}
@@ -137,7 +136,7 @@ def schedule_view(
     for planned in plan_dispatches(plan):
         if planned.key in stored:
             continue
-        late = now is not None and now >= meeting_starts(planned.meeting_on, plan.plan.timezone)
+        late = now is not None and planned_too_late(planned.meeting_on, plan, now)
         lines.append(
             ScheduleLine(
                 id=None,
