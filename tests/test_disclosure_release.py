@@ -9,6 +9,7 @@ count it can fix or narrow below ``<5``.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from tests.attacker import Observation, attack
 from tests.test_summary import insert, referral
 from tracker.disclosure import MARKER
-from tracker.disclosure.layout import kpi_cells, table_layouts, universe
+from tracker.disclosure.layout import complements, kpi_cells, table_layouts, universe
 from tracker.disclosure.linear import NULL, Cell
 from tracker.disclosure.model import Publication
 from tracker.plan.loader import load_plan
@@ -94,8 +95,14 @@ def _truth(rows: list[dict[str, Any]], plan: Plan, cell: Cell) -> int:
     return n
 
 
-def observations(plan: Plan, pub: Publication, rows: list[dict[str, Any]]) -> list[Observation]:
-    """What a reader learns from one publication (referral figures only)."""
+def observations(
+    plan: Plan,
+    pub: Publication,
+    rows: list[dict[str, Any]],
+    withheld: frozenset[Cell] = frozenset(),
+) -> list[Observation]:
+    """What a reader learns from one publication (referral figures only); of a ``withheld``
+    cell, not even that it is not zero."""
     out = []
     layouts = {lay.decl.key: lay for lay in table_layouts(plan, pub.as_of)}
     for table in pub.tables:
@@ -106,7 +113,9 @@ def observations(plan: Plan, pub: Publication, rows: list[dict[str, Any]]) -> li
             assert spec.label == row.label
             for period, shown in zip((*lay.periods, None), (*row.cells, row.total), strict=True):
                 cell = lay.cell(spec, period)
-                out.append(_obs(cell, shown, _truth(rows, plan, cell), f"{table.key} {row.label}"))
+                truth = _truth(rows, plan, cell)
+                label = f"{table.key} {row.label}"
+                out.append(_obs(cell, shown, truth, label, cell in withheld))
     for kc in kpi_cells(plan, pub.as_of, plan.kpis):
         released = pub.kpi(kc.kpi.id, kc.period.label)
         if released is None:
@@ -118,15 +127,26 @@ def observations(plan: Plan, pub: Publication, rows: list[dict[str, Any]]) -> li
             value = released.value if kc.numerator is None else _truth(rows, plan, cell)
             shown = None if released.hidden else int(value or 0)
             label = f"{kc.kpi.id} {kc.period.label}"
-            out.append(_obs(cell, shown, _truth(rows, plan, cell), label))
+            out.append(_obs(cell, shown, _truth(rows, plan, cell), label, cell in withheld))
+        # what subtraction gives (the rows outside the KPI's selection): checked, not shown
+        ds = plan.dataset(kc.count.dataset)
+        assert ds is not None
+        for cell in complements(ds, kc):
+            truth = _truth(rows, plan, cell)
+            if 0 < truth < plan.plan.suppression_threshold:  # a zero or 5 and up says nothing
+                probe = _obs(cell, None, truth, f"{kc.kpi.id} complement")
+                out.append(replace(probe, released=False))
     return out
 
 
-def _obs(cell: Cell, shown: int | None, truth: int, label: str) -> Observation:
+def _obs(
+    cell: Cell, shown: int | None, truth: int, label: str, withheld: bool = False
+) -> Observation:
     filters = {cell.field: frozenset(cell.values)} if cell.field else {}
     if shown is not None:
         assert shown == truth, label
-    return Observation(cell.dataset, filters, cell.first, cell.last, shown, truth, label)
+    low = 0 if withheld and shown is None else None
+    return Observation(cell.dataset, filters, cell.first, cell.last, shown, truth, label, low)
 
 
 def universes(plan: Plan) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -387,3 +407,60 @@ def test_no_percentage_of_none_or_all_is_released(tmp_path: Path, plan: Plan) ->
     shown = [c for c in pub.kpi_cells if c.kpi_id in percentages and c.value is not None]
     assert shown  # some are released
     assert not [c for c in shown if c.value in (0, 100)]
+
+
+def withheld_now(engine: Any, plan: Plan, as_of: date) -> frozenset[Cell]:
+    """The cells a release as of ``as_of`` would withhold now: hidden, and recorded nowhere."""
+    from sqlalchemy.orm import Session
+
+    from tracker.release.service import compute
+
+    with Session(engine) as session:
+        computed = compute(session, plan, as_of)
+    return frozenset(c for c in computed.hidden if c not in computed.cells)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_releases_out_of_date_order_are_protected_together(
+    tmp_path: Path, plan: Plan, seed: int
+) -> None:
+    # `kpi show` or a review as of an earlier date than the packs already sent: its periods
+    # are not theirs, and the figures those published leave the one-cell-at-a-time search
+    # few cells to choose from (it refused all of these before; docs/disclosure.md).
+    engine = make_engine_at(tmp_path)
+    rows = hard_rows(plan, seed)
+    insert(engine, plan, "referrals", rows)
+    withheld: list[frozenset[Cell]] = []
+    seen: dict[str, list[Observation]] = {}
+
+    def release(day: date, channel: Any, reference: str, record: bool = True) -> Publication:
+        withheld.append(withheld_now(engine, plan, day))
+        pub = publish(engine, plan, as_of=day, channel=channel, reference=reference, record=record)
+        seen[f"{channel} {day}"] = observations(plan, pub, rows, withheld[-1])
+        return pub
+
+    sent = [release(day, "pack", f"pack-{day}") for day in (date(2020, 11, 30), date(2020, 12, 31))]
+    # a look on the officer's own screen (recorded nowhere): protected with what was out then
+    looks = [release(day, "export", "", False) for day in (date(2019, 9, 30), date(2020, 3, 31))]
+    release(date(2020, 3, 31), "review", "review")  # recorded: what it withheld is not
+    release(date(2021, 3, 31), "pack", "pack-last")
+    assert withheld[2] and withheld[3]  # the earlier periods took the cautious way
+    threshold = plan.plan.suppression_threshold
+    out = [o for name, obs in seen.items() if not name.startswith("export") for o in obs]
+    for together in (
+        out,
+        *(
+            [*seen["pack 2020-11-30"], *seen["pack 2020-12-31"], *seen[f"export {day}"]]
+            for day in ("2019-09-30", "2020-03-31")
+        ),
+    ):
+        report = attack(together, universes(plan), threshold)
+        assert report.checked > 50
+        assert report.findings == []
+
+    def key(o: Observation) -> tuple[object, ...]:
+        return (o.dataset, tuple(sorted(o.filters.items())), o.first, o.last)
+
+    published = {key(o) for pub in sent for o in observations(plan, pub, rows) if o.shown}
+    again = [o for pub in looks for o in observations(plan, pub, rows) if key(o) in published]
+    assert again and all(o.shown is not None for o in again)  # nothing already out is hidden

@@ -230,6 +230,23 @@ def kpi_cells(plan: Plan, as_of: date, kpis: Sequence[Kpi]) -> list[KpiCells]:
     return out
 
 
+def complements(ds: Dataset, kc: KpiCells) -> list[Cell]:
+    """The counts a reader gets by subtracting a KPI's figures from figures also released:
+    the rows outside a KPI's selection (from the period's total) and, of a percentage, the
+    rows counted but not in the numerator. Never shown, but small ones are protected."""
+    out = []
+    c = kc.count
+    if c.field:
+        out.append(
+            Cell.of(ds.name, c.field, set(universe(ds, c.field)) - set(c.values), c.first, c.last)
+        )
+    if kc.numerator is not None and kc.numerator.field:
+        n = kc.numerator
+        base = set(c.values) if c.field else set(universe(ds, n.field))
+        out.append(Cell.of(ds.name, n.field, base - set(n.values), n.first, n.last))
+    return [_normal(ds, x) for x in out if x.values]
+
+
 def _select(
     ds: Dataset, where: Mapping[str, object], where_not: Mapping[str, object]
 ) -> tuple[str, tuple[str, ...]] | None:

@@ -24,8 +24,12 @@ more visible cell of this release: among those the failing bound rests on
 (the linear programme's non-zero duals), the smallest, then the first in
 release order. Hiding a cell only ever widens the bounds of the others, so
 each count passes once and stays passing; the loop ends when all pass or a
-failing count rests only on figures already published (``unprotected``:
-the caller must refuse to release).
+failing count rests only on figures already published. The greedy search
+can corner itself (most often in a release of other periods than the
+ledger's); the release is then worked out again the cautious way
+(``_cautious``): everything not already published withheld, then shown
+back largest first while every count passes. Only a count the ledger alone
+exposes is left ``unprotected``: the caller must refuse to release.
 
 Revisions: a cell whose count has changed since it was released is released
 again (a revision) and audited as part of this release; its earlier figure
@@ -64,6 +68,9 @@ class Protection:
     unprotected: tuple[Cell, ...]
     audited: int
     """How many hidden counts were audited (a guard: zero means nothing was checked)."""
+    withheld: frozenset[Cell] = frozenset()
+    """Hidden cells the reader learns nothing of, not even that they are not zero: shown as
+    the marker but not recorded, since they constrain nothing (see ``_cautious``)."""
 
     @property
     def safe(self) -> bool:
@@ -96,13 +103,15 @@ def protect(
     current: Mapping[Cell, int] | None = None,
     group: Mapping[Cell, Sequence[Cell]] | None = None,
     known: Iterable[Cell] = (),
+    unseen: Iterable[Cell] = (),
 ) -> Protection:
     """Decide which cells of ``release`` (cell -> its count now, in release order) to hide.
 
     ``priors`` are the cells of earlier releases (from the ledger) and
     ``current`` their counts now; ``group`` maps each whole-group cell of the
     release to the zero cells hidden with it. ``known`` cells are shown
-    whatever happens: figures the reader knows anyway (a period with no data).
+    whatever happens: figures the reader knows anyway (a period with no data). ``unseen``
+    cells are audited but never shown (counts a reader gets by subtraction).
     """
     priors = priors or {}
     current = current or {}
@@ -127,6 +136,7 @@ def protect(
         else:
             shown[cell] = now
             locked.add(cell)
+    earlier = {c: (audit[c], hidden_lb[c]) for c in audit}  # hidden before, still as it was
     for cell, value in release.items():
         if cell in locked or cell in kinds:
             continue
@@ -183,11 +193,97 @@ def protect(
             queue.append(extra)
             bounds = auditor.bounds(target)
         results[target] = bounds
+    if unprotected:
+        # The greedy search hides one cell at a time and can corner itself, most often in a
+        # release of other periods than the ledger's (a review, or `kpi show` as of a past
+        # date), whose figures already published leave few cells to choose from.
+        ledger = {c: v for c, v in shown.items() if c in locked}
+        return _cautious(release, system, kinds, earlier, ledger, set(unseen), threshold)
     return Protection(
         hidden={c: kinds[c] for c in release if c in kinds},
         bounds=results,
-        unprotected=tuple(unprotected),
+        unprotected=(),
         audited=done,
+    )
+
+
+def _cautious(
+    release: Mapping[Cell, int],
+    system: System,
+    kinds: Mapping[Cell, Kind],
+    earlier: Mapping[Cell, tuple[tuple[Kind, int], int]],
+    ledger: Mapping[Cell, int],
+    unseen: set[Cell],
+    threshold: int,
+) -> Protection:
+    """Withhold every cell of the release not published before, then show back, largest
+    first, each that leaves every hidden count (of this release and earlier ones) protected.
+
+    A withheld cell is shown as the marker whether it is zero or not, so the reader learns
+    nothing of it (its least value is 0) and it is not recorded: with all of them withheld,
+    the reader knows what the ledger told them and no more. A withheld cell the ledger
+    already fixes exactly is shown, since it says nothing new; a hidden count the ledger
+    alone exposes (a revision) is ``unprotected``. An ``unseen`` cell has no marker to
+    withhold: it is hidden and recorded as in the greedy search.
+    """
+    audit: dict[Cell, tuple[Kind, int]] = {c: a for c, (a, _) in earlier.items()}
+    lower = {c: lb for c, (_, lb) in earlier.items()}
+    withheld = [c for c in release if c not in ledger and c not in earlier]
+    for cell in withheld:
+        audit[cell] = (kinds.get(cell, "secondary"), release[cell])
+        lower[cell] = 1 if cell in unseen and release[cell] > 0 else 0
+    auditor = Auditor(system, ledger, lower)
+    for cell in withheld:
+        b = auditor.bounds(cell)
+        if b.high - b.low < 1 - EPS and audit[cell][0] == "secondary":
+            auditor.show(cell, release[cell])  # the ledger gives it away already
+            del audit[cell]
+    results = {c: auditor.bounds(c) for c in audit}
+    done = len(results)
+    failing = [c for c in audit if failure(*audit[c], results[c], threshold) is not None]
+    unprotected = tuple(c for c in failing if c in earlier)
+    if unprotected:
+        return Protection(hidden={}, bounds=results, unprotected=unprotected, audited=done)
+    # A count never released that the ledger alone narrows too far stays withheld; showing
+    # more may not narrow it further (the release adds nothing to what was already out).
+    exposed = {c: results[c] for c in failing}
+
+    def fails(cell: Cell, bounds: Bounds) -> bool:
+        if cell in exposed:
+            was = exposed[cell]
+            return bounds.low > was.low + EPS or bounds.high < was.high - EPS
+        return failure(*audit[cell], bounds, threshold) is not None
+
+    # Zeros stay withheld: with them among the markers, a marker does not say "not zero".
+    extras = sorted(
+        (c for c in withheld if c in audit and audit[c][0] == "secondary" and release[c]),
+        key=lambda c: -release[c],  # sorted() keeps release order among equals
+    )
+    checks = list(audit)  # a count that failed is checked first next time: fewer solves
+    for cell in extras:
+        auditor.show(cell, release[cell])
+        trial: dict[Cell, Bounds] = {}
+        for other in checks:
+            if other == cell:
+                continue
+            trial[other] = auditor.bounds(other)
+            done += 1
+            if fails(other, trial[other]):
+                auditor.hide(cell, 0)
+                checks.remove(other)
+                checks.insert(0, other)
+                break
+        else:
+            del audit[cell]
+            checks.remove(cell)
+            results = trial
+    hidden: dict[Cell, Kind] = {c: audit[c][0] for c in release if c in audit}
+    return Protection(
+        hidden=hidden,
+        bounds=results,
+        unprotected=(),
+        audited=done,
+        withheld=frozenset(c for c in withheld if c in audit and c not in unseen),
     )
 
 

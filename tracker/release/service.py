@@ -28,6 +28,7 @@ from tracker.disclosure import DisclosureError
 from tracker.disclosure.layout import (
     KpiCells,
     TableLayout,
+    complements,
     kpi_cells,
     month_of,
     table_layouts,
@@ -42,7 +43,7 @@ from tracker.disclosure.model import (
     PublishedTable,
     suppression_notes,
 )
-from tracker.disclosure.protect import Kind, protect
+from tracker.disclosure.protect import Kind, is_small, protect
 from tracker.figures import round_half_up
 from tracker.plan.schema import Dataset, Plan
 from tracker.release.counts import MonthlyCounts, count_cells
@@ -123,10 +124,12 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
     wanted: dict[str, list[Cell]] = {}
     for lay in layouts:
         wanted.setdefault(lay.dataset.name, []).extend(lay.cells())
+    unseen: dict[str, list[Cell]] = {}  # counts a reader can work out, never shown
     for kc in kcells:
         wanted.setdefault(kc.count.dataset, []).append(kc.count)
         if kc.numerator is not None:
             wanted[kc.count.dataset].append(kc.numerator)
+        unseen.setdefault(kc.count.dataset, []).extend(complements(datasets[kc.count.dataset], kc))
     protected = [n for n in wanted if datasets[n].small_number_suppression]
     prior = ledger.priors(session, protected)
     counts: dict[str, MonthlyCounts] = {}
@@ -136,10 +139,18 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
     for name, cells in wanted.items():
         ds = datasets[name]
         mine = {c: p for c, p in prior.items() if c.dataset == name}
-        counts[name] = count_cells(session, ds, [*cells, *mine])
+        counts[name] = count_cells(session, ds, [*cells, *mine, *unseen.get(name, [])])
         values = {c: counts[name].cell(c) for c in cells}  # in release order
         if not ds.small_number_suppression:
             continue
+        # A small count that subtraction gives (a KPI's figure from its period's total) is
+        # protected as if it were a hidden figure of the release; one not small says nothing.
+        subtracted = [
+            c
+            for c in unseen.get(name, [])
+            if c not in values and is_small(counts[name].cell(c), threshold)
+        ]
+        values.update({c: counts[name].cell(c) for c in subtracted})
         group: dict[Cell, list[Cell]] = {}
         for lay in layouts:
             if lay.dataset.name == name:
@@ -152,6 +163,7 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
             current={c: counts[name].cell(c) for c in mine},
             group=group,
             known=[c for c in values if not counts[name].has_rows(c.first, c.last)],
+            unseen=subtracted,
         )
         if not result.safe:
             raise DisclosureError(
@@ -161,7 +173,8 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
                 hint="declare fewer or coarser tables in publications: (docs/disclosure.md)",
             )
         hidden.update(result.hidden)
-        out.cells.update(values)
+        # A withheld cell is recorded nowhere: the reader learnt nothing of it.
+        out.cells.update({c: v for c, v in values.items() if c not in result.withheld})
         out.audited += result.audited
     out.hidden = hidden
     out.tables = tuple(_table(lay, counts[lay.dataset.name], hidden) for lay in layouts)
