@@ -426,7 +426,8 @@ def test_releases_out_of_date_order_are_protected_together(
 ) -> None:
     # `kpi show` or a review as of an earlier date than the packs already sent: its periods
     # are not theirs, and the figures those published leave the one-cell-at-a-time search
-    # few cells to choose from (it refused all of these before; docs/disclosure.md).
+    # few cells to choose from (the code before refused the three dated 2020-03-31 or earlier;
+    # docs/disclosure.md).
     engine = make_engine_at(tmp_path)
     rows = hard_rows(plan, seed)
     insert(engine, plan, "referrals", rows)
