@@ -43,12 +43,14 @@ def plan() -> Plan:
     return load_plan(REPO / "objectives.yaml").plan
 
 
-def make_engine_at(tmp_path: Path) -> Any:
+def make_engine_at(tmp_path: Path, plan: Plan, referrals: list[dict[str, Any]]) -> Any:
+    """A new SQLite database in ``tmp_path`` holding ``referrals``."""
     from tracker.db.engine import make_engine
     from tracker.db.migrate import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
     upgrade(engine)
+    insert(engine, plan, "referrals", referrals)
     return engine
 
 
@@ -166,9 +168,8 @@ def packs(engine: Any, plan: Plan) -> list[Publication]:
 def test_the_attacker_finds_nothing_across_a_series_of_packs(
     tmp_path: Path, plan: Plan, seed: int
 ) -> None:
-    engine = make_engine_at(tmp_path)
     rows = hard_rows(plan, seed)
-    insert(engine, plan, "referrals", rows)
+    engine = make_engine_at(tmp_path, plan, rows)
     pubs = packs(engine, plan)
     seen = [o for pub in pubs for o in observations(plan, pub, rows)]
     report = attack(seen, universes(plan), plan.plan.suppression_threshold)
@@ -191,9 +192,8 @@ def test_the_attacker_finds_a_count_left_exposed(plan: Plan) -> None:
 
 
 def test_compiling_the_same_pack_again_shows_the_same_figures(tmp_path: Path, plan: Plan) -> None:
-    engine = make_engine_at(tmp_path)
     rows = hard_rows(plan, 3)
-    insert(engine, plan, "referrals", rows)
+    engine = make_engine_at(tmp_path, plan, rows)
     first = publish(engine, plan, as_of=date(2020, 9, 8), channel="pack", reference="SG-2020-09")
     insert(engine, plan, "referrals", [referral("2020-05-03", sector="Health")])  # a late record
     again = publish(engine, plan, as_of=date(2020, 9, 8), channel="pack", reference="SG-2020-09")
@@ -204,8 +204,7 @@ def test_compiling_the_same_pack_again_shows_the_same_figures(tmp_path: Path, pl
 
 
 def test_every_hidden_figure_has_one_marker(tmp_path: Path, plan: Plan) -> None:
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 4))
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 4))
     pub = publish(engine, plan, as_of=date(2021, 4, 20), channel="review", reference="review")
     shown = {text for t in pub.tables for r in t.rows for text in r.shown_cells(t.missing)}
     assert MARKER in shown
@@ -215,8 +214,7 @@ def test_every_hidden_figure_has_one_marker(tmp_path: Path, plan: Plan) -> None:
 
 
 def test_a_period_with_no_data_is_marked_not_zero(tmp_path: Path, plan: Plan) -> None:
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", [referral("2020-04-10") for _ in range(6)])
+    engine = make_engine_at(tmp_path, plan, [referral("2020-04-10") for _ in range(6)])
     pub = publish(
         engine, plan, as_of=date(2020, 12, 8), channel="pack", reference="x", record=False
     )
@@ -250,8 +248,7 @@ def test_a_threshold_below_three_needs_an_acknowledgement(tmp_path: Path) -> Non
 def test_data_summary_of_a_declared_table_is_exactly_the_packs(tmp_path: Path, plan: Plan) -> None:
     from tracker.release.service import declared_table
 
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 5))
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 5))
     day = date(2020, 12, 8)
     pack = publish(engine, plan, as_of=day, channel="pack", reference="SG-2020-12")
     for table in pack.tables:
@@ -294,8 +291,7 @@ def test_the_declared_table_on_the_command_line(sqlite_cli: Any, plan: Plan) -> 
 def test_a_summary_period_with_no_data_is_marked_not_zero(tmp_path: Path, plan: Plan) -> None:
     from tracker.data.summary import build_summary
 
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", [referral(d) for d in ["2020-04-10", "2020-10-10"] * 3])
+    engine = make_engine_at(tmp_path, plan, [referral(d) for d in ["2020-04-10", "2020-10-10"] * 3])
     summary = build_summary(
         engine,
         plan,
@@ -328,8 +324,7 @@ def test_kpi_reports_hide_what_the_release_hides_and_rate_none_of_it(
     from tracker.kpi.service import kpi_report as evaluate_kpis
     from tracker.release.kpis import released_history, released_report
 
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 6, per_quarter=(8, 30)))
     day = date(2021, 3, 9)
     pub = publish(engine, plan, as_of=day, channel="pack", reference="SG-2021-03")
     raw = evaluate_kpis(engine, plan, as_of=day, unsuppressed=True)
@@ -371,8 +366,7 @@ def test_no_roll_up_or_explanation_rates_a_figure_the_release_hides(
     from tracker.pack_inputs import kpi_histories, released_histories
     from tracker.ratings import kpi_ratings
 
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 6, per_quarter=(8, 30)))
     day = date(2021, 3, 9)
     pub = publish(engine, plan, as_of=day, channel="pack", reference="SG-2021-03")
     shown = released_kpi_report(engine, plan, as_of=day)
@@ -400,8 +394,7 @@ def test_no_roll_up_or_explanation_rates_a_figure_the_release_hides(
 
 def test_no_percentage_of_none_or_all_is_released(tmp_path: Path, plan: Plan) -> None:
     """0% and 100% say a whole group is in one category: hidden like a table's lone cell."""
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 6, per_quarter=(8, 30)))
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 6, per_quarter=(8, 30)))
     pub = publish(engine, plan, as_of=date(2021, 3, 9), channel="pack", reference="SG-2021-03")
     percentages = {k.id for k in plan.kpis if k.measure.kind == "percentage"}
     shown = [c for c in pub.kpi_cells if c.kpi_id in percentages and c.value is not None]
@@ -428,9 +421,8 @@ def test_releases_out_of_date_order_are_protected_together(
     # are not theirs, and the figures those published leave the one-cell-at-a-time search
     # few cells to choose from (the code before refused the three dated 2020-03-31 or earlier;
     # docs/disclosure.md).
-    engine = make_engine_at(tmp_path)
     rows = hard_rows(plan, seed)
-    insert(engine, plan, "referrals", rows)
+    engine = make_engine_at(tmp_path, plan, rows)
     withheld: list[frozenset[Cell]] = []
     seen: dict[str, list[Observation]] = {}
 

@@ -56,8 +56,7 @@ def test_counts_by_one_key_equal_counts_by_column(tmp_path: Path, plan: Plan) ->
     from tracker.disclosure.layout import table_layouts
     from tracker.release.counts import count_cells
 
-    engine = make_engine_at(tmp_path)
-    insert(engine, plan, "referrals", hard_rows(plan, 11))  # some age bands missing (NULL)
+    engine = make_engine_at(tmp_path, plan, hard_rows(plan, 11))  # some age bands NULL
     rng = random.Random(4)
     day = date(2019, 4, 1)
     rows = []

@@ -228,12 +228,12 @@ def _cautious(
     """
     audit: dict[Cell, tuple[Kind, int]] = {c: a for c, (a, _) in earlier.items()}
     lower = {c: lb for c, (_, lb) in earlier.items()}
-    withheld = [c for c in release if c not in ledger and c not in earlier]
-    for cell in withheld:
+    fresh = [c for c in release if c not in ledger and c not in earlier]  # all withheld at first
+    for cell in fresh:
         audit[cell] = (kinds.get(cell, "secondary"), release[cell])
         lower[cell] = 1 if cell in unseen and release[cell] > 0 else 0
     auditor = Auditor(system, ledger, lower)
-    for cell in withheld:
+    for cell in fresh:
         b = auditor.bounds(cell)
         if b.high - b.low < 1 - EPS and audit[cell][0] == "secondary":
             auditor.show(cell, release[cell])  # the ledger gives it away already
@@ -256,7 +256,7 @@ def _cautious(
 
     # Zeros stay withheld: with them among the markers, a marker does not say "not zero".
     extras = sorted(
-        (c for c in withheld if c in audit and audit[c][0] == "secondary" and release[c]),
+        (c for c in fresh if c in audit and audit[c][0] == "secondary" and release[c]),
         key=lambda c: -release[c],  # sorted() keeps release order among equals
     )
     checks = list(audit)  # a count that failed is checked first next time: fewer solves
@@ -302,7 +302,7 @@ def _cautious(
         bounds=results,
         unprotected=(),
         audited=done,
-        withheld=frozenset(c for c in withheld if c in audit and c not in unseen),
+        withheld=frozenset(c for c in fresh if c in audit and c not in unseen),
     )
 
 

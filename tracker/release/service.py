@@ -145,12 +145,12 @@ def compute(session: Session, plan: Plan, as_of: date) -> Computed:
             continue
         # A small count that subtraction gives (a KPI's figure from its period's total) is
         # protected as if it were a hidden figure of the release; one not small says nothing.
-        subtracted = [
-            c
+        subtracted = {
+            c: n
             for c in unseen.get(name, [])
-            if c not in values and is_small(counts[name].cell(c), threshold)
-        ]
-        values.update({c: counts[name].cell(c) for c in subtracted})
+            if c not in values and is_small(n := counts[name].cell(c), threshold)
+        }
+        values.update(subtracted)
         group: dict[Cell, list[Cell]] = {}
         for lay in layouts:
             if lay.dataset.name == name:
