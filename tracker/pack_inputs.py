@@ -42,10 +42,10 @@ def kpi_ratings(histories: list[Any]) -> dict[str, Any]:
     return kpi_ratings_of([summary for summary, _ in histories])
 
 
-def kpi_lines(histories: list[Any], plan: Plan | None = None) -> tuple[KpiLine, ...]:
+def kpi_lines(histories: list[Any], plan: Plan) -> tuple[KpiLine, ...]:
     """The KPI sheet's lines from the evaluated histories (``kpi_histories``); ``plan`` gives
     each KPI's owner role."""
-    roles = {o.id: o.role for o in plan.owners} if plan is not None else {}
+    roles = {o.id: o.role for o in plan.owners}
     out = []
     for summary, periods in histories:
         k = summary.kpi
