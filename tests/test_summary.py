@@ -716,6 +716,27 @@ def test_cli_table_is_readable_without_colour(cli: Any, plan: Plan) -> None:
     ) in result.stdout
 
 
+def test_cli_table_says_a_group_named_value_is_not_the_groups_total(cli: Any, plan: Plan) -> None:
+    # "Education" is both a group and a value: its row counts only the referrals recorded as
+    # Education with no sub-sector, so a 0 there must not read as "no referrals from education".
+    rows = [
+        *referrals(20, "2020-05-01", sector="Schools"),
+        *referrals(6, "2020-05-01", sector="Education"),
+        *referrals(9, "2020-05-01", sector="Health"),
+    ]
+    _fill(cli, plan, "referrals", rows)
+    result = cli("data", "summary", "referrals", "--by", "sector")
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["Education", "(not", "further", "specified)", "6", "17"] in lines
+    assert ["Police", "(not", "further", "specified)", "0", "0"] in lines
+    assert ["Schools", "20", "57"] in lines
+    assert ["Health", "9", "26"] in lines
+    # The values themselves are unchanged for machines.
+    data = cli("data", "summary", "referrals", "--by", "sector", "--format", "json")
+    assert {"sector": "Education", "count": 6, "percent": 17} in json.loads(data.stdout)["rows"]
+
+
 def test_cli_csv_parses_back_and_cannot_run_formulas(cli: Any, plan: Plan) -> None:
     _fill(
         cli,

@@ -38,6 +38,9 @@ class Dimension:
     unknown_value: str | None = None  # the declared value that means unknown, if any
     aliases: dict[str, str] = field(default_factory=dict)  # normalised spelling -> canonical
     grain: Grain | None = None  # for periods
+    # Values shown to people under another label: a category value that also names a group
+    # with other members counts only the rows recorded at that level, not the group's.
+    labels: dict[str, str] = field(default_factory=dict)
 
     def is_unknown(self, value: Value) -> bool:
         return value is None or (

@@ -23,7 +23,10 @@ Decisions, so that every output reads the same way:
   in the order the plan declares them; other fields list the values present in
   order; with ``--period`` every period from the first to the last (``--from``
   and ``--to`` when given) is listed, empty ones as 0. Rows run period first
-  (chronologically), then by the ``--by`` fields in the order given.
+  (chronologically), then by the ``--by`` fields in the order given. A value
+  that also names a group with other members (sector Education, beside Schools)
+  counts only the rows recorded at that level: people read it labelled
+  "Education (not further specified)", as in the declared tables.
 * **Percentages** are whole numbers rounded half up (12.5 -> 13), of the rows
   whose fields are all known, within each period when ``--period`` is given
   with ``--by`` fields (with ``--period`` alone, each period's share of the
@@ -114,6 +117,14 @@ def _category(f: DataField, heading: str) -> Dimension:
         for spelling in (v.value, *v.aliases):
             aliases.setdefault(norm(spelling), v.value)
     unknown = next((v.value for v in values if norm(v.value) in UNKNOWN_VALUES), None)
+    members: dict[str, int] = {}
+    for v in values:
+        members[v.group or v.value] = members.get(v.group or v.value, 0) + 1
+    labels = {  # the declared tables' own wording (tracker.disclosure.layout)
+        v.value: f"{v.value} (not further specified)"
+        for v in values
+        if (v.group or v.value) == v.value and members[v.value] > 1
+    }
     return Dimension(
         f.name,
         heading,
@@ -122,6 +133,7 @@ def _category(f: DataField, heading: str) -> Dimension:
         declared=tuple(v.value for v in values),
         unknown_value=unknown,
         aliases=aliases,
+        labels=labels,
     )
 
 
@@ -171,6 +183,7 @@ class Summary:
     by: list[str]
     headings: list[str]
     rows: list[SummaryRow]
+    labels: list[dict[str, str]]  # per dimension: values people read under another label
     total: int
     total_shown: int | str
     suppressed: bool  # disclosure control applied
@@ -292,6 +305,7 @@ def build_summary(
         by=[d.name for d in dims],
         headings=[d.heading for d in dims],
         rows=rows,
+        labels=[d.labels for d in dims],
         total=total,
         total_shown=table.show_total() if table else total,
         suppressed=protect,

@@ -24,8 +24,10 @@ ANALYST_LABEL = "ANALYST VIEW - NOT FOR DISTRIBUTION"
 UNKNOWN_TEXT = "Not known"
 
 
-def _label(value: Value) -> str:
-    return UNKNOWN_TEXT if value is None else str(value)
+def _label(value: Value, labels: dict[str, str]) -> str:
+    if value is None:
+        return UNKNOWN_TEXT
+    return labels.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 def analyst_warning(summary: Summary) -> str:
@@ -104,7 +106,7 @@ def _render_table(summary: Summary) -> None:
     table.add_column("%", justify="right", no_wrap=True)
     records = []
     for row in summary.rows:
-        labels = [_label(v) for v in row.key]
+        labels = [_label(v, ls) for v, ls in zip(row.key, summary.labels, strict=True)]
         shown = "no data" if row.no_data else str(row.shown)
         percent = "" if row.percent is None else str(row.percent)
         table.add_row(*(Text(v) for v in labels), Text(shown), percent)  # Text: "[c]" not markup
