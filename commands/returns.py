@@ -297,7 +297,15 @@ def load(
             ]
         else:
             outcomes = load_returns(
-                ws.engine, plan, key, files, by=person, on=day, force=force, confirm=confirm
+                ws.engine,
+                plan,
+                key,
+                files,
+                by=person,
+                on=day,
+                now=_now(),
+                force=force,
+                confirm=confirm,
             )
     if fmt is Format.json:
         print_json({"files": [o.to_json() for o in outcomes]})

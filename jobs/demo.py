@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,7 +58,7 @@ def _fill(path: Path, narrative: str) -> None:
     book.save(path)
 
 
-def _load_returns(settings: Settings, meeting_id: str, on: date) -> list[str]:
+def _load_returns(settings: Settings, meeting_id: str, on: date, now: datetime) -> list[str]:
     from tracker.returns.load import load_returns
     from tracker.returns.manifest import read_key
     from tracker.schedule.dispatch import list_dispatches
@@ -81,7 +81,7 @@ def _load_returns(settings: Settings, meeting_id: str, on: date) -> list[str]:
             path = Path(files[0]["path"])
             _fill(path, NARRATIVE)
             load_returns(ws.engine, plan, read_key(ws.settings.workspace), [path],
-                         by=str(owner.email), on=on)  # fmt: skip
+                         by=str(owner.email), on=on, now=now)  # fmt: skip
             loaded.append(str(owner.email))
     return loaded
 
@@ -124,7 +124,9 @@ def demo_cycle(settings: Settings, *, meeting_id: str = DEMO_MEETING) -> DemoCyc
     result = DemoCycle(meeting_id=meeting_id)
     for step in steps:
         if step.kind == "deadline":  # the returns come in before the deadline
-            result.loaded = _load_returns(settings, meeting_id, step.day)
+            # an hour before the deadline's pass, which then finds them returned
+            came_in = step.due_at - timedelta(hours=1)
+            result.loaded = _load_returns(settings, meeting_id, step.day, came_in)
         label = KIND_LABELS[step.kind]
         passed = tick(settings, now=step.due_at)
         lines = tuple(

@@ -113,6 +113,11 @@ class Opened:
 
         return action_history(self.engine, self.plan, action_id)
 
+    def status(self) -> Any:
+        from tracker.returns.issue import return_status
+
+        return return_status(self.engine, self.plan, today=ON, meeting_id=MEETING)
+
     def count_updates(self) -> int:
         from sqlalchemy import func
         from sqlmodel import Session, select
@@ -126,7 +131,7 @@ class Opened:
         from tracker.returns.load import load_returns
 
         return load_returns(
-            self.engine, self.plan, self.key, list(paths), by=by, on=ON, force=force,
+            self.engine, self.plan, self.key, list(paths), by=by, on=ON, now=NOW, force=force,
             confirm=confirm,
         )  # fmt: skip
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.returns_support import ADMIN, ON, Opened, build_workspace, fill, return_file
+from tests.returns_support import ADMIN, NOW, ON, Opened, build_workspace, fill, return_file
 from tracker.returns.layout import NOTE_LABELS, compose_note, split_note
 
 
@@ -75,7 +75,7 @@ def test_a_loaded_returns_next_steps_and_risks_are_in_the_pack(tmp_path: Path) -
     with open_workspace(Settings(workspace=ws)) as w:
         plan = w.plan()
         opened = Opened(path=ws, engine=w.engine, plan=plan, key=read_key(ws))
-        [loaded] = load_returns(opened.engine, plan, opened.key, [path], by=ADMIN, on=ON)
+        [loaded] = load_returns(opened.engine, plan, opened.key, [path], by=ADMIN, on=ON, now=NOW)
         assert loaded.state == "loaded", [str(p) for p in loaded.problems]
         result = compile_pack(w.engine, plan, out_dir=ws / "packs", as_of=ON, today=ON)
     book = openpyxl.load_workbook(result.path)

@@ -171,6 +171,11 @@ def test_a_filled_return_loads_records_updates_and_a_second_load_changes_nothing
     assert first.changes[0].changed_fields() == ["progress", "rag", "note"]
     _check_recorded(opened, f"{MEETING}.prevent-coordinator.1")
     assert opened.count_updates() == before + 2
+    # Returned at the moment the load was given (the command's clock), not the host's.
+    [returned] = [
+        o for o in opened.status().owners if o.return_id == f"{MEETING}.prevent-coordinator.1"
+    ]
+    assert (returned.state, returned.loaded_at) == ("returned", NOW)
 
     [second] = opened.load(mine(opened))
     assert second.state == "unchanged" and second.recorded == 0

@@ -81,7 +81,7 @@ def demo_returns(
             to_load[0] = resaved
         except TrackerError:  # LibreOffice installed but not working: load the file as typed
             resaved = None
-    outcomes = load_returns(engine, plan, key, to_load, by=by, on=as_of)
+    outcomes = load_returns(engine, plan, key, to_load, by=by, on=as_of, now=now)
     return {
         "meeting": meeting,
         "issued": written,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -296,10 +296,14 @@ def apply_return(
     *,
     by: str | None,
     on: date,
+    now: datetime,
     force: bool = False,
 ) -> ReturnLoad:
-    """Record a previewed file's changes, in one transaction, after checking it again."""
-    from tracker.db import models as m
+    """Record a previewed file's changes, in one transaction, after checking it again.
+
+    ``on`` is the day the updates are dated; ``now`` the moment the return counts as
+    returned (the command's clock; the demo's story time), as ``issue_returns`` takes it.
+    """
     from tracker.db.engine import transaction
     from tracker.people import acting_person
     from tracker.progress import UpdateInput, store_updates
@@ -330,7 +334,7 @@ def apply_return(
         ]
         stored = store_updates(session, plan, updates, today=on)
         if row.loaded_at is None:
-            row.loaded_at = m.utcnow()
+            row.loaded_at = now
             row.loaded_by = acting_person(by, doing="loading this return")
             session.add(row)
     again.state = LOADED
@@ -346,6 +350,7 @@ def load_returns(
     *,
     by: str | None,
     on: date,
+    now: datetime,
     force: bool = False,
     confirm: Callable[[ReturnLoad], bool] | None = None,
 ) -> list[ReturnLoad]:
@@ -367,7 +372,7 @@ def load_returns(
                 if load.changes and confirm is not None and not confirm(load):
                     load.state = DECLINED
                 else:
-                    load = apply_return(engine, plan, key, load, by=by, on=on, force=force)
+                    load = apply_return(engine, plan, key, load, by=by, on=on, now=now, force=force)
         except TrackerError as exc:
             load = ReturnLoad(file=Path(path).name, path=Path(path), state=REFUSED, reason=str(exc))
         except Exception as exc:  # a bug: this file records nothing, the files before keep theirs
