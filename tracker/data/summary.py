@@ -65,6 +65,7 @@ Decisions, so that every output reads the same way:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -75,6 +76,7 @@ from tracker.data.dimensions import UNKNOWN_VALUES, Condition, Dimension, Value,
 from tracker.data.summary_count import axes_of, count_groups, cross, periods_with_rows
 from tracker.errors import InvalidValueError
 from tracker.periods import EXAMPLE_LABELS, Grain, parse_date, parse_period
+from tracker.plan.publications import unspecified_label
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -117,11 +119,9 @@ def _category(f: DataField, heading: str) -> Dimension:
         for spelling in (v.value, *v.aliases):
             aliases.setdefault(norm(spelling), v.value)
     unknown = next((v.value for v in values if norm(v.value) in UNKNOWN_VALUES), None)
-    members: dict[str, int] = {}
-    for v in values:
-        members[v.group or v.value] = members.get(v.group or v.value, 0) + 1
-    labels = {  # the declared tables' own wording (tracker.disclosure.layout)
-        v.value: f"{v.value} (not further specified)"
+    members = Counter(v.group or v.value for v in values)
+    labels = {  # worded as the declared tables word it (tracker.disclosure.layout)
+        v.value: unspecified_label(v.value)
         for v in values
         if (v.group or v.value) == v.value and members[v.value] > 1
     }

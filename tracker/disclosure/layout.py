@@ -24,7 +24,7 @@ from typing import Literal
 
 from tracker.disclosure.linear import NULL, Cell
 from tracker.periods import Period, period_of, periods_between
-from tracker.plan.publications import TableDeclaration
+from tracker.plan.publications import TableDeclaration, unspecified_label
 from tracker.plan.schema import Dataset, Kpi, Plan
 
 UNKNOWN_WORDS = frozenset(
@@ -127,7 +127,7 @@ def _rows(ds: Dataset, decl: TableDeclaration) -> tuple[str, tuple[RowSpec, ...]
         out.append(RowSpec(g, "group", tuple(members), unknown(g), frozenset({0})))
         if decl.hierarchy:
             for m in members:
-                label = f"{m} (not further specified)" if m == g else m
+                label = unspecified_label(m) if m == g else m
                 out.append(RowSpec(label, "member", (m,), unknown(m), frozenset({1})))
     return base, (*out, *null, total)
 

@@ -152,3 +152,8 @@ def check_publications(plan: Any, add: Any) -> None:
 
 def _grouped(field: Any) -> bool:
     return any(v.group for v in field.values or [])
+
+
+def unspecified_label(value: str) -> str:
+    """A value that also names its group, as people read it: the rows recorded at that level."""
+    return f"{value} (not further specified)"
