@@ -40,6 +40,9 @@ MeetingOpt = Annotated[
 ]
 
 
+NO_ANSWER = "no answer given"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -207,7 +210,7 @@ def _outcome(load: ReturnLoad) -> str:
     if load.state == "unchanged":
         return "  already loaded: nothing has changed since, nothing recorded"
     if load.state == "declined":
-        return "  not loaded: you declined; nothing recorded"
+        return f"  not loaded: {load.reason or 'you declined'}; nothing recorded"
     if load.state == "ready":
         return f"  would record {n} update{'s' if n != 1 else ''} (dry run: nothing recorded)"
     if load.state == "problems":
@@ -264,7 +267,8 @@ def load(
     macro-enabled one records nothing, and the other files still load. An action
     updated in the tracker after its return was issued is a conflict: nothing
     from that file is recorded unless --force. Loading a file again records
-    nothing new. Exit status 1 when any file was not loaded.
+    nothing new. Exit status 1 when any file could not be loaded, or the
+    question went unanswered; a file you decline is not an error.
 
     \b
     Examples:
@@ -283,13 +287,24 @@ def load(
         key = read_key(ws.settings.workspace)
         day = parse_date(on, "--on") or common.today(plan)
 
+        unanswered: list[str] = []  # the question met the end of input (or Ctrl-C)
+
         def confirm(item: ReturnLoad) -> bool:
+            if unanswered:  # stop asking: each file after it is left as it was
+                item.reason = NO_ANSWER
+                return False
             if fmt is Format.table:
                 _show_load(item)
             if yes:
                 return True
             n = len(item.changes)
-            return typer.confirm(f"Record {n} update{'s' if n != 1 else ''} from {item.file}?")
+            try:
+                return typer.confirm(f"Record {n} update{'s' if n != 1 else ''} from {item.file}?")
+            except typer.Abort:
+                typer.echo("")
+                unanswered.append(item.file)
+                item.reason = NO_ANSWER
+                return False
 
         if dry_run:
             outcomes = [
@@ -314,6 +329,12 @@ def load(
             if dry_run or not (outcome.changes and outcome.state in ("loaded", "declined")):
                 _show_load(outcome)  # files that asked were shown before the question
             typer.echo(_outcome(outcome))
+    if not dry_run and unanswered:
+        fail(
+            f"no answer was given to load {unanswered[0]} (the input ended), so it and the "
+            "files after it were not loaded: rerun in a terminal to answer, or add --yes to "
+            "load without asking"
+        )
     bad = [o for o in outcomes if not o.ok]
     if bad:
         fail(

@@ -109,6 +109,25 @@ def test_load_asks_first_and_a_no_records_nothing(rcli: Cli) -> None:
     assert file["state"] == "ready" and [c["action"] for c in file["changes"]] == ["SO2.3", "SO3.1"]
 
 
+def test_load_with_no_answer_to_give_stops_asking_and_exits_1(rcli: Cli) -> None:
+    """Run from a script or cron without --yes: the question meets the end of input."""
+    fill(mine(rcli), FILLED)
+    theirs = fill(return_file(rcli.workspace, "community-safety"), {"SO1.2": {"status": "On hold"}})
+    result = rcli("returns", "load", str(mine(rcli)), str(theirs), "--on", "2020-12-31",
+                  "--by", ADMIN, input="")  # fmt: skip
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "bug" not in result.output
+    assert result.output.count("[y/N]") == 1  # asked once, not again for the second file
+    assert result.output.count("not loaded: no answer given; nothing recorded") == 2
+    assert result.output.splitlines()[-1] == (
+        "error: no answer was given to load return-SG-2021-03-prevent-coordinator.xlsx (the "
+        "input ended), so it and the files after it were not loaded: rerun in a terminal to "
+        "answer, or add --yes to load without asking"
+    )
+    status = rcli("returns", "status", "--as-of", "2021-01-15", "-f", "json")
+    assert json.loads(status.output)["counts"]["returned"] == 0
+
+
 def test_a_batch_with_a_refused_file_loads_the_rest_and_exits_1(rcli: Cli, tmp_path: Path) -> None:
     macro = tmp_path / "return.xlsm"
     shutil.copyfile(mine(rcli), macro)
