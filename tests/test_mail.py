@@ -70,7 +70,7 @@ def test_every_email_parses_back_with_both_parts_and_its_attachments(kind) -> No
     assert all(data.startswith(b"PK\x03\x04") and len(data) > 3000 for _, data in files)
     assert msg["X-Tracker-Kind"] == kind and msg["X-Tracker-Meeting"]
     assert msg["Date"] == "Fri, 12 Jun 2020 09:00:00 +0000"
-    assert msg["Subject"].strip().startswith("[OFFICIAL-SENSITIVE] ")  # folded: leading space
+    assert msg["Subject"].startswith("[OFFICIAL-SENSITIVE] ")  # no space left by folding
     assert re.fullmatch(r"<[a-z0-9-]+\.[\w-]+\.[0-9a-f]{20}@example\.org>", msg["Message-ID"])
     assert "OFFICIAL-SENSITIVE" in plain and "OFFICIAL-SENSITIVE" in html
     assert "<html" in html and "</html>" in html
@@ -352,3 +352,20 @@ def test_an_alert_to_the_administrators_is_built_from_templates_too() -> None:
         date=s.NOW,
     )
     assert other["Message-ID"] != msg["Message-ID"]
+
+
+@pytest.mark.parametrize("more", ["", "é"])
+def test_a_subject_too_long_for_its_line_parses_back_as_written(more: str) -> None:
+    """Python folds such a subject whole onto the next line; it then parses back as ' Rem...'."""
+    from email.message import EmailMessage
+
+    from tracker.mail.build import POLICY, as_bytes
+
+    subject = f"Reminder: your update for the Prevent Steering Group{more} was due 28 May 2020"
+    msg = EmailMessage(policy=POLICY)
+    msg["Subject"] = subject
+    msg.set_content("x")
+    raw = as_bytes(msg)
+    assert raw.startswith(b"Subject: Reminder: your update")
+    assert max(len(line) for line in raw.splitlines()) <= 78
+    assert _parse(msg)["Subject"] == subject

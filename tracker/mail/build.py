@@ -40,10 +40,45 @@ from tracker.mail.messages import (
     Sender,
 )
 
+
+class _Policy(email_policy.EmailPolicy):
+    """The default policy, except a subject too long for its own line is wrapped at spaces.
+
+    The standard library moves such a subject whole onto the next line, leaving
+    ``Subject:`` empty; parsed back (by Python's own parser, and some clients) the
+    subject then starts with a space. Wrapping at the last space that fits keeps the
+    first words on the header's line, as mail clients fold.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        return self._first_words_kept(name, value, super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = super().fold_binary(name, value)
+        kept = self._first_words_kept(name, value, folded.decode("ascii", "surrogateescape"))
+        return kept.encode("ascii", "surrogateescape")
+
+    def _first_words_kept(self, name: str, value: str, folded: str) -> str:
+        text = str(value)
+        if name.lower() != "subject" or not text.isascii() or "\n" in text or "\r" in text:
+            return folded
+        if not folded.startswith(f"{name}:{self.linesep}"):
+            return folded
+        limit = self.max_line_length or SMTP_LINE_LIMIT
+        lines, line = [], f"{name}:"
+        for n, word in enumerate(text.split(" ")):
+            if n and len(line) + 1 + len(word) > limit:
+                lines.append(line)
+                line = ""
+            line = f"{line} {word}"
+        lines.append(line)
+        return self.linesep.join(lines) + self.linesep
+
+
 # How messages are serialised everywhere: headers folded at 78 characters, and no line of
 # a message (headers or body) longer than SMTP's limit of 998.
-POLICY = email_policy.default.clone(max_line_length=78)
 SMTP_LINE_LIMIT = 998
+POLICY = _Policy(max_line_length=78)
 
 KINDS = ("return_request", "chaser", "pack", "review", "alert")
 
