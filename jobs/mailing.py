@@ -30,8 +30,8 @@ def mail_settings(ctx: JobContext) -> Any:
 
 
 def sender(ctx: JobContext) -> Any:
-    """Who the emails come from: the [mail] settings, else the plan's first administrator."""
-    from tracker.mail.plan import sender as plan_sender
+    """Who the emails come from, with their marking: as for the emails commands send."""
+    from tracker.mailing import plan_sender
 
     return plan_sender(ctx.plan, mail_settings(ctx))
 
@@ -64,31 +64,31 @@ def today(ctx: JobContext) -> Any:
     return ctx.now.astimezone(ZoneInfo(ctx.plan.plan.timezone)).date()
 
 
-def action_lines(ctx: JobContext, owner_id: str) -> tuple[Any, ...]:
-    """The owner's actions with their rating and latest status, as the emails list them."""
-    from tracker.mail.messages import ActionLine
-    from tracker.status import build_status
+def action_lines(
+    ctx: JobContext, owner_id: str, asked: Sequence[str] | None = None
+) -> tuple[Any, ...]:
+    """The owner's actions with their rating and latest status, as the emails list them.
+
+    ``asked``: the actions the owner's return asks about, in its order; without a
+    return, the owner's started actions that are still open (as a return would ask).
+    """
+    from tracker.mailing import action_lines as lines_for
+    from tracker.mailing import status_by_action
+    from tracker.returns.issue import CLOSED
 
     owner = ctx.plan.owner(owner_id)
     if owner is None:
         return ()
-    report = build_status(ctx.engine, ctx.plan, as_of=today(ctx))
-    lines = []
-    for objective in report.objectives:
-        for a in objective.actions:
-            if a.owner.lower() != str(owner.email).lower() or a.start > today(ctx):
-                continue
-            lines.append(
-                ActionLine(
-                    id=a.id,
-                    title=a.title,
-                    due=a.due,
-                    rating=a.rag.rating,
-                    status=a.status.replace("_", " "),
-                    progress=a.progress,
-                )
-            )
-    return tuple(lines)
+    day = today(ctx)
+    found = status_by_action(ctx.engine, ctx.plan, day)
+    if asked is None:
+        email = str(owner.email).lower()
+        asked = [
+            a.id
+            for a in found.values()
+            if a.owner.lower() == email and a.start <= day and a.status not in CLOSED
+        ]
+    return lines_for(found, asked)
 
 
 def deadline_of(ctx: JobContext, meeting_id: str) -> Any:

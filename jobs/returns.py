@@ -213,12 +213,14 @@ def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
     if has_returned(ctx, job.meeting_id, job.recipient):
         return JobResult(skipped="their return is in")
     owner = contact(ctx, job.recipient)
+    issue = issue_row(ctx, job.meeting_id, job.recipient)
+    asked = [str(a["id"]) for a in issue.actions or []] if issue is not None else None
     message = build_chaser(
         Chaser(
             owner=owner,
             meeting=meeting_ref(ctx, job.meeting_id),
             deadline=deadline_of(ctx, job.meeting_id),
-            actions=action_lines(ctx, job.recipient),
+            actions=action_lines(ctx, job.recipient, asked),
             workbook=_workbook_again(ctx, job),
             round=job.seq or 1,
         ),

@@ -225,6 +225,34 @@ def test_two_meetings_full_cycles_send_each_email_once(ws: Path) -> None:
     assert not [m for m in outbox(ws) if m[0] == "alert"]  # nothing failed or was missed
     ids = [m[3] for m in outbox(ws)]
     assert len(ids) == len(set(ids))  # no email twice, of any kind
+    _chasers_are_marked_and_list_what_their_return_asked(ws)
+
+
+def _chasers_are_marked_and_list_what_their_return_asked(ws: Path) -> None:
+    """As the emails commands send: the plan's marking, and the return's actions only."""
+    import re
+
+    from sqlmodel import Session, select
+
+    from tracker.db.models import ReturnIssue
+
+    with open_workspace(Settings(workspace=ws)) as w, Session(w.engine) as session:
+        asked = {
+            (r.meeting_id, r.owner_email): [a["id"] for a in r.actions]
+            for r in session.exec(select(ReturnIssue)).all()
+        }
+    chasers = 0
+    for path in sorted((ws / "outbox").glob("*/*")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if msg["X-Tracker-Kind"] != "chaser":
+            continue
+        chasers += 1
+        assert str(msg["Subject"]).startswith("[OFFICIAL-SENSITIVE] ")
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert text.rstrip().endswith("OFFICIAL-SENSITIVE")
+        listed = re.findall(r"^  (SO\d\.\d+) ", text, flags=re.M)
+        assert listed == asked[(str(msg["X-Tracker-Meeting"]), str(msg["To"]))]
+    assert chasers
 
 
 def test_the_review_goes_to_the_chair_with_its_workbook_and_paper(ws: Path) -> None:

@@ -14,13 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.mail.build import build_chaser, build_return_request
 from tracker.mail.config import load_mail_settings
 from tracker.mail.messages import ActionLine, Attachment, Chaser, ReturnRequest, Sender
 from tracker.mail.plan import contact, meeting_ref, sender
 from tracker.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.plan.schema import Plan
 
 STATUS_WORDS = {
     "not_started": "not started",
@@ -32,23 +37,28 @@ STATUS_WORDS = {
 
 
 def workspace_sender(ws: Workspace) -> Sender:
-    """Who the workspace's emails come from: [mail] settings, else the plan's administrator.
+    """Who the workspace's emails come from: [mail] settings, else the plan's administrator."""
+    return plan_sender(ws.plan(), load_mail_settings(ws.settings.workspace))
+
+
+def plan_sender(plan: Plan, settings: Any) -> Sender:
+    """The sender for ``plan``'s emails, from commands and the scheduler alike.
 
     The protective marking is the [mail] one, else the plan's (``pack.marking``)."""
-    plan = ws.plan()
-    who = sender(plan, load_mail_settings(ws.settings.workspace))
+    who = sender(plan, settings)
     return _with_marking(who, getattr(getattr(plan, "pack", None), "marking", None))
 
 
-def _actions_by_id(ws: Workspace, today: date) -> dict[str, Any]:
+def status_by_action(engine: Engine, plan: Plan, today: date) -> dict[str, Any]:
     """Every action's status line as of ``today``, by id: built once for a batch of emails."""
     from tracker.status import build_status
 
-    report = build_status(ws.engine, ws.plan(), as_of=today)
+    report = build_status(engine, plan, as_of=today)
     return {a.id: a for o in report.objectives for a in o.actions}
 
 
-def _action_lines(found: dict[str, Any], action_ids: Sequence[str]) -> tuple[ActionLine, ...]:
+def action_lines(found: dict[str, Any], action_ids: Sequence[str]) -> tuple[ActionLine, ...]:
+    """The lines an email lists for ``action_ids``, in that order (``found``: status_by_action)."""
     lines = []
     for action_id in action_ids:
         a = found.get(action_id)
@@ -72,14 +82,14 @@ def return_request_emails(
 ) -> list[EmailMessage]:
     """One return request per issued workbook (``tracker.returns.issue.IssuedReturn``)."""
     who = workspace_sender(ws)
-    found = _actions_by_id(ws, today) if issued else {}
+    found = status_by_action(ws.engine, ws.plan(), today) if issued else {}
     messages = []
     for item in issued:
         request = ReturnRequest(
             owner=contact(item.owner),
             meeting=meeting_ref(item.meeting),
             deadline=item.deadline or item.meeting.date,
-            actions=_action_lines(found, [a.id for a in item.actions]),
+            actions=action_lines(found, [a.id for a in item.actions]),
             workbook=Attachment(item.filename, item.content),
         )
         messages.append(
@@ -105,7 +115,7 @@ def chaser_emails(
     with Session(ws.engine) as session:
         rows = session.exec(select(m.ReturnIssue).where(col(m.ReturnIssue.id).in_(overdue))).all()
     who = workspace_sender(ws)
-    found = _actions_by_id(ws, today)
+    found = status_by_action(ws.engine, ws.plan(), today)
     messages = []
     for row in sorted(rows, key=lambda r: r.owner_email):
         owner = plan.owner(row.owner_id)
@@ -115,7 +125,7 @@ def chaser_emails(
             owner=contact(owner),
             meeting=meeting_ref(status.meeting),
             deadline=row.deadline or status.meeting.date,
-            actions=_action_lines(found, [a["id"] for a in row.actions or []]),
+            actions=action_lines(found, [a["id"] for a in row.actions or []]),
             round=round,
         )
         messages.append(build_chaser(chaser, sender=who, date=now, templates=ws.settings.templates))
