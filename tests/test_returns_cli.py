@@ -128,6 +128,19 @@ def test_load_with_no_answer_to_give_stops_asking_and_exits_1(rcli: Cli) -> None
     assert json.loads(status.output)["counts"]["returned"] == 0
 
 
+def test_a_return_sent_back_untouched_is_not_counted_as_returned(rcli: Cli) -> None:
+    result = rcli("returns", "load", str(mine(rcli)), "--yes", "--on", "2020-12-31", "--by", ADMIN)
+    assert result.exit_code == 1
+    assert "  left empty, nothing to record: SO2.3, SO3.1, SO3.4" in result.output
+    assert (
+        "  refused, nothing recorded: nothing is filled in (every action's row is empty), so it "
+        "does not count as the owner's return: ask them to give each action's status, even "
+        "where it has not changed"
+    ) in result.output
+    status = rcli("returns", "status", "--as-of", "2021-01-15", "-f", "json")
+    assert json.loads(status.output)["counts"]["returned"] == 0  # still awaited, still chased
+
+
 def test_a_batch_with_a_refused_file_loads_the_rest_and_exits_1(rcli: Cli, tmp_path: Path) -> None:
     macro = tmp_path / "return.xlsm"
     shutil.copyfile(mine(rcli), macro)

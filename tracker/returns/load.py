@@ -50,6 +50,11 @@ REFUSED, PROBLEMS, CONFLICTS, UNCHANGED, READY, LOADED, DECLINED = (
     "declined",
 )
 
+NOTHING_FILLED = (
+    "nothing is filled in (every action's row is empty), so it does not count as the "
+    "owner's return: ask them to give each action's status, even where it has not changed"
+)
+
 
 @dataclass(frozen=True)
 class Values:
@@ -262,6 +267,9 @@ def _settle(load: ReturnLoad, force: bool) -> None:
         load.state = PROBLEMS
     elif load.conflicts and not force:
         load.state = CONFLICTS
+    elif load.blank and not load.changes and not load.unchanged:
+        # An untouched workbook sent back is not an answer: the owner is still awaited.
+        load.state, load.reason = REFUSED, NOTHING_FILLED
     elif not load.changes and not load.first_load:
         load.state = UNCHANGED
     else:
