@@ -141,6 +141,20 @@ def test_a_return_sent_back_untouched_is_not_counted_as_returned(rcli: Cli) -> N
     assert json.loads(status.output)["counts"]["returned"] == 0  # still awaited, still chased
 
 
+def test_a_fake_workbook_return_gets_advice_for_returns_not_data_files(
+    rcli: Cli, tmp_path: Path
+) -> None:
+    fake = tmp_path / "return-SG-2021-03-prevent-coordinator.xlsx"
+    fake.write_text("action,status\nSO2.3,complete\n")
+    result = rcli("returns", "load", str(fake), "--yes", "--by", ADMIN)
+    assert result.exit_code == 1
+    assert "as CSV" not in result.output  # returns load refuses CSV files
+    assert (
+        "ask the owner to send back the workbook they were sent, saved in Excel as "
+        "'Excel Workbook (*.xlsx)'"
+    ) in result.output
+
+
 def test_a_batch_with_a_refused_file_loads_the_rest_and_exits_1(rcli: Cli, tmp_path: Path) -> None:
     macro = tmp_path / "return.xlsm"
     shutil.copyfile(mine(rcli), macro)

@@ -115,8 +115,12 @@ def _open(path: Path) -> tuple[Any, Any]:
     try:
         inspect_workbook(path, formulas_checked_later=True)
     except UnreadableFileError as exc:
+        # The data importer's advice (export it as CSV...) does not apply: returns are .xlsx.
         raise ReturnRefused(
-            name, exc.message.removeprefix(f"{name} "), hint=exc.hint or ""
+            name,
+            exc.message.removeprefix(f"{name} "),
+            hint="ask the owner to send back the workbook they were sent, saved in Excel as "
+            "'Excel Workbook (*.xlsx)'",
         ) from None
     try:
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False)
