@@ -37,7 +37,25 @@ def test_pack_mistakes_are_one_line(sqlite_cli) -> None:
     assert len(result.output.splitlines()) == 1
     bad = sqlite_cli("pack", "--as-of", "31/02/2020")
     assert bad.exit_code == 1 and bad.output.startswith("error: --as-of '31/02/2020'")
+    # a day the strategy cannot speak for is refused before anything is written or recorded
+    early = sqlite_cli("pack", "--as-of", "2019-01-01")
+    assert early.exit_code == 1
+    assert early.output == (
+        "error: --as-of 2019-01-01 is before the strategy starts (2019-10-01): "
+        "give a date from 2019-10-01 on\n"
+    )
+    ahead = sqlite_cli("pack", "--as-of", "2099-01-01")
+    assert ahead.exit_code == 1 and len(ahead.output.splitlines()) == 1
+    assert ahead.output.startswith("error: --as-of 2099-01-01 is after today")
+    late = sqlite_cli("pack", "--meeting", "SG-2020-06", "--as-of", "2020-08-01")
+    assert late.exit_code == 1 and len(late.output.splitlines()) == 1
+    assert "cannot be as of 2020-08-01, after its meeting" in late.output
+    review = sqlite_cli("review", "--as-of", "2018-12-31")
+    assert review.exit_code == 1 and "before the strategy starts" in review.output
     assert sqlite_cli("pack", "list").output.startswith("No pack has been compiled yet")
+    assert not (sqlite_cli.workspace / "outputs").exists() or not any(
+        (sqlite_cli.workspace / "outputs").iterdir()
+    )
 
 
 def test_review_writes_workbook_and_paper(sqlite_cli, tmp_path) -> None:

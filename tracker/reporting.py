@@ -77,8 +77,17 @@ def pack_period(
       today if the cut-off has not come yet.
     """
     groups = sorted((m for m in plan.meetings if m.kind == "steering_group"), key=lambda m: m.date)
+    if as_of is not None:
+        check_as_of(plan, as_of, today=today)
     if meeting is not None:
         chosen = find_meeting(plan, meeting)
+        if as_of is not None and as_of > chosen.date:
+            raise InvalidValueError(
+                f"a pack for {chosen.id} (on {chosen.date.isoformat()}) cannot be as of "
+                f"{as_of.isoformat()}, after its meeting",
+                hint="leave out --as-of for the meeting's cut-off, or give a date on or before "
+                "the meeting",
+            )
         return chosen, as_of or plan.pack.cutoff_for(chosen.date)
     if as_of is not None:
         return next((m for m in groups if m.date > as_of), None), as_of
@@ -89,6 +98,26 @@ def pack_period(
             hint="name one with --meeting ID, or give --as-of DATE",
         )
     return ahead, min(today, plan.pack.cutoff_for(ahead.date))
+
+
+def check_as_of(plan: Plan, as_of: date, *, today: date) -> None:
+    """Refuse a pack or review as of a day it cannot speak for: before the strategy, or ahead.
+
+    Each compiled file is recorded as a release, which later releases are protected
+    against (docs/disclosure.md) and compared with: a stray one would mislead both.
+    """
+    start = plan.plan.start
+    if as_of < start:
+        raise InvalidValueError(
+            f"--as-of {as_of.isoformat()} is before the strategy starts ({start.isoformat()})",
+            hint=f"give a date from {start.isoformat()} on",
+        )
+    if as_of > today:
+        raise InvalidValueError(
+            f"--as-of {as_of.isoformat()} is after today ({today.isoformat()}): a pack reports "
+            "what is known",
+            hint="give a date up to today",
+        )
 
 
 def previous_meeting(plan: Plan, as_of: date) -> Meeting | None:
@@ -407,6 +436,8 @@ def compile_review(
     from tracker.reports.paper import build_paper
     from tracker.reports.review import build_review
 
+    if as_of is not None:
+        check_as_of(plan, as_of, today=today)
     day = as_of or min(today, plan.pack.cutoff_for(plan.plan.review))
     data = gather_review(engine, plan, as_of=day)
     book, paper = build_review(data), build_paper(data)
