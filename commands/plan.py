@@ -52,6 +52,10 @@ def plan_check(
             }
         )
         raise typer.Exit(1 if problems else 0)
+    if len(problems) == 1 and problems[0].line is None:
+        # the file itself cannot be read (missing, a folder, binary): one line says so and
+        # what to do; there are no lines to list
+        fail(str(problems[0]))
     if problems:
         n = len(problems)
         fail(
