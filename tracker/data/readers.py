@@ -133,6 +133,7 @@ def _too_big(name: str, why: str) -> UnreadableFileError:
 _SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _ERROR_CELL = b't="e"'  # a cell holding an Excel error (#N/A...): calamine reads it as empty
 _FORMULA_MARKS = (b"<f>", b"<f ")
+_FORMULA_START = b"<f"  # what both marks start with
 # A formula cell with no saved result (written by a program, never opened in Excel):
 # every reader sees it as empty.
 _UNCALCULATED = re.compile(
@@ -207,8 +208,10 @@ def _mark(marks: _SheetMarks, info: zipfile.ZipInfo, data: bytes) -> bytes:
     """Note error cells and formulas in ``data``; returns its end, to prefix the next chunk."""
     if not marks.error_cells and _ERROR_CELL in data:
         marks.error_cells = True
-    if (not marks.formula_members or marks.formula_members[-1] is not info) and (
-        _FORMULA_MARKS[0] in data or _FORMULA_MARKS[1] in data
+    if (
+        (not marks.formula_members or marks.formula_members[-1] is not info)
+        and _FORMULA_START in data  # one scan of a worksheet's XML, the exact marks only if found
+        and (_FORMULA_MARKS[0] in data or _FORMULA_MARKS[1] in data)
     ):
         marks.formula_members.append(info)
     return data[-8:]
@@ -355,7 +358,11 @@ def _table_from_rows(name: str, sheet: str, rows: Iterator[tuple[int, list[Any]]
     kept: list[tuple[int, list[Any]]] = []
     append = kept.append
     for number, cells in rows:
-        if not is_blank_row(cells):
+        # most rows start with a filled cell (a number, a date, text): no call needed for them
+        first = cells[0] if cells else None
+        if (first is not None and (first.__class__ is not str or first.strip())) or (
+            not is_blank_row(cells)
+        ):
             append((number, cells))
     table = Table(file=name, header_line=header_line, headers=headers, rows=kept, sheet=sheet)
     return table
