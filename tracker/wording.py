@@ -10,6 +10,7 @@ Pure: no database, no clock, no terminal.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tracker.figures import Figure, fmt_number, fmt_value
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 UNSUPPRESSED_WARNING = (
     "SMALL NUMBERS SHOWN: this output is for your own screen only; do not share or distribute it"
 )
+
+
+def day_text(day: date) -> str:
+    """5 June 2020: a date as the pack, the review paper and the returns write it."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def status_label(status: str) -> str:

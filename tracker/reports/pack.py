@@ -35,6 +35,7 @@ from tracker.reports.xlsx import (
     set_properties,
     widths,
 )
+from tracker.wording import day_text
 
 _STATUS_WORDS = {
     "not_started": "Not started",
@@ -45,12 +46,8 @@ _STATUS_WORDS = {
 }
 
 
-def _long_date(day: Any) -> str:
-    return day.strftime("%d %B %Y").lstrip("0")
-
-
 def pack_title(data: PackData) -> str:
-    when = f" {_long_date(data.meeting_date)}" if data.meeting_date else ""
+    when = f" {day_text(data.meeting_date)}" if data.meeting_date else ""
     return f"{data.title}{when}"
 
 
@@ -76,11 +73,11 @@ def build_pack(data: PackData) -> bytes:
     _exceptions(wb, data, title)
     extra: list[tuple[str, str]] = []
     if data.meeting_id and data.meeting_date:
-        when = _long_date(data.meeting_date)
+        when = day_text(data.meeting_date)
         extra.append(("Meeting", f"{data.meeting_title} ({data.meeting_id}), {when}"))
     previous = (
         f"The Summary's 'changed since the previous pack' compares with the pack as of "
-        f"{_long_date(data.previous_as_of)}."
+        f"{day_text(data.previous_as_of)}."
         if data.previous_as_of
         else "No earlier pack is recorded, so the Summary compares with nothing."
     )
@@ -105,7 +102,7 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
     ws = wb.create_sheet("Summary")
     heading(ws, 1, title, size=14)
     put(ws, 2, 1, f"{data.plan} - {data.partnership}")
-    put(ws, 3, 1, f"Position as of {_long_date(data.as_of)}. {data.marking}.")
+    put(ws, 3, 1, f"Position as of {day_text(data.as_of)}. {data.marking}.")
     row = 5
     heading(ws, row, "Objectives")
     row += 1
@@ -159,7 +156,7 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
         put(ws, row, 1, "No earlier pack is recorded: this is the first.")
         row += 1
     else:
-        put(ws, row, 1, f"Compared with the pack as of {_long_date(data.previous_as_of)}.")
+        put(ws, row, 1, f"Compared with the pack as of {day_text(data.previous_as_of)}.")
         row += 1
         header_row(ws, row, ("Item", "Title", "Now", "What changed", "Before"))
         row += 1

@@ -19,12 +19,9 @@ from typing import Any
 
 from tracker.reports.model import ActionLine, KpiLine, ReviewData, rag_word
 from tracker.reports.xlsx import stable_zip
+from tracker.wording import day_text
 
 TO_COMPLETE = "[For the chair to complete.]"
-
-
-def _long(day: Any) -> str:
-    return day.strftime("%d %B %Y").lstrip("0")
 
 
 class _Numbered:
@@ -88,7 +85,7 @@ def _header_footer(doc: Any, data: ReviewData) -> None:
     head.runs[0].bold = True
     foot = section.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot.add_run(f"{data.marking} - {data.title} - draft as of {_long(data.as_of)} - Page ")
+    foot.add_run(f"{data.marking} - {data.title} - draft as of {day_text(data.as_of)} - Page ")
     _field(foot, "PAGE")
     foot.add_run(" of ")
     _field(foot, "NUMPAGES")
@@ -144,10 +141,10 @@ def build_paper(data: ReviewData) -> bytes:
 
     doc.add_paragraph(data.partnership).runs[0].bold = True
     meeting = data.meeting_title or "Steering Group"
-    doc.add_paragraph(f"{meeting}, {_long(data.review_date)}")
+    doc.add_paragraph(f"{meeting}, {day_text(data.review_date)}")
     doc.add_paragraph(f"Report of the {data.report_of}")
     doc.add_heading(f"Review of the {data.plan}", level=0)
-    doc.add_paragraph(f"Protective marking: {data.marking}. Draft, as of {_long(data.as_of)}.")
+    doc.add_paragraph(f"Protective marking: {data.marking}. Draft, as of {day_text(data.as_of)}.")
 
     delivered = [a for a in data.actions if a.status == "complete"]
     open_actions = [a for a in data.actions if a.status not in ("complete", "cancelled")]
@@ -159,7 +156,7 @@ def build_paper(data: ReviewData) -> bytes:
     n.heading("Purpose")
     n.para(
         f"To review delivery of the {data.plan} over the strategy period "
-        f"{_long(data.start)} to {_long(data.end)}, and to agree what is carried forward."
+        f"{day_text(data.start)} to {day_text(data.end)}, and to agree what is carried forward."
     )
     n.heading("Recommendations")
     n.para(

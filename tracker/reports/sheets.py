@@ -27,6 +27,7 @@ from tracker.reports.xlsx import (
     rag_rules,
     widths,
 )
+from tracker.wording import day_text
 
 MARKER = "[c]"  # a suppressed cell, whether primary or secondary
 NO_DATA = "[x]"  # a period with no data at all
@@ -172,7 +173,7 @@ def notes_sheet(
     ws = wb.create_sheet("Notes")
     header_row(ws, 1, ("Topic", "Detail"))
     row = 2
-    items: list[tuple[str, str]] = [("As of", as_of.strftime("%d %B %Y").lstrip("0")), *extra]
+    items: list[tuple[str, str]] = [("As of", day_text(as_of)), *extra]
     for s in sources:
         items.append((f"Source: {s.title}", f"{s.dated}. {s.detail}".strip()))
     items.append(("Suppression", suppression_rule))

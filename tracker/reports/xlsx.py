@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.usertext import looks_like_formula
+from tracker.wording import day_text
 
 # Fill and font colours of each RAG word (the usual Excel "good/neutral/bad" palette, plus blue).
 RAG_COLOURS = {
@@ -211,7 +212,7 @@ def print_ready(
         header.center.size = 11
     for footer in (ws.oddFooter, ws.firstFooter):
         footer.left.text = _hf(title)
-        footer.center.text = _hf(f"As of {as_of.strftime('%d %B %Y').lstrip('0')}")
+        footer.center.text = _hf(f"As of {day_text(as_of)}")
         footer.right.text = "Page &P of &N"
         footer.right.size = footer.left.size = footer.center.size = 9
 

@@ -26,6 +26,7 @@ from typing import Any
 from tracker.returns import layout as L
 from tracker.returns.manifest import Manifest, sign
 from tracker.usertext import looks_like_formula
+from tracker.wording import day_text
 
 GREY = "F2F2F2"
 HEAD = "DDEBF7"
@@ -43,13 +44,9 @@ class SheetText:
     plan_name: str
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def instructions(manifest: Manifest, text: SheetText) -> list[str]:
     """The plain-English lines at the top of the sheet (also shown in docs/returns.md)."""
-    due = f" by {_long_date(manifest.deadline)}" if manifest.deadline else ""
+    due = f" by {day_text(manifest.deadline)}" if manifest.deadline else ""
     return [
         f"Please fill in the white cells for each action and send this file back{due}.",
         "Status and Your RAG: choose from the drop-down list. Progress %: the per cent "
@@ -102,7 +99,7 @@ def build_workbook(manifest: Manifest, text: SheetText, key: bytes) -> bytes:
     unlocked = Protection(locked=False)
 
     # --- the words at the top -------------------------------------------------------------
-    ws["A1"] = f"Update return for the {text.meeting_title}, {_long_date(text.meeting_date)}"
+    ws["A1"] = f"Update return for the {text.meeting_title}, {day_text(text.meeting_date)}"
     ws["A1"].font = Font(bold=True, size=14)
     _text(ws["A2"], f"For: {text.owner_role}, {text.organisation} ({manifest.owner_email})")
     ws["A2"].font = Font(bold=True)
