@@ -28,7 +28,8 @@ OutOpt = Annotated[
     typer.Option(
         "--out",
         metavar="DIR",
-        help="Folder to write to [default: the workspace's outputs folder]",
+        help="Folder to write to [default: outputs/packs/ for a pack, outputs/review/ for the "
+        "review, in the workspace]",
         show_default=False,
     ),
 ]
@@ -83,7 +84,7 @@ def pack(
         result = compile_pack(
             ws.engine,
             plan,
-            out_dir=out or ws.settings.outputs,
+            out_dir=out or ws.settings.packs,
             meeting=meeting,
             as_of=parse_date(as_of, "--as-of"),
             today=today(plan),
@@ -163,7 +164,7 @@ def review(
         result = compile_review(
             ws.engine,
             plan,
-            out_dir=out or ws.settings.outputs,
+            out_dir=out or ws.settings.reviews,
             as_of=parse_date(as_of, "--as-of"),
             today=today(plan),
             by=ws.settings.user,

@@ -135,7 +135,7 @@ def issue(
         )
         if not issued:
             fail("no owner has open actions to report on for that meeting; nothing was issued")
-        folder = out or ws.settings.outputs / "returns" / issued[0].meeting.id
+        folder = out or ws.settings.returns_for(issued[0].meeting.id)
         written = write_returns(issued, folder.expanduser())
         if fmt is Format.json:
             print_json({"returns": [r.to_json() for r in written]})

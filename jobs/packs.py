@@ -26,7 +26,7 @@ def send_pack(ctx: JobContext, job: DispatchRef) -> JobResult:
     compiled = compile_pack(
         ctx.engine,
         ctx.plan,
-        out_dir=ctx.settings.outputs / "packs",
+        out_dir=ctx.settings.packs,
         meeting=job.meeting_id,
         today=today(ctx),
         by="scheduler",
@@ -51,7 +51,7 @@ def send_review(ctx: JobContext, job: DispatchRef) -> JobResult:
     compiled = compile_review(
         ctx.engine,
         ctx.plan,
-        out_dir=ctx.settings.outputs / "review",
+        out_dir=ctx.settings.reviews,
         today=today(ctx),
         by="scheduler",
     )

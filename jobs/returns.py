@@ -53,7 +53,7 @@ class _Issued:
 
 
 def returns_folder(ctx: JobContext, meeting_id: str) -> Path:
-    return ctx.settings.outputs / "returns" / meeting_id
+    return ctx.settings.returns_for(meeting_id)
 
 
 def current_return(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:

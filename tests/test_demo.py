@@ -82,7 +82,7 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert lines[7].endswith(" amber until 2021-01-31")
     assert lines[8] == (
         f"[8/{N}] Compile the Steering Group pack and the strategy review: "
-        "the SG-2021-03 pack and the review, in outputs/"
+        "the SG-2021-03 pack and the review, in outputs/packs/ and outputs/review/"
     )
     assert lines[9] == (
         f"[9/{N}] Put the return requests and the pack email in the outbox: "
@@ -103,9 +103,9 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert f"The outbox ({folder / 'outbox'}) holds 22 emails: " in out
     pack = outputs / "packs" / "pack-SG-2020-12-as-of-2020-11-30.xlsx"
     assert f"The pack for SG-2020-12: {pack}" in lines and pack.is_file()
-    assert f"The Steering Group pack: {outputs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
-    assert f"The review workbook: {outputs / 'review-as-of-2020-12-31.xlsx'}" in lines
-    assert f"The draft review paper: {outputs / 'review-paper-as-of-2020-12-31.docx'}" in lines
+    assert f"The Steering Group pack: {outputs / 'packs' / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The review workbook: {outputs / 'review' / 'review-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The draft review paper: {outputs / 'review' / 'review-paper-as-of-2020-12-31.docx'}" in lines
     assert any(line.startswith(f"{DEMO_NAME}: KPIs as of 2020-12-31") for line in lines)
     kpi_counts = next(line for line in lines if line.startswith("11 KPIs by RAG: "))
     for rating in ("RED", "AMBER", "GREEN"):

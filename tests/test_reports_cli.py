@@ -8,7 +8,7 @@ import json
 def test_pack_writes_records_and_lists(sqlite_cli) -> None:
     result = sqlite_cli("pack", "--meeting", "SG-2019-12")
     assert result.exit_code == 0, result.output
-    path = sqlite_cli.workspace / "outputs" / "pack-SG-2019-12-as-of-2019-11-30.xlsx"
+    path = sqlite_cli.workspace / "outputs" / "packs" / "pack-SG-2019-12-as-of-2019-11-30.xlsx"
     lines = result.output.splitlines()
     assert lines[0] == f"Pack for SG-2019-12 as of 2019-11-30: {path}"
     assert lines[1].startswith("SHA-256 ") and lines[1].endswith("(record 1)")

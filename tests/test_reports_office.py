@@ -77,9 +77,9 @@ def pdf_text(tmp_path_factory: pytest.TempPathFactory, demo_build: Path) -> dict
     assert records[3].sha256 != records[0].sha256
     assert records[3].inputs_digest != records[0].inputs_digest
     sources = {
-        "pack": outputs / records[1].file_name,
-        "review": outputs / records[2].file_name,
-        "paper": outputs / f"review-paper-as-of-{DEMO_AS_OF.isoformat()}.docx",
+        "pack": outputs / "packs" / records[1].file_name,
+        "review": outputs / "review" / records[2].file_name,
+        "paper": outputs / "review" / f"review-paper-as-of-{DEMO_AS_OF.isoformat()}.docx",
     }
     pdfs = tmp / "pdf"  # never the input folder: soffice refuses that silently
     pdfs.mkdir()

@@ -280,16 +280,17 @@ def step_reports(ctx: DemoContext) -> str:
 
     with open_workspace(ctx.settings) as ws:
         plan = ws.plan()
-        out = ctx.settings.outputs
+        packs, reviews = ctx.settings.packs, ctx.settings.reviews
         earlier = previous_meeting(plan, ctx.as_of)
         if earlier is not None:
-            compile_pack(ws.engine, plan, out_dir=out, meeting=earlier.id, today=ctx.as_of)
-        pack = compile_pack(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
-        review = compile_review(ws.engine, plan, out_dir=out, as_of=ctx.as_of, today=ctx.as_of)
+            compile_pack(ws.engine, plan, out_dir=packs, meeting=earlier.id, today=ctx.as_of)
+        pack = compile_pack(ws.engine, plan, out_dir=packs, as_of=ctx.as_of, today=ctx.as_of)
+        review = compile_review(ws.engine, plan, out_dir=reviews, as_of=ctx.as_of, today=ctx.as_of)
     ctx.results["reports"] = [pack.path, review.path, review.paper]
     ctx.results["pack"] = pack  # for the pack email
     meeting = f"the {pack.meeting_id} pack" if pack.meeting_id else "the pack"
-    return f"{meeting} and the review, in {out.name}/"
+    where = f"{packs.parent.name}/{packs.name}/ and {reviews.parent.name}/{reviews.name}/"
+    return f"{meeting} and the review, in {where}"
 
 
 def step_outbox(ctx: DemoContext) -> str:

@@ -40,6 +40,21 @@ class Settings:
     def outputs(self) -> Path:
         return self.workspace / OUTPUT_DIR
 
+    # One place for each kind of file, whether the officer or the scheduler compiles it.
+    @property
+    def packs(self) -> Path:
+        """Where Steering Group packs are written: outputs/packs/."""
+        return self.outputs / "packs"
+
+    @property
+    def reviews(self) -> Path:
+        """Where the review workbook and paper are written: outputs/review/."""
+        return self.outputs / "review"
+
+    def returns_for(self, meeting_id: str) -> Path:
+        """Where the return workbooks for one meeting are written: outputs/returns/MEETING/."""
+        return self.outputs / "returns" / meeting_id
+
     @property
     def templates(self) -> Path:
         return self.workspace / TEMPLATES_DIR
