@@ -103,9 +103,10 @@ def test_demo_builds_shows_every_rating_and_rebuilds_the_same(tmp_path: Path) ->
     assert f"The outbox ({folder / 'outbox'}) holds 22 emails: " in out
     pack = outputs / "packs" / "pack-SG-2020-12-as-of-2020-11-30.xlsx"
     assert f"The pack for SG-2020-12: {pack}" in lines and pack.is_file()
-    assert f"The Steering Group pack: {outputs / 'packs' / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
-    assert f"The review workbook: {outputs / 'review' / 'review-as-of-2020-12-31.xlsx'}" in lines
-    assert f"The draft review paper: {outputs / 'review' / 'review-paper-as-of-2020-12-31.docx'}" in lines
+    packs, review = outputs / "packs", outputs / "review"
+    assert f"The Steering Group pack: {packs / 'pack-SG-2021-03-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The review workbook: {review / 'review-as-of-2020-12-31.xlsx'}" in lines
+    assert f"The draft review paper: {review / 'review-paper-as-of-2020-12-31.docx'}" in lines
     assert any(line.startswith(f"{DEMO_NAME}: KPIs as of 2020-12-31") for line in lines)
     kpi_counts = next(line for line in lines if line.startswith("11 KPIs by RAG: "))
     for rating in ("RED", "AMBER", "GREEN"):
