@@ -210,11 +210,15 @@ def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
     from tracker.mail.build import build_chaser
     from tracker.mail.messages import Chaser
 
+    issue = issue_row(ctx, job.meeting_id, job.recipient)
+    if issue is None:
+        # their request was skipped (nothing of theirs to report on) or never issued: a
+        # reminder of a return nobody asked them for would only confuse
+        return JobResult(skipped="no return was asked of them for this meeting")
     if has_returned(ctx, job.meeting_id, job.recipient):
         return JobResult(skipped="their return is in")
     owner = contact(ctx, job.recipient)
-    issue = issue_row(ctx, job.meeting_id, job.recipient)
-    asked = [str(a["id"]) for a in issue.actions or []] if issue is not None else None
+    asked = [str(a["id"]) for a in issue.actions or []]
     message = build_chaser(
         Chaser(
             owner=owner,

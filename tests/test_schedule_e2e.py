@@ -267,3 +267,35 @@ def test_the_review_goes_to_the_chair_with_its_workbook_and_paper(ws: Path) -> N
     msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     names = sorted(part.get_filename() for part in msg.iter_attachments())
     assert [n.rsplit(".", 1)[1] for n in names] == ["xlsx", "docx"], names
+
+
+def test_an_owner_whose_request_was_skipped_is_not_chased(ws: Path) -> None:
+    """No reminder of a return nobody asked for: the request had nothing to report on."""
+    from tracker.progress import record_update
+
+    settings = Settings(workspace=ws)
+    with open_workspace(settings) as w:  # one owner has completed everything: nothing to ask
+        plan = w.plan()
+        done = RETURNER
+        for action in plan.actions():
+            if action.owner == done and action.start <= date(2020, 6, 9):
+                record_update(
+                    w.engine, plan, action_id=action.id, status="complete", progress=100,
+                    rag=None, note="Delivered", on=date(2020, 5, 10),
+                    by=str(plan.owner(done).email), source="cli", today=date(2020, 5, 10),
+                )  # fmt: skip
+    for moment in ("2020-05-18T09:00", "2020-05-28T17:00", "2020-06-01T09:00"):
+        tick(settings, now=at(moment))
+    with open_workspace(settings) as w:
+        rows = d.list_dispatches(w.engine, meeting="SG-2020-06")
+    skipped = {r.recipient for r in rows if r.kind == "request" and r.state == "skipped"}
+    assert skipped == {done}
+    chasers = {r.recipient: r for r in rows if r.kind == "chaser"}
+    for owner in skipped:
+        assert chasers[owner].state == "skipped"
+        assert chasers[owner].note == "no return was asked of them for this meeting"
+    sent_to = {m[2] for m in outbox(ws) if m[0] == "chaser"}
+    with open_workspace(settings) as w:
+        plan = w.plan()
+    assert not sent_to & {str(plan.owner(o).email) for o in skipped}
+    assert sent_to  # the others, who were asked and have not returned, are chased
