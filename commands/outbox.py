@@ -191,6 +191,15 @@ def _delivery_json(d: Delivery) -> dict[str, object]:
     }
 
 
+def check_mail_ready(ws: Workspace) -> None:
+    """Refuse a --send whose [mail] settings (transport, sender, marking) are wrong before
+    anything is issued or compiled: a return issued and then not sent would supersede the
+    workbook the owner already holds."""
+    from tracker.mailing import workspace_sender
+
+    workspace_sender(ws)
+
+
 def send_and_report(ws: Workspace, messages: list[EmailMessage], *, force: bool) -> None:
     """Deliver ``messages`` (the --send of returns, pack and review) and say what happened.
 

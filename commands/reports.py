@@ -80,7 +80,7 @@ def pack(
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         if send:
-            _check_sender(plan, ws.settings.user, "send the pack to the Steering Group")
+            _check_sender(ws, plan, "send the pack to the Steering Group")
         result = compile_pack(
             ws.engine,
             plan,
@@ -160,7 +160,7 @@ def review(
     with open_ws(workspace, database, by) as ws:
         plan = ws.plan()
         if send:
-            _check_sender(plan, ws.settings.user, "send the review to the chair")
+            _check_sender(ws, plan, "send the review to the chair")
         result = compile_review(
             ws.engine,
             plan,
@@ -196,12 +196,14 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
-def _check_sender(plan: Any, user: str | None, doing: str) -> None:
-    """Only a plan administrator sends a pack or review to its distribution (before anything
-    is compiled or written)."""
+def _check_sender(ws: Any, plan: Any, doing: str) -> None:
+    """Only a plan administrator sends a pack or review to its distribution, and only with
+    mail settings that can send: both checked before anything is compiled or written."""
+    from commands.outbox import check_mail_ready
     from tracker.people import acting_person, check_administrator
 
-    check_administrator(plan, acting_person(user, doing="sending"), doing=doing)
+    check_administrator(plan, acting_person(ws.settings.user, doing="sending"), doing=doing)
+    check_mail_ready(ws)
 
 
 def _send(ws: Any, message: Any, resend: bool) -> None:

@@ -122,6 +122,10 @@ def issue(
         plan = ws.plan()
         person = acting_person(ws.settings.user, doing="issuing returns")
         check_administrator(plan, person, doing="issue returns")
+        if send:
+            from commands.outbox import check_mail_ready
+
+            check_mail_ready(ws)
         key = read_key(ws.settings.workspace)
         issued = issue_returns(
             ws.engine,

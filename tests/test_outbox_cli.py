@@ -181,6 +181,32 @@ def test_only_an_administrator_sends_a_pack_or_review(sqlite_cli) -> None:
         assert "only plan administrators do: ask one of " in result.output
         assert len(result.output.splitlines()) == 1
     assert not (sqlite_cli.workspace / "outputs").exists() or not any(
-        (sqlite_cli.workspace / "outputs").glob("*.xlsx")
+        (sqlite_cli.workspace / "outputs").rglob("*.xlsx")
     )  # refused before anything was compiled
     assert sqlite_cli("pack", "--meeting", "SG-2020-06", "--by", owner).exit_code == 0  # may look
+
+
+def test_a_send_with_wrong_mail_settings_is_refused_before_anything_is_issued(sqlite_cli) -> None:
+    """A return issued and then not sent would supersede the workbook the owner holds."""
+    from sqlmodel import Session, func, select
+
+    from tracker.db.models import PackRecord, ReturnIssue
+    from tracker.settings import Settings
+    from tracker.workspace import open_workspace
+
+    (sqlite_cli.workspace / "tracker.toml").write_text('[mail]\ntransport = "smtp"\n')
+    for args in (
+        ("returns", "issue", "--meeting", "SG-2020-06"),
+        ("pack", "--meeting", "SG-2020-06"),
+        ("review", "--as-of", "2021-03-31"),
+    ):
+        result = sqlite_cli(*args, "--send", "--by", ADMIN)
+        assert result.exit_code == 1, result.output
+        assert len(result.output.splitlines()) == 1
+        assert result.output.startswith("error: ")
+        assert "transport 'smtp' is not known" in result.output
+    with open_workspace(Settings(workspace=sqlite_cli.workspace)) as ws, Session(ws.engine) as s:
+        assert s.exec(select(func.count()).select_from(ReturnIssue)).one() == 0
+        assert s.exec(select(func.count()).select_from(PackRecord)).one() == 0
+    outputs = sqlite_cli.workspace / "outputs"
+    assert not outputs.exists() or not any(p.is_file() for p in outputs.rglob("*"))
