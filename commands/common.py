@@ -183,10 +183,13 @@ def open_ws(
 
 
 def parse_date(text: str | None, what: str) -> date | None:
-    """The date typed for option ``what`` (YYYY-MM-DD or DD/MM/YYYY), or None when not given."""
+    """The date typed for option ``what`` (YYYY-MM-DD or DD/MM/YYYY), or None when not given.
+
+    An empty value (``--as-of ""``, a script's unset variable) is refused, not read as
+    "not given": it would silently mean today."""
     from tracker.periods import parse_date as parse
 
-    return parse(text, what=what) if text else None
+    return None if text is None else parse(text, what=what)
 
 
 def today(plan: Plan | PlanData) -> date:

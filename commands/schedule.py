@@ -29,7 +29,7 @@ def _now(text: str | None, timezone: str) -> datetime:
 
     from tracker.errors import InvalidValueError
 
-    if not text:
+    if text is None:  # not given; an empty value is refused below, not taken to mean now
         return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
@@ -89,7 +89,7 @@ def schedule_show(
 
     with open_ws(workspace, database, read_only=True) as ws:
         plan = ws.plan()
-        if meeting and meeting.lower() not in {m.lower() for m in known_meetings(plan)}:
+        if meeting is not None and meeting.lower() not in {m.lower() for m in known_meetings(plan)}:
             raise NotFoundError("meeting", meeting, known=known_meetings(plan))
         view = schedule_view(
             ws.engine,

@@ -194,3 +194,24 @@ def test_two_schedulers_on_one_database_never_both_dispatch(live_workspace: Path
     again = _start(live_workspace, "--once")
     assert again.wait(timeout=60) == 0, again.communicate()
     assert {c[2] for c in _claims(live_workspace) if c[0] == "request"} <= {1, 2}
+
+
+def test_an_empty_value_is_refused_not_read_as_not_given(sqlite_cli: Cli) -> None:
+    """A script's unset variable (--now "$WHEN") must not mean now, today or every meeting."""
+    for args, start in (
+        (("schedule", "tick", "--now", ""), "error: --now '' is not a date and time"),
+        (("status", "--as-of", ""), "error: --as-of '' is not a date"),
+        (("pack", "--as-of", ""), "error: --as-of '' is not a date"),
+        (("schedule", "show", "--meeting", ""), "error: no meeting '' in the plan"),
+        (
+            ("returns", "issue", "--meeting", "", "--by", "plan.administrator@example.org"),
+            "error: no meeting '' in the plan",
+        ),
+    ):
+        result = sqlite_cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith(start), (args, result.output)
+        assert len(result.output.splitlines()) == 1
+    # nothing was done: no pass marked the past meetings' work missed and alerted anyone
+    outbox = sqlite_cli.workspace / "outbox"
+    assert not outbox.exists() or not any(p.is_file() for p in outbox.rglob("*"))

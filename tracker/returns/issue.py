@@ -95,7 +95,7 @@ def plan_today(plan: Plan, now: datetime) -> date:
 
 def find_meeting(plan: Plan, meeting_id: str | None, today: date) -> Meeting:
     """The meeting named, or the next one on or after ``today``."""
-    if meeting_id:
+    if meeting_id is not None:  # an empty --meeting is a meeting not found, not "the next"
         wanted = meeting_id.strip().casefold()
         for meeting in plan.meetings:
             if meeting.id.casefold() == wanted:
