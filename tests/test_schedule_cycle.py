@@ -141,6 +141,19 @@ def test_cycle_problems_are_reported_at_their_line(extra: str, expected: str) ->
     assert all(";" in p for p in problems)  # each says what to do
 
 
+def test_a_time_the_clocks_skip_in_the_plans_own_timezone_is_reported() -> None:
+    """Not only the UK's hour: Tehran's clocks changed at midnight (until 2022)."""
+    text = (REPO / "objectives.yaml").read_text(encoding="utf-8")
+    text = text.replace("timezone: Europe/London", "timezone: Asia/Tehran", 1)
+    _, _, problems = parse_plan(text + "\ncycle:\n  time: '00:30'\n")
+    assert [p.message for p in problems if "cycle.time" in p.message] == [
+        "cycle.time 00:30 is skipped or repeated when the clocks change in Asia/Tehran "
+        "(on 2018-03-22); choose another time of day, e.g. 09:00"
+    ]
+    _, _, fine = parse_plan(text + "\ncycle:\n  time: '09:00'\n")
+    assert not fine
+
+
 def test_an_unknown_working_days_region_is_reported() -> None:
     text = (REPO / "objectives.yaml").read_text(encoding="utf-8")
     _, _, problems = parse_plan(
@@ -197,7 +210,9 @@ def test_no_dispatch_of_the_shipped_plan_is_timed_in_the_clock_change_hour() -> 
 
 @pytest.mark.parametrize("day", [date(2020, 3, 29), date(2020, 10, 25)])
 def test_a_time_the_clocks_skip_or_repeat_is_refused(day: date) -> None:
-    with pytest.raises(ValueError, match="skipped or repeated"):
+    from tracker.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="skipped or repeated"):
         local_time(day, time(1, 30), "Europe/London")
     assert local_time(day, time(9, 0), "Europe/London").hour == 9
 

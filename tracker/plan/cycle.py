@@ -179,6 +179,36 @@ def check_cycle(plan: Any, add: Any) -> None:
                 f"closure {closure.date} is outside the strategy period {start} to {end}; "
                 "move it inside or remove it",
             )
+    zone = getattr(settings, "timezone", None)
+    if isinstance(start, date) and isinstance(end, date) and isinstance(zone, str):
+        for field in ("time", "deadline_time"):
+            changed = _clock_change_on(getattr(cycle, field), zone, start, end)
+            if changed is not None:
+                add(
+                    ("cycle", field),
+                    f"cycle.{field} {getattr(cycle, field):%H:%M} is skipped or repeated when "
+                    f"the clocks change in {zone} (on {changed}); choose another time of day, "
+                    "e.g. 09:00",
+                )
+
+
+def _clock_change_on(at: time, timezone: str, start: date, end: date) -> date | None:
+    """A day from a year before ``start`` to a year after ``end`` on which ``at`` does not
+    exist or happens twice in ``timezone`` (requests go out weeks before a meeting)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # the timezone's own check reports it
+    day = date(start.year - 1, 1, 1)
+    last = date(min(end.year + 1, 9998), 12, 31)
+    while day <= last:
+        first = dt.datetime.combine(day, at, tzinfo=zone)
+        if first.utcoffset() != first.replace(fold=1).utcoffset():
+            return day
+        day += dt.timedelta(days=1)
+    return None
 
 
 def _check_order(add: Any, at: tuple[Any, ...], c: MeetingCycle, what: str) -> bool:

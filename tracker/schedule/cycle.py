@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from tracker.errors import InvalidValueError
+
 from tracker.plan.schema import Meeting, Plan
 from tracker.schedule.calendar import WorkingCalendar, working_calendar
 
@@ -81,9 +83,10 @@ def local_time(day: date, at: time, timezone: str) -> datetime:
     first = datetime.combine(day, at, tzinfo=zone)
     second = first.replace(fold=1)
     if first.utcoffset() != second.utcoffset():
-        raise ValueError(
-            f"{at:%H:%M} on {day} is skipped or repeated when the clocks change in {timezone}; "
-            "choose another time of day in cycle.time"
+        raise InvalidValueError(
+            f"{at:%H:%M} on {day} is skipped or repeated when the clocks change in {timezone}",
+            hint="choose another time of day in the plan's cycle.time or cycle.deadline_time, "
+            "then run 'tracker plan load'",
         )
     return first
 
