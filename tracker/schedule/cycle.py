@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from tracker.errors import InvalidValueError
-
 from tracker.plan.schema import Meeting, Plan
 from tracker.schedule.calendar import WorkingCalendar, working_calendar
 
