@@ -151,6 +151,10 @@ def test_a_kpi_note_with_identifying_data_is_refused_and_nothing_stored(sqlite_c
         ("a\u2066b\u2067c\u2068d\u2069e\u202af\u202bg\u202ch\u202di", "abcdefghi"),
         ("stray\u200d joiner \u200d", "stray joiner"),
         ("hidden \U000e0041\U000e0042 tags", "hidden  tags"),
+        # characters no XML can hold: a noncharacter, and bytes a terminal sent that were
+        # not UTF-8 (Python's surrogate stand-ins); one of them stopped every later pack
+        ("Going well \ufffe ok\uffff", "Going well  ok"),
+        ("bad \udcff\udcfe bytes \ufdd0", "bad  bytes"),
     ],
 )
 def test_notes_keep_emoji_joiners_and_lose_bidi_controls(given: str, stored: str | None) -> None:
@@ -170,3 +174,14 @@ def test_a_data_file_cell_with_a_bidi_override_is_refused(sqlite_cli, tmp_path: 
     assert result.exit_code == 1
     assert "training.csv:2: organisation holds a bidi control character" in result.output
     assert "training.csv:3" not in result.output
+
+
+def test_a_note_with_a_character_xml_cannot_hold_still_lets_the_pack_compile(sqlite_cli) -> None:
+    result = sqlite_cli(
+        "update", "SO3.2", "--status", "in_progress", "--progress", "60",
+        "--note", "Going well \ufffe ok", "--on", "2020-05-05",
+        "--by", "plan.administrator@example.org",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pack = sqlite_cli("pack", "--meeting", "SG-2020-06")
+    assert pack.exit_code == 0, pack.output

@@ -337,3 +337,34 @@ def test_the_plans_own_addresses_and_ordinary_wording_pass(tmp_path: Path, plan_
     )
     result = CliRunner().invoke(app, ["plan", "check", str(_write(tmp_path, text))])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("inserted", "message"),
+    [
+        ("\\u202e", "name: the text holds a bidi control (U+202E), which makes text read backwards; "
+         "remove it"),
+        ("\\ufffe", "name: the text holds a character no workbook or email can hold (U+FFFE); "
+         "remove it"),
+    ],
+)  # fmt: skip
+def test_plan_text_that_no_workbook_can_hold_or_that_reads_backwards(
+    tmp_path: Path, plan_text: str, inserted: str, message: str
+) -> None:
+    """Written as YAML escapes in a quoted value, as an editor would keep them."""
+    text = plan_text.replace(
+        "  name: Northamptonshire Prevent Strategy 2019-2021",
+        f'  name: "Northamptonshire {inserted}Prevent Strategy 2019-2021"',
+        1,
+    )
+    assert [p.message for p in check_plan(_write(tmp_path, text))] == [message]
+
+
+def test_a_raw_character_yaml_refuses_is_one_line_naming_it(tmp_path: Path, plan_text) -> None:
+    text = plan_text.replace("Prevent Strategy", "Prevent \ufffeStrategy", 1)
+    (problem,) = check_plan(_write(tmp_path, text))
+    assert problem.message == (
+        "YAML syntax error: U+FFFE is not allowed in a YAML file; remove it (it may have been "
+        "pasted in with the text)"
+    )
+    assert problem.line == 11

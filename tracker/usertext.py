@@ -3,7 +3,8 @@
 Notes on updates and KPI values, return narratives and rating override reasons
 end up in tables, packs and emails sent to many agencies, so:
 
-* ``clean_note`` stores them without control characters or bidi overrides
+* ``clean_note`` stores them without control characters, noncharacters (U+FFFE,
+  U+FFFF, which XML cannot hold), bytes that were not UTF-8, or bidi overrides
   (U+202A-U+202E, U+2066-U+2069 and the marks U+200E/U+200F, which can make
   text read backwards in a table or CSV), and within a length a reader will
   actually read. The joiners inside emoji (U+200D, and the tag characters of
@@ -60,6 +61,12 @@ def clean_note(note: str | None) -> str | None:
     return text or None
 
 
+def _noncharacter(ch: str) -> bool:
+    """U+FDD0-U+FDEF and the last two code points of each plane (U+FFFE, U+FFFF...)."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
 def strip_format_characters(text: str) -> str:
     """``text`` without control and format characters, except the joiners of emoji."""
     out: list[str] = []
@@ -68,7 +75,10 @@ def strip_format_characters(text: str) -> str:
             out.append(ch)
             continue
         category = unicodedata.category(ch)
-        if category == "Cc":
+        if category in ("Cc", "Cs") or _noncharacter(ch):
+            # Cs: the stand-ins Python makes for bytes that were not UTF-8 (a terminal in
+            # another encoding); noncharacters such as U+FFFE: neither may be written to XML,
+            # so one would stop every pack and return that shows the text
             continue
         if category == "Cf":
             if ch == ZWJ and out and _visible(out[-1]) and i + 1 < len(text):

@@ -216,8 +216,24 @@ def _parse_plan(text: str, file: str) -> tuple[Plan | None, LineMap, list[Proble
             LineMap({}),
             [Problem(file, line, f"YAML syntax error: {what}; check indentation and quoting here")],
         )
+    except yaml.reader.ReaderError as exc:  # a character YAML may not hold, e.g. U+FFFE
+        line = text.count("\n", 0, exc.position) + 1
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        return (
+            None,
+            LineMap({}),
+            [
+                Problem(
+                    file,
+                    line,
+                    f"YAML syntax error: {character} is not allowed in a YAML file; remove it "
+                    "(it may have been pasted in with the text)",
+                )
+            ],
+        )
     except yaml.YAMLError as exc:
-        return None, LineMap({}), [Problem(file, None, f"YAML syntax error: {exc}")]
+        what = " ".join(str(exc).split())  # one line, whatever the parser wrote
+        return None, LineMap({}), [Problem(file, None, f"YAML syntax error: {what}")]
     if node is None:
         message = (
             "the file is empty; start from the shipped plan "
