@@ -342,8 +342,8 @@ def test_the_plans_own_addresses_and_ordinary_wording_pass(tmp_path: Path, plan_
 @pytest.mark.parametrize(
     ("inserted", "message"),
     [
-        ("\\u202e", "name: the text holds a bidi control (U+202E), which makes text read backwards; "
-         "remove it"),
+        ("\\u202e", "name: the text holds a bidi control (U+202E), which makes text read "
+         "backwards; remove it"),
         ("\\ufffe", "name: the text holds a character no workbook or email can hold (U+FFFE); "
          "remove it"),
     ],
