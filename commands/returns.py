@@ -112,7 +112,7 @@ def issue(
       tracker returns issue --meeting SG-2021-03 --send
     """
     from tracker.people import acting_person, check_administrator
-    from tracker.returns.issue import issue_returns, plan_today, write_returns
+    from tracker.returns.issue import find_meeting, issue_returns, plan_today
     from tracker.returns.manifest import read_key
 
     if send and fmt is Format.json:
@@ -127,20 +127,22 @@ def issue(
 
             check_mail_ready(ws)
         key = read_key(ws.settings.workspace)
-        issued = issue_returns(
+        chosen = find_meeting(plan, meeting, plan_today(plan, now))
+        folder = (out or ws.settings.returns_for(chosen.id)).expanduser()
+        # recorded and written together: a folder that cannot be written records nothing
+        written = issue_returns(
             ws.engine,
             plan,
             key=key,
             now=now,
-            meeting_id=meeting,
+            meeting_id=chosen.id,
             owner_email=owner,
             deadline=parse_date(deadline, "--deadline"),
             issued_by=person,
+            folder=folder,
         )
-        if not issued:
+        if not written:
             fail("no owner has open actions to report on for that meeting; nothing was issued")
-        folder = out or ws.settings.returns_for(issued[0].meeting.id)
-        written = write_returns(issued, folder.expanduser())
         if fmt is Format.json:
             print_json({"returns": [r.to_json() for r in written]})
             return

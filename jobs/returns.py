@@ -84,7 +84,7 @@ def current_return(ctx: JobContext, meeting_id: str, owner_id: str) -> Any:
 def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
     """Issue the owner's return workbook for the meeting and email it to them."""
     from tracker.mailing import return_request_emails
-    from tracker.returns.issue import NothingToReturnError, issue_returns, write_returns
+    from tracker.returns.issue import NothingToReturnError, issue_returns
     from tracker.returns.manifest import read_key
     from tracker.workspace import Workspace
 
@@ -103,10 +103,11 @@ def request_return(ctx: JobContext, job: DispatchRef) -> JobResult:
                 owner_email=str(owner.email),
                 deadline=deadline_of(ctx, job.meeting_id),
                 issued_by="scheduler",
+                folder=returns_folder(ctx, job.meeting_id),
             )
         except NothingToReturnError:
             return JobResult(skipped="no actions to report on for this meeting")
-        issued = write_returns(fresh, returns_folder(ctx, job.meeting_id))[0]
+        issued = fresh[0]
     ws = Workspace(settings=ctx.settings, engine=ctx.engine)  # not closed: the engine is shared
     (message,) = return_request_emails(ws, [issued], now=ctx.now, today=today(ctx))
     result = send(ctx, message, to=str(owner.email))

@@ -61,6 +61,23 @@ def test_issue_writes_one_workbook_per_owner_and_says_where(sqlite_cli: Cli) -> 
     assert issued["file"].endswith("return-SG-2021-03-mash-v2.xlsx")
 
 
+def test_a_folder_that_cannot_be_written_records_no_return(sqlite_cli: Cli, tmp_path: Path) -> None:
+    """An issue recorded without its file would supersede the workbook the owner holds."""
+    first = sqlite_cli("returns", "issue", "--meeting", MEETING, "--by", ADMIN)
+    assert first.exit_code == 0, first.output
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for out in (a_file, a_file / "below"):
+        result = sqlite_cli(
+            "returns", "issue", "--meeting", MEETING, "--by", ADMIN, "--out", str(out)
+        )
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("error: cannot write "), result.output
+        assert len(result.output.splitlines()) == 1
+    status = json.loads(sqlite_cli("returns", "status", "--format", "json").output)
+    assert status["owners"] and all(o["return"].endswith(".1") for o in status["owners"])
+
+
 def test_only_administrators_issue_returns(sqlite_cli: Cli) -> None:
     result = sqlite_cli("returns", "issue", "--meeting", MEETING, "--by", OTHER)
     assert result.exit_code == 1

@@ -53,7 +53,7 @@ def demo_returns(
     engine: Any, plan: Any, workspace: Path, *, as_of: Any, by: str, seed: int
 ) -> dict[str, Any]:
     """Issue, fill, (re-save) and load; returns what the demo reports and what later steps use."""
-    from tracker.returns.issue import find_meeting, issue_returns, write_returns
+    from tracker.returns.issue import find_meeting, issue_returns
     from tracker.returns.load import load_returns
     from tracker.returns.manifest import read_key
     from tracker.returns.resave import find_soffice, resave, soffice_misnamed
@@ -61,9 +61,10 @@ def demo_returns(
     key = read_key(workspace)
     now = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
     meeting = find_meeting(plan, None, as_of)
-    issued = issue_returns(engine, plan, key=key, now=now, meeting_id=meeting.id, issued_by=by)
     folder = workspace / "outputs" / "returns" / meeting.id
-    written = write_returns(issued, folder)
+    written = issue_returns(
+        engine, plan, key=key, now=now, meeting_id=meeting.id, issued_by=by, folder=folder
+    )
     rng = random.Random(seed)
     filled_dir = folder / "filled-in"
     filled_dir.mkdir(exist_ok=True)

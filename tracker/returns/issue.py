@@ -13,8 +13,6 @@ The clock is read at the command-line edge: callers pass ``now``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tracker.errors import InvalidValueError, NotFoundError
+from tracker.errors import InvalidValueError, NotFoundError, WorkspaceError
 from tracker.plan.schema import Meeting, Owner, Plan
 from tracker.returns import layout as L
 from tracker.returns.manifest import Manifest, ManifestAction
@@ -194,10 +192,14 @@ def issue_returns(
     owner_email: str | None = None,
     deadline: date | None = None,
     issued_by: str | None = None,
+    folder: Path | None = None,
 ) -> list[IssuedReturn]:
     """Build and record one return per owner with actions to report on (or just ``owner_email``).
 
-    All the workbooks are recorded in one transaction; nothing is written to disk here.
+    All the workbooks are recorded in one transaction. With ``folder`` they are also saved
+    there (``write_returns``) before it commits, so a folder that cannot be written records
+    nothing: an issue recorded without its file would supersede the workbook the owner holds.
+    Without it, nothing is written to disk here.
     """
     from sqlmodel import col, select
 
@@ -276,31 +278,31 @@ def issue_returns(
                     superseded=replaced,
                 )
             )
-    if owner_email and not issued:
-        raise NothingToReturnError(
-            f"{owner_email.strip()} has no actions to report on for {meeting.id} "
-            "(none started by then that are not complete or cancelled)",
-            hint="check 'tracker status', or issue for another meeting with --meeting",
-        )
+        if owner_email and not issued:
+            raise NothingToReturnError(
+                f"{owner_email.strip()} has no actions to report on for {meeting.id} "
+                "(none started by then that are not complete or cancelled)",
+                hint="check 'tracker status', or issue for another meeting with --meeting",
+            )
+        if folder is not None and issued:
+            issued = write_returns(issued, folder)  # raises before the commit: no record
     return issued
 
 
 def write_returns(issued: list[IssuedReturn], folder: Path) -> list[IssuedReturn]:
-    """Save each workbook into ``folder`` (made if missing), each written whole or not at all."""
-    folder.mkdir(parents=True, exist_ok=True)
-    done = []
-    for item in issued:
-        target = folder / item.filename
-        handle, temporary = tempfile.mkstemp(prefix=".return-", suffix=".xlsx", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as fh:
-                fh.write(item.content)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        done.append(replace(item, path=target))
-    return done
+    """Save every workbook into ``folder`` (made if missing): all of them whole, or none.
+
+    A folder that cannot be made or written to is a one-line WorkspaceError naming it.
+    """
+    from tracker.reports.writer import write_files
+
+    if folder.exists() and not folder.is_dir():
+        raise WorkspaceError(
+            f"cannot write the returns into {folder}: it is a file, not a folder",
+            hint="choose a folder with --out DIR",
+        )
+    paths = write_files({folder / item.filename: item.content for item in issued})
+    return [replace(item, path=path) for item, path in zip(issued, paths, strict=True)]
 
 
 # --- who has returned ----------------------------------------------------------------------
