@@ -291,7 +291,9 @@ def load(
         plan = ws.plan()
         person = acting_person(ws.settings.user, doing="loading returns")
         key = read_key(ws.settings.workspace)
-        day = parse_date(on, "--on") or common.today(plan)
+        from tracker.progress import update_day
+
+        day = update_day(parse_date(on, "--on"), plan, common.today(plan))
 
         unanswered: list[str] = []  # the question met the end of input (or Ctrl-C)
 

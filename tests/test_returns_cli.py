@@ -276,3 +276,11 @@ def test_issue_send_puts_a_request_with_the_workbook_in_the_outbox(sqlite_cli: C
     assert attachment.get_filename() == "return-SG-2021-03-mash.xlsx"
     issued = sqlite_cli.workspace / "outputs" / "returns" / MEETING / attachment.get_filename()
     assert attachment.get_content() == issued.read_bytes()
+
+
+def test_a_load_dated_in_the_future_is_refused(rcli: Cli) -> None:
+    """An update dated ahead would stand as the latest until that day comes."""
+    result = rcli("returns", "load", str(mine(rcli)), "--yes", "--on", "2099-01-01", "--by", ADMIN)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: update date 2099-01-01 is in the future (today is ")
+    assert len(result.output.splitlines()) == 1

@@ -165,7 +165,9 @@ def _rag(value: str | None) -> str | None:
     return code
 
 
-def _on(value: date | None, plan: Plan, today: date) -> date:
+def update_day(value: date | None, plan: Plan, today: date) -> date:
+    """The day an update speaks for: ``value`` (today when None), refused if ahead of today
+    or before the strategy starts. The CLI, returns and imports share it."""
     if value is None:
         return today
     if isinstance(value, datetime):
@@ -220,7 +222,7 @@ def _check(item: UpdateInput, plan: Plan, rows: dict[str, Any], today: date) -> 
         "progress": _progress(item.progress, status),
         "rag": _rag(item.rag),
         "note": note,
-        "on": _on(item.on, plan, today),
+        "on": update_day(item.on, plan, today),
         "by": by,
         "source": _source(item.source),
         "return_id": item.return_id,
