@@ -368,3 +368,25 @@ def test_a_raw_character_yaml_refuses_is_one_line_naming_it(tmp_path: Path, plan
         "pasted in with the text)"
     )
     assert problem.line == 11
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("email: prevent.coordinator@example.org", "email: prevent@exämple.org",
+         "owner prevent-coordinator email: 'prevent@exämple.org' has letters outside plain "
+         "ASCII, which mail servers cannot be relied on to deliver; give the address in its "
+         "ASCII form (xn-- for the domain)"),
+        ("name: Northamptonshire Prevent Strategy 2019-2021", "name: " + "N" * 201,
+         "plan.name: is longer than 200 characters; shorten it"),
+        ("SG-2020-06", "SG-" + "S" * 40,
+         "the id of the 3rd meeting: is longer than 40 characters; shorten it"),
+    ],
+    ids=["non-ascii-address", "long-plan-name", "long-meeting-id"],
+)  # fmt: skip
+def test_values_that_would_break_a_header_a_title_or_a_file_name(
+    tmp_path: Path, plan_text: str, old: str, new: str, message: str
+) -> None:
+    """Each was accepted, then stopped the review, a return or an email later."""
+    problems = check_plan(_write(tmp_path, plan_text.replace(old, new)))
+    assert message in [p.message for p in problems]

@@ -15,7 +15,14 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from tracker.plan.base import PlanModel
 from tracker.plan.cycle import CycleSettings
@@ -23,7 +30,23 @@ from tracker.plan.pack import PackSettings
 from tracker.plan.publications import Publications
 from tracker.plan.rag_settings import RagSettings
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Every text value fits an Excel cell and a document property many times over; names that
+# head a document (the plan's, a meeting's title) must also fit its title (255 characters).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _plain_address(value: str) -> str:
+    if not value.isascii():
+        raise ValueError(
+            f"'{value}' has letters outside plain ASCII, which mail servers cannot be relied on "
+            "to deliver; give the address in its ASCII form (xn-- for the domain)"
+        )
+    return value
+
+
+# Addresses are written into To: headers and sent through the partners' mail servers.
+Address = Annotated[EmailStr, AfterValidator(_plain_address)]
 Slug = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
 ]
@@ -31,7 +54,10 @@ ObjectiveId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"
 ActionId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^SO\d+\.\d+$")]
 KpiId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^KPI\d+\.\d+$")]
 MeetingId = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=40
+    ),  # a meeting's id names its files (return-SG-2021-03-owner-v2.xlsx)
 ]
 
 STATUSES = ("not_started", "in_progress", "complete", "on_hold", "cancelled")
@@ -41,8 +67,8 @@ PERIODS = ("month", "quarter", "year")
 class PlanSettings(PlanModel):
     """Facts about the strategy as a whole."""
 
-    name: Text
-    partnership: Text
+    name: Name
+    partnership: Name
     start: date
     end: date
     review: date = Field(description="the date of the strategy review")
@@ -73,7 +99,7 @@ class Owner(PlanModel):
     id: Slug
     role: Text
     organisation: Text
-    email: EmailStr
+    email: Address
 
 
 class Milestone(PlanModel):
@@ -109,15 +135,15 @@ class Meeting(PlanModel):
     id: MeetingId
     date: date
     kind: Literal["steering_group", "review"]
-    title: Text
+    title: Name
 
 
 class Distribution(PlanModel):
     """Who receives what: email addresses (placeholders at example.org in the shipped plan)."""
 
-    steering_group: list[EmailStr] = Field(min_length=1)
-    chair: list[EmailStr] = Field(min_length=1)
-    administrators: list[EmailStr] = Field(min_length=1)
+    steering_group: list[Address] = Field(min_length=1)
+    chair: list[Address] = Field(min_length=1)
+    administrators: list[Address] = Field(min_length=1)
 
 
 # --- data sets --------------------------------------------------------------------
