@@ -75,6 +75,15 @@ class PlanError(ProblemsError):
             problems,
             hint="fix each line listed, then run 'tracker plan check' again",
         )
+        if len(self.problems) == 1 and self.problems[0].line is None:
+            # the file as a whole (missing, a folder, binary): one line, no lines to list
+            self.message, self.hint = str(self.problems[0]), None
+            self.args = (self.message,)
+
+    def details(self) -> list[str]:
+        if len(self.problems) == 1 and self.problems[0].line is None:
+            return []
+        return super().details()
 
 
 class WorkspaceError(TrackerError):
