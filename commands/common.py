@@ -150,10 +150,15 @@ def version_callback(value: bool) -> None:
 
 
 def fail(message: str, details: list[str] | None = None, code: int = 1) -> NoReturn:
-    """Print ``details`` (one problem a line), then ``error: message``, and exit with ``code``."""
+    """Print ``details`` (one problem a line), then ``error: message``, and exit with ``code``.
+
+    Each is printed as one line, its control characters shown as "?": messages quote file
+    names and values from outside, which may hold a terminal's escape sequences."""
+    from tracker.wording import printable
+
     for line in details or []:
-        typer.echo(line, err=True)
-    typer.echo(f"error: {message}", err=True)
+        typer.echo(printable(line), err=True)
+    typer.echo(f"error: {printable(message)}", err=True)
     raise typer.Exit(code)
 
 

@@ -196,9 +196,11 @@ def _show_change(change: ActionChange) -> None:
 
 
 def _show_load(load: ReturnLoad) -> None:
+    from tracker.wording import printable
+
     who = f" from {load.owner_email}" if load.owner_email else ""
     ident = f": return {load.return_id}{who}" if load.return_id else ""
-    typer.echo(f"{load.file}{ident}")
+    typer.echo(f"{printable(load.file)}{ident}")
     for change in load.changes:
         _show_change(change)
     if load.unchanged:
@@ -307,7 +309,10 @@ def load(
                 return True
             n = len(item.changes)
             try:
-                return typer.confirm(f"Record {n} update{'s' if n != 1 else ''} from {item.file}?")
+                from tracker.wording import printable
+
+                shown = printable(item.file)
+                return typer.confirm(f"Record {n} update{'s' if n != 1 else ''} from {shown}?")
             except typer.Abort:
                 typer.echo("")
                 unanswered.append(item.file)

@@ -284,3 +284,17 @@ def test_a_load_dated_in_the_future_is_refused(rcli: Cli) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: update date 2099-01-01 is in the future (today is ")
     assert len(result.output.splitlines()) == 1
+
+
+def test_a_file_name_with_terminal_escapes_is_printed_harmless(rcli: Cli, tmp_path: Path) -> None:
+    """An attachment's name can set a terminal's clipboard or forge an output line."""
+    named = tmp_path / "ok\x1b]52;c;ZWNobw==\x07\nloaded: fake.xlsx"
+    shutil.copy(mine(rcli), named)
+    result = rcli("returns", "load", str(named), "--dry-run", "--by", ADMIN)
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "ok?]52;c;ZWNobw==??loaded: fake.xlsx: return " in result.output
+    assert not any(line.startswith("loaded: fake.xlsx") for line in result.output.splitlines())
+    bad = tmp_path / "bad\x1b[31m.xlsx"
+    bad.write_bytes(b"not a workbook")
+    refused = rcli("returns", "load", str(bad), "--yes", "--by", ADMIN)
+    assert refused.exit_code == 1 and "\x1b" not in refused.output

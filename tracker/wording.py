@@ -35,6 +35,18 @@ def status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
+def printable(text: str) -> str:
+    """``text`` on one line, each control, format or stray surrogate character shown as "?".
+
+    For what came from outside and is printed back: a file name can hold a terminal's
+    escape sequences (setting the clipboard, a window title) or a line break that forges
+    an output line.
+    """
+    import unicodedata
+
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in text)
+
+
 def one_line(text: str) -> str:
     """``text`` on one line: runs of spaces as one, and each line break as " / ", so the
     lines of a note (its narrative, then "Next steps: ...") stay apart."""
