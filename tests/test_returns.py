@@ -264,6 +264,44 @@ def test_text_typed_outside_the_issued_rows_is_reported_not_lost(opened: Opened)
     assert [(p.line, p.column) for p in load.problems] == [(20, "K")]
 
 
+def test_many_stray_cells_are_listed_only_so_far(opened: Opened) -> None:
+    book = openpyxl.load_workbook(mine(opened))
+    for row in range(30, 130):
+        book[L.RETURN_SHEET][f"K{row}"] = "stray"
+    book.save(mine(opened))
+    [load] = opened.load(mine(opened))
+    assert load.state == "problems"
+    assert len(load.problems) == 51  # 50 listed, then one line saying there are more
+    assert load.problems[-1].message.startswith("and more cells outside the issued rows")
+
+
+def test_a_return_whose_sheet_is_far_larger_than_any_issued_is_refused_unread(
+    opened: Opened, tmp_path: Path
+) -> None:
+    """A million stray cells in 5 MB took minutes and gigabytes to read and list."""
+    import zipfile
+
+    source = mine(opened)
+    target = tmp_path / source.name
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename.startswith("xl/worksheets/") and b"</sheetData>" in data:
+                rows = b"".join(
+                    b'<row r="%d"><c r="Z%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n)
+                    for n in range(1000, 160_000)
+                )
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+                new.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
+            else:
+                new.writestr(info, data)
+    before = opened.count_updates()
+    [load] = opened.load(target)
+    assert load.state == "refused", load
+    assert "MB of cells, far more than a return of a few actions" in load.reason
+    assert opened.count_updates() == before
+
+
 @pytest.mark.parametrize(
     ("where", "cell", "value"),
     [

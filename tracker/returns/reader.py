@@ -122,6 +122,7 @@ def _open(path: Path) -> tuple[Any, Any]:
             hint="ask the owner to send back the workbook they were sent, saved in Excel as "
             "'Excel Workbook (*.xlsx)'",
         ) from None
+    _refuse_oversized(path, name)
     try:
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False)
         typed = openpyxl.load_workbook(path, data_only=False, keep_links=False)
@@ -297,6 +298,34 @@ def _text(raw: Any, column: L.Column, allowed: frozenset[str]) -> tuple[str | No
 # --- the whole return -----------------------------------------------------------------------
 
 
+# An issued return's sheet is a few kilobytes of XML per action; one this large was filled
+# with something else (a million stray cells took minutes and gigabytes to read and list).
+MAX_SHEET_BYTES = 8 * 1024 * 1024
+MAX_STRAY_LISTED = 50  # cells outside the issued rows and columns, listed before "and more"
+
+
+def _refuse_oversized(path: Path, name: str) -> None:
+    """Refuse a return whose worksheets unpack to far more than any issued return holds.
+
+    Runs after ``inspect_workbook``, which has checked that each member's real size is
+    what its zip header declares, so the declared sizes can be trusted here."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        largest = max(
+            (i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")),
+            default=0,
+        )
+    if largest > MAX_SHEET_BYTES:
+        raise ReturnRefused(
+            name,
+            f"a sheet holds {largest // (1024 * 1024)} MB of cells, far more than a return of "
+            "a few actions",
+            hint="ask the owner to send back the workbook they were sent, with only its white "
+            "cells filled in",
+        )
+
+
 def read_return(path: Path, key: bytes, *, allowed_emails: Iterable[str] = ()) -> ReadReturn:
     """The manifest, entries and problems of a returned workbook; ReturnRefused if not genuine.
 
@@ -336,27 +365,38 @@ def read_return(path: Path, key: bytes, *, allowed_emails: Iterable[str] = ()) -
             )
 
         # Anything outside the issued rows and columns would silently be lost: say so.
-        for cells in typed.iter_rows(min_row=L.FIRST_ROW):
-            for cell in cells:
-                if _empty(cell.value):
-                    continue
-                from openpyxl.utils import column_index_from_string
+        from openpyxl.utils import column_index_from_string
 
-                inside = column_index_from_string(cell.column_letter) <= len(L.COLUMNS)
-                if cell.row not in rows:
-                    problem(
-                        cell.row,
-                        cell.column_letter,
-                        "this row is not one of the actions issued in this return; "
-                        "tracker reads only those rows",
-                    )
-                elif not inside:
-                    problem(
-                        cell.row,
-                        cell.column_letter,
-                        f"this cell is outside the return's columns (A to {L.LAST_COLUMN}); "
-                        "move what it says into Narrative",
-                    )
+        stray = 0
+        for cell in (c for cells in typed.iter_rows(min_row=L.FIRST_ROW) for c in cells):
+            if _empty(cell.value):
+                continue
+            inside = column_index_from_string(cell.column_letter) <= len(L.COLUMNS)
+            if cell.row in rows and inside:
+                continue
+            stray += 1
+            if stray > MAX_STRAY_LISTED:
+                problem(
+                    cell.row,
+                    cell.column_letter,
+                    f"and more cells outside the issued rows and columns (only the first "
+                    f"{MAX_STRAY_LISTED} are listed); clear them",
+                )
+                break
+            if cell.row not in rows:
+                problem(
+                    cell.row,
+                    cell.column_letter,
+                    "this row is not one of the actions issued in this return; "
+                    "tracker reads only those rows",
+                )
+            else:
+                problem(
+                    cell.row,
+                    cell.column_letter,
+                    f"this cell is outside the return's columns (A to {L.LAST_COLUMN}); "
+                    "move what it says into Narrative",
+                )
         for action in manifest.actions:
             result.entries[action.id] = _entry(action.id, action.row, ws, typed, problem, allowed)
         return result
