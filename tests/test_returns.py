@@ -264,6 +264,16 @@ def test_text_typed_outside_the_issued_rows_is_reported_not_lost(opened: Opened)
     assert [(p.line, p.column) for p in load.problems] == [(20, "K")]
 
 
+def test_a_narrative_far_too_long_gets_the_sheets_own_limit(opened: Opened) -> None:
+    path = fill(mine(opened), {"SO2.3": {"status": "In progress", "narrative": "word " * 6400}})
+    [load] = opened.load(path)
+    assert load.state == "problems"
+    limit = L.BY_KEY["narrative"].limit
+    assert [p.message for p in load.problems] == [
+        f"it is 31999 characters long; please keep it to {limit}"
+    ]
+
+
 def test_many_stray_cells_are_listed_only_so_far(opened: Opened) -> None:
     book = openpyxl.load_workbook(mine(opened))
     for row in range(30, 130):

@@ -279,15 +279,20 @@ def _text(raw: Any, column: L.Column, allowed: frozenset[str]) -> tuple[str | No
         raw = _plain(raw)
     elif isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
+    limit = column.limit or 0
+
+    def too_long(n: int) -> str:  # the sheet's own limit, which it states, in every case
+        return f"it is {n} characters long; please keep it to {limit}"
+
     try:
         text = clean_note(str(raw))
     except TrackerError as exc:
-        return None, exc.message
+        n = len(str(raw).strip())
+        return None, too_long(n) if n > limit else str(exc)
     if text is None:
         return None, None
-    limit = column.limit or 0
     if len(text) > limit:
-        return None, f"it is {len(text)} characters long; please keep it to {limit}"
+        return None, too_long(len(text))
     try:
         screen_free_text(text, field=column.heading.split(":")[0], allowed_emails=allowed)
     except TrackerError as exc:
