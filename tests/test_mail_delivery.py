@@ -171,7 +171,11 @@ def test_mail_settings_are_checked() -> None:
         ({"transport": "smtp"}, "transport 'smtp' is not known"),
         ({"transport": "sendmail"}, "no command"),
         ({"from": "officer"}, "not a valid email address"),
-        ({"marking": "A\nB"}, "line break"),
+        ({"marking": "A\nB"}, "marking holds a line break or another control character"),
+        ({"from_name": "Officer\r\nBcc: x@example.org"}, "from_name holds a line break"),
+        ({"reply_to": "a@example.org\nBcc: b@example.org"}, "reply_to holds a line break"),
+        ({"marking": "OFFICIAL " * 40}, "marking is 360 characters long, the limit is 60"),
+        ({"from": "officer@exämple.org"}, "from has letters outside plain ASCII"),
         ({"sender": "x@example.org"}, "unknown setting sender"),
         ({"timeout": "soon"}, "timeout"),
     ):

@@ -19,6 +19,7 @@ file: tracker never holds a mail password.
 from __future__ import annotations
 
 import shlex
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,27 @@ def parse_mail_settings(section: dict[str, Any], *, where: str = "[mail]") -> Ma
 
     sender = section.get("from")
     reply_to = section.get("reply_to")
+    for key, longest in (("from_name", 100), ("marking", 60), ("from", 254), ("reply_to", 254)):
+        value = section.get(key)
+        if value is None:
+            continue
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+            raise MailError(
+                f"{where}: {key} holds a line break or another control character",
+                hint=f"write {key} on one line, in plain text",
+            )
+        if len(value) > longest:  # the plan's own marking (pack.marking) has the same limit
+            raise MailError(
+                f"{where}: {key} is {len(value)} characters long, the limit is {longest}",
+                hint="shorten it: it goes into every email's "
+                + ("subject" if key == "marking" else "headers"),
+            )
+        if key in ("from", "reply_to") and not value.isascii():
+            raise MailError(
+                f"{where}: {key} has letters outside plain ASCII, which mail servers cannot "
+                "be relied on to deliver",
+                hint="give the address in its ASCII form (xn-- for the domain)",
+            )
     for key in ("from_name", "marking"):
         if key in section:
             check_header(key, section[key])
