@@ -298,3 +298,13 @@ def test_a_file_name_with_terminal_escapes_is_printed_harmless(rcli: Cli, tmp_pa
     bad.write_bytes(b"not a workbook")
     refused = rcli("returns", "load", str(bad), "--yes", "--by", ADMIN)
     assert refused.exit_code == 1 and "\x1b" not in refused.output
+
+
+def test_a_folder_given_as_a_return_is_named_as_a_folder(rcli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "returns.xlsx"
+    folder.mkdir()
+    result = rcli("returns", "load", str(folder), "--yes", "--by", ADMIN)
+    assert result.exit_code == 1
+    assert "it is a folder, not a workbook: give the path of the returned .xlsx file" in (
+        result.output
+    )

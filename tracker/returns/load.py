@@ -196,9 +196,12 @@ def _examine(session: Any, plan: Plan, read: ReadReturn, load: ReturnLoad, by: s
     person = acting_person(by, doing="loading this return")
     try:
         check_may_act(plan, person, owner, act="load the return of", item=manifest.owner_email)
-    except PermissionDeniedError as exc:
+    except PermissionDeniedError:
         load.state = REFUSED
-        load.reason = f"another owner's return: {exc.message}; {exc.hint}"
+        load.reason = (
+            f"another owner's return: {person} may not load the return of "
+            f"{manifest.owner_email}; ask that owner, or a plan administrator, to load it"
+        )
         return None
     load.first_load = row.loaded_at is None
     current = current_versions(session)

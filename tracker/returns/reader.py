@@ -104,6 +104,16 @@ def _open(path: Path) -> tuple[Any, Any]:
             "it is a macro-enabled workbook, which tracker never opens",
             hint="ask the owner to save it as 'Excel Workbook (*.xlsx)' and send that",
         )
+    if path.is_dir():
+        raise ReturnRefused(
+            name, "it is a folder, not a workbook", hint="give the path of the returned .xlsx file"
+        )
+    if path.exists() and not path.is_file():
+        raise ReturnRefused(
+            name,
+            "it is not a regular file (a device or a pipe)",
+            hint="give the path of the returned .xlsx file",
+        )
     if not path.is_file():
         raise ReturnRefused(name, "the file does not exist", hint=f"check the path {path}")
     if suffix != ".xlsx":
