@@ -234,6 +234,15 @@ def schedule_skip(
 @app.command("retry")
 def schedule_retry(
     dispatch_id: DispatchId,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            metavar="DATETIME",
+            help="Due again from this time (local) rather than now: in a rehearsal with "
+            "'tick --now', give the same time",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
@@ -242,15 +251,15 @@ def schedule_retry(
     A retried dispatch is done even if its meeting has begun: you asked for it.
 
     \b
-    Example:
+    Examples:
       tracker schedule retry 42
+      tracker schedule retry 42 --now 2021-03-02T09:00   # a rehearsal: tick at that time
     """
-    from datetime import UTC
-
     from tracker.schedule.dispatch import retry
 
     with open_ws(workspace, database) as ws:
-        row = retry(ws.engine, dispatch_id, now=datetime.now(UTC))
+        at = _now(now, ws.plan().plan.timezone)
+        row = retry(ws.engine, dispatch_id, now=at)
     typer.echo(
         f"dispatch {row.id} ({row.meeting_id} {row.kind}) will be tried again at the next pass"
     )

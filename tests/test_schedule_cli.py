@@ -79,6 +79,14 @@ def test_tick_at_a_simulated_time_then_skip_and_retry(sqlite_cli: Cli) -> None:
     assert again.exit_code == 1 and "is skipped, so it cannot be skipped" in again.output
     retried = sqlite_cli("schedule", "retry", str(pack["id"]))
     assert retried.exit_code == 0 and "tried again at the next pass" in retried.output
+    # in a rehearsal, retried as of the rehearsal's time: the next 'tick --now' does it
+    skipped = sqlite_cli("schedule", "skip", str(pack["id"]))
+    assert skipped.exit_code == 0, skipped.output
+    rehearsed = sqlite_cli("schedule", "retry", str(pack["id"]), "--now", "2020-06-02T09:00")
+    assert rehearsed.exit_code == 0, rehearsed.output
+    tick = sqlite_cli("schedule", "tick", "--now", "2020-06-02T09:00", "--format", "json")
+    done = [o for o in json.loads(tick.stdout)["outcomes"] if o["kind"] == "pack"]
+    assert [o["state"] for o in done] == ["done"], tick.stdout
     missing = sqlite_cli("schedule", "retry", "99999")
     assert missing.exit_code == 1 and "no dispatch '99999' in the schedule" in missing.output
     assert "run 'tracker schedule show'" in missing.output
