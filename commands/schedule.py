@@ -38,7 +38,20 @@ def _now(text: str | None, timezone: str) -> datetime:
             f"--now '{text}' is not a date and time",
             hint="write it as YYYY-MM-DDTHH:MM, e.g. 2020-05-18T09:00 (local time)",
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+    if value.tzinfo:
+        return value
+    local = value.replace(tzinfo=ZoneInfo(timezone))
+    if local.utcoffset() != local.replace(fold=1).utcoffset():  # the clocks change then
+        raise InvalidValueError(
+            f"--now '{text}' is skipped or repeated when the clocks change in {timezone}",
+            hint="give its offset, e.g. 2020-10-25T01:30+01:00, or another time",
+        )
+    if value.year < 1970:
+        raise InvalidValueError(
+            f"--now '{text}' is before 1970, which no plan reaches",
+            hint="write the year in full, e.g. 2020-05-18T09:00",
+        )
+    return local
 
 
 def _transport(workspace: Any) -> str:

@@ -99,6 +99,18 @@ def test_tick_refuses_a_time_it_cannot_read(sqlite_cli: Cli) -> None:
         "error: --now 'next tuesday' is not a date and time: write it as YYYY-MM-DDTHH:MM, "
         "e.g. 2020-05-18T09:00 (local time)"
     )
+    # a local time the clocks skip (spring) or repeat (autumn) needs its offset
+    for moment in ("2021-03-28T01:30", "2020-10-25T01:30"):
+        result = sqlite_cli("schedule", "tick", "--now", moment)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"error: --now '{moment}' is skipped or repeated when the clocks change in "
+            "Europe/London: give its offset, e.g. 2020-10-25T01:30+01:00, or another time\n"
+        )
+    given = sqlite_cli("schedule", "tick", "--now", "2020-10-25T01:30+01:00")
+    assert given.exit_code == 0, given.output
+    ancient = sqlite_cli("schedule", "tick", "--now", "0001-01-01T00:00")
+    assert ancient.exit_code == 1 and "before 1970" in ancient.output
 
 
 def test_tick_is_refused_while_a_scheduler_holds_the_lock(sqlite_cli: Cli) -> None:
