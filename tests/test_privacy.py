@@ -51,6 +51,9 @@ IDENTIFYING = {
     "NINO": "national insurance number",
     "UPN": "pupil number (UPN)",
     "Unique Pupil Number": "pupil number (UPN)",
+    "Pupil number": "pupil number (UPN)",
+    "Pupil No": "pupil number (UPN)",
+    "Learner number": "learner number (ULN)",
     "ULN": "learner number (ULN)",
 }
 
@@ -182,3 +185,35 @@ def test_plan_check_refuses_a_data_set_field_that_is_identifying(
         "field referrals.postcode looks like directly identifying data (postcode), which "
         "tracker never stores; remove it from the data set"
     ) in result.output
+
+
+def test_identifying_values_in_other_cells_and_headings_are_never_repeated(
+    sqlite_cli, tmp_path: Path
+) -> None:
+    """A postcode in a district cell, a phone number in an age, an NHS number as a number,
+    a date of birth in a date, an email as a heading: refused by their own rules, and the
+    value is named by its kind in the message, never quoted back."""
+    path = tmp_path / "referrals.csv"
+    head = "reference,received_on,sector,age,gender,district,concern,outcome,"
+    head += "safeguarding_concern,decided_on"
+    rest = ",Extreme Right Wing,Signposted to other services,Yes,"
+    path.write_text(
+        f"{head}\n"
+        f"R1,2020-05-01,Schools,9,Male,NN1 1AA{rest}2020-05-10\n"
+        f"R2,2020-05-01,Schools,07700 900123,Male,Corby{rest}2020-05-10\n"
+        f"R3,2020-05-01,Schools,9434765919,Male,Corby{rest}2020-05-10\n"
+        f"R4,2020-05-01,Schools,9,QQ 12 34 56 C,Corby{rest}DOB 01/01/2005\n",
+        encoding="utf-8",
+    )
+    headed = tmp_path / "headed.csv"
+    headed.write_text(f"{head},jo.bloggs@example.net\nR1,2020-05-01{rest}\n", encoding="utf-8")
+    result = sqlite_cli("data", "import", "referrals", str(path), "--dry-run")
+    assert result.exit_code == 1
+    heading = sqlite_cli("data", "import", "referrals", str(headed), "--dry-run")
+    assert heading.exit_code == 1
+    said = result.output + heading.output
+    for value in ("jo.bloggs", "NN1 1AA", "07700", "9434765919", "QQ 12", "01/01/2005"):
+        assert value not in said, value
+    for kind in ("an email address", "a postcode", "a phone number", "an NHS number",
+                 "a National Insurance number", "a date of birth"):  # fmt: skip
+        assert f"[{kind}, not repeated here]" in said, kind

@@ -113,7 +113,7 @@ def map_columns(
                     Problem(
                         file,
                         line,
-                        f"column '{header}' is worked out by tracker itself; remove it "
+                        f"column {shown(header)} is worked out by tracker itself; remove it "
                         "or import with --ignore-extra",
                     )
                 )
@@ -122,7 +122,7 @@ def map_columns(
                     Problem(
                         file,
                         line,
-                        f"column '{header}' is not a field of {dataset.name} (its fields are "
+                        f"column {shown(header)} is not a field of {dataset.name} (its fields are "
                         f"{fields}); remove it or import with --ignore-extra",
                     )
                 )
@@ -133,8 +133,8 @@ def map_columns(
                 Problem(
                     file,
                     line,
-                    f"columns {column_letter(first)} '{headers[first]}' and "
-                    f"{column_letter(index)} '{header}' are both {name}; keep one",
+                    f"columns {column_letter(first)} {shown(headers[first])} and "
+                    f"{column_letter(index)} {shown(header)} are both {name}; keep one",
                 )
             )
             continue

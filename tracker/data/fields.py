@@ -129,13 +129,20 @@ def normalise_value(text: str) -> str:
 
 
 def shown(value: Any) -> str:
-    """A value quoted for a message, shortened if long."""
+    """A value quoted for a message, shortened if long -- unless it looks identifying.
+
+    Messages reach terminals, logs and emails: a postcode typed into a district cell, or
+    an NHS number into an age, is named by its kind and never repeated.
+    """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime | date):
         return f"'{value.isoformat()}'"
+    kind = identifying_value(str(value))
+    if kind is not None:
+        return f"[{kind}, not repeated here]"
     if isinstance(value, int | float):
         return str(value)
     text = str(value).replace("\r", " ").replace("\n", " ")
@@ -308,9 +315,9 @@ def _integer_parser(field: DataField) -> Parser:
     def parse(raw: Any) -> int:
         value = parse_integer_cell(name, raw)
         if low is not None and value < low:
-            raise CellError(f"{name} {value} is below the minimum {low}")
+            raise CellError(f"{name} {shown(value)} is below the minimum {low}")
         if high is not None and value > high:
-            raise CellError(f"{name} {value} is above the maximum {high}")
+            raise CellError(f"{name} {shown(value)} is above the maximum {high}")
         return value
 
     return parse
