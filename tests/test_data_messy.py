@@ -297,3 +297,20 @@ def test_email_address_column_refusal_says_email(sqlite_cli: Any, tmp_path: Path
         "address); tracker never stores identifying data: remove the column and export the "
         "file again"
     )
+
+
+def test_a_folder_or_a_device_given_as_a_data_file_is_one_line(sqlite_cli, tmp_path) -> None:
+    for target, said in (
+        (tmp_path / "folder", "folder is a folder, not a file"),
+        (tmp_path / "looks-like.csv", "looks-like.csv is a folder, not a file"),
+        (tmp_path / "book.xlsx", "book.xlsx is a folder, not a file"),
+    ):
+        target.mkdir()
+        for extra in ((), ("--dry-run",)):
+            result = sqlite_cli("data", "import", "referrals", str(target), *extra)
+            assert result.exit_code == 1
+            expected = f"error: {said}: give the path of a .csv or .xlsx file\n"
+            assert result.output == expected, result.output
+    device = sqlite_cli("data", "import", "referrals", "/dev/null")
+    assert device.exit_code == 1
+    assert "is not a regular file (a device or a pipe)" in device.output
