@@ -108,7 +108,21 @@ def test_plan_change_to_settings_is_a_change(cli) -> None:
     )
     result = cli("plan", "load")
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == "  plan section plan: updated"
+    assert result.output.splitlines()[0] == "  plan section plan: suppression_threshold '5' -> '10'"
+    # every other section's settings too: the pack's cut-off is shown first, then recorded
+    engine = _engine(cli)
+    changes = _count(engine, m.PlanChange)
+    plan_file.write_text(
+        plan_file.read_text().replace("cutoff: end_of_previous_month", "cutoff: days_before"),
+        "utf-8",
+    )
+    expected = "  plan section pack: cutoff 'end_of_previous_month' -> 'days_before'"
+    dry = cli("plan", "load", "--dry-run")
+    assert dry.exit_code == 0 and dry.output.splitlines()[0] == expected
+    loaded = cli("plan", "load")
+    assert loaded.exit_code == 0 and loaded.output.splitlines()[0] == expected
+    assert _count(engine, m.PlanChange) == changes + 1
+    engine.dispose()
 
 
 def test_load_an_explicit_file(cli, tmp_path: Path) -> None:

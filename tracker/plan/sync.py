@@ -219,14 +219,7 @@ def sync_plan(
         latest = _latest_version(session)
         changes, apply = _diff(session, parsed.plan, now)
         if latest is not None and latest.document != document:
-            for section in document:
-                if document[section] != latest.document.get(section) and section in (
-                    "plan",
-                    "distribution",
-                    "datasets",
-                    "cycle",
-                ):
-                    changes.append(Change("plan section", section, "updated"))
+            changes.extend(_section_changes(latest.document, document))
         if latest is not None and not apply and latest.document == document:
             session.rollback()
             return SyncResult()
@@ -256,6 +249,44 @@ def sync_plan(
                 )
             )
         return SyncResult(changes=changes, plan_version=version.id)
+
+
+# Sections whose items are rows of their own, each change listed by _diff.
+_ITEMISED = frozenset({"owners", "objectives", "kpis", "meetings"})
+
+
+def _section_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """A change for each setting that differs in the other sections (pack, cycle, rag...),
+    so that editing the pack's cut-off is shown by --dry-run and recorded, like an action."""
+    import json
+
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        return shown if len(shown) <= 80 else shown[:77] + "..."
+
+    out = []
+    for section in sorted(set(old) | set(new)):
+        before, after = old.get(section), new.get(section)
+        if section in _ITEMISED or before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    out.append(
+                        Change(
+                            "plan section",
+                            section,
+                            "updated",
+                            key,
+                            text(before.get(key)),
+                            text(after.get(key)),
+                        )
+                    )
+        else:
+            out.append(Change("plan section", section, "updated"))
+    return out
 
 
 def _latest_version(session: Session) -> m.PlanVersion | None:
