@@ -102,3 +102,22 @@ def test_withdrawing_twice_is_refused(sqlite_cli, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: R-0001 is already withdrawn")
     assert len(withdrawals(sqlite_cli)) == 1
+
+
+def test_a_key_is_read_as_the_file_is_aliases_and_uk_dates_too(sqlite_cli, tmp_path: Path) -> None:
+    """docs/data.md's example: WRAP is an alias of 'WRAP workshop', dates day first."""
+    path = write(
+        tmp_path / "training.csv",
+        "delivered_on,course,sector,organisation,district,attendees,format\n"
+        "01/04/2020,WRAP,Education,Example School,Corby,12,In person\n"
+        "02/04/2020,WRAP,Education,Example School,Corby,12,In person\n",
+    )
+    assert sqlite_cli("data", "import", "training", str(path), TRACKER_USER=ADMIN).exit_code == 0
+    for key in (
+        "2020-04-01 / WRAP / Education / Example School / Corby / In person",
+        "02/04/2020 / wrap workshop / Education / Example School / Corby / In person /",
+    ):
+        result = sqlite_cli("data", "withdraw", "training", key, "--reason", "test row",
+                            TRACKER_USER=ADMIN)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    assert len(withdrawals(sqlite_cli)) == 2

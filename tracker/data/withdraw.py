@@ -21,6 +21,7 @@ order joined by `` / `` (as a dry run lists them).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,14 +57,46 @@ class WithdrawResult:
         }
 
 
-def stored_key(shown: str, key_fields: list[str]) -> str:
-    """The stored key of a record from the key as people write it ('a / b' for two fields)."""
+def stored_key(shown: str, key_fields: list[str], dataset: Any = None) -> str:
+    """The stored key of a record from the key as people write it ('a / b' for two fields).
+
+    With the ``dataset``, each part is read as its field reads a file's cell: a category by
+    any of its spellings (WRAP for 'WRAP workshop'), a date as 01/04/2020 or 2020-04-01.
+    """
     if len(key_fields) == 1:
-        return shown.strip()
-    parts = [p.strip() for p in shown.split(SHOWN_SEPARATOR.strip())]
-    if len(parts) < len(key_fields):
-        parts += [""] * (len(key_fields) - len(parts))
+        parts = [shown.strip()]
+    else:
+        # ' / ' between parts (a date may be 01/04/2020); 'a/b' only when no part is spaced
+        parts = [p.strip() for p in re.split(r"\s+/\s*|\s*/\s+|\s*/$", shown.strip())]
+        if len(parts) == 1:
+            parts = [p.strip() for p in shown.split("/")]
+        if len(parts) < len(key_fields):
+            parts += [""] * (len(key_fields) - len(parts))
+    if dataset is not None:
+        parts = [
+            _as_stored(dataset, name, part) for name, part in zip(key_fields, parts, strict=False)
+        ]
     return KEY_SEPARATOR.join(parts)
+
+
+def _as_stored(dataset: Any, name: str, part: str) -> str:
+    from tracker.data.fields import normalise_value
+    from tracker.periods import parse_date
+
+    declared = next((f for f in dataset.fields if f.name == name), None)
+    if declared is None or not part:
+        return part
+    if declared.type == "category":
+        wanted = normalise_value(part)
+        for value in declared.values or []:
+            if wanted in {normalise_value(v) for v in (value.value, *value.aliases)}:
+                return value.value
+    if declared.type == "date":
+        try:
+            return parse_date(part).isoformat()
+        except Exception:  # not a date: looked up as typed, and reported as not held
+            return part
+    return part
 
 
 def withdraw_records(
@@ -100,7 +133,7 @@ def withdraw_records(
     if not keys:
         raise InvalidValueError("no key given", hint=f"give the key of each {declared.name} record")
     wanted = list(dict.fromkeys(keys))
-    stored = {k: stored_key(k, list(declared.key)) for k in wanted}
+    stored = {k: stored_key(k, list(declared.key), declared) for k in wanted}
     records = DataRecord.__table__  # type: ignore[attr-defined]
     withdrawals = DataWithdrawal.__table__  # type: ignore[attr-defined]
     with transaction(engine) as session:
