@@ -28,8 +28,17 @@ OutOpt = Annotated[
     typer.Option(
         "--out",
         metavar="DIR",
-        help="Folder to write to [default: outputs/packs/ for a pack, outputs/review/ for the "
-        "review, in the workspace]",
+        help="Folder to write to [default: outputs/packs/ in the workspace]",
+        show_default=False,
+    ),
+]
+ReviewOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="Folder to write the workbook and paper to [default: outputs/review/ in the "
+        "workspace]",
         show_default=False,
     ),
 ]
@@ -132,7 +141,7 @@ def pack_list(
 
 def review(
     as_of: ReviewAsOfOpt = None,
-    out: OutOpt = None,
+    out: ReviewOutOpt = None,
     fmt: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     database: DatabaseOpt = None,
