@@ -34,7 +34,7 @@ _P = TypeVar("_P", Plan, PlanData)
 TEMPLATES_README = """\
 Templates placed here override tracker's defaults of the same name
 (see the templates/ folder of the tracker source for the originals).
-Leave this folder empty to use the defaults.
+With nothing here but this file, the defaults are used.
 """
 
 
