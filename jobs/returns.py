@@ -11,7 +11,7 @@ owner holding a superseded file. The email's Message-ID is the same each time
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,9 @@ class _Issued:
     deadline: date | None
     issued_at: datetime
     path: Path
+
+
+CHASE_AFTER = timedelta(hours=24)  # no chaser sooner than this after the request went
 
 
 def returns_folder(ctx: JobContext, meeting_id: str) -> Path:
@@ -218,6 +221,11 @@ def chase(ctx: JobContext, job: DispatchRef) -> JobResult:
         return JobResult(skipped="no return was asked of them for this meeting")
     if has_returned(ctx, job.meeting_id, job.recipient):
         return JobResult(skipped="their return is in")
+    sent = request_sent_at(ctx, job.meeting_id, job.recipient)
+    if sent is not None and ctx.now - sent < CHASE_AFTER:
+        # a scheduler catching up after an outage does the late request and its chaser in
+        # one pass: a reminder seconds after the request would only be noise
+        return JobResult(skipped="their request went out less than a day ago")
     owner = contact(ctx, job.recipient)
     asked = [str(a["id"]) for a in issue.actions or []]
     message = build_chaser(

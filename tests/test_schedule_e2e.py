@@ -299,3 +299,18 @@ def test_an_owner_whose_request_was_skipped_is_not_chased(ws: Path) -> None:
         plan = w.plan()
     assert not sent_to & {str(plan.owner(o).email) for o in skipped}
     assert sent_to  # the others, who were asked and have not returned, are chased
+
+
+def test_a_late_pass_does_not_chase_seconds_after_the_request(ws: Path) -> None:
+    """After an outage the request and its chaser fall due together: only the request goes."""
+    settings = Settings(workspace=ws)
+    tick(settings, now=at("2020-06-01T09:00"))  # down since before the requests of 18 May
+    with open_workspace(settings) as w:
+        rows = d.list_dispatches(w.engine, meeting="SG-2020-06")
+    asked = {r.recipient for r in rows if r.kind == "request" and r.state == "done"}
+    chasers = {r.recipient: r for r in rows if r.kind == "chaser"}
+    assert asked
+    for owner in asked:
+        assert chasers[owner].state == "skipped"
+        assert chasers[owner].note == "their request went out less than a day ago"
+    assert not [m for m in outbox(ws) if m[0] == "chaser"]
