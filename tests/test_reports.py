@@ -262,3 +262,30 @@ def test_the_pack_email_summary_repeats_the_pack() -> None:
     kpi = summary.kpis[0]
     assert (kpi.value, kpi.target, kpi.trend, kpi.rating) == ("<5", "at least 10", "down", "red")
     assert "1 to 4" in (summary.note or "")
+
+
+def test_changes_since_lists_objectives_and_kpis_and_one_line_per_action() -> None:
+    """An action whose rating moved as an override was made is one line, not two; an
+    objective or KPI whose rating moved is listed after the actions."""
+    from tests.report_samples import actions, kpis, pack_data
+    from tracker.reports.changes import changes_since
+
+    objectives = pack_data().objectives
+    previous = {
+        "actions": {
+            "SO1.1": {"rating": "amber", "status": "in_progress", "override": None},
+            "SO1.2": {"rating": "amber", "status": "in_progress", "override": None},
+        },
+        "objectives": {"SO1": {"rating": "amber", "reason": "x"}, "SO2": {"rating": "amber"}},
+        "kpis": {"KPI4.1": {"rating": "green", "reason": "x"}},
+    }
+    found = changes_since(previous, actions()[:2], objectives, kpis()[:1])
+    assert [(c.item, c.kind, c.before, c.after) for c in found] == [
+        ("SO1.1", "new red", "Amber", "Red"),
+        ("SO1.2", "moved", "Amber", "Green"),
+        ("SO1", "new red", "Amber", "Red"),
+        ("KPI4.1", "new red", "Green", "Red"),
+    ]
+    assert found[1].detail == (
+        "overridden to Green: -Agreed at SG: events moved online (until 31 January 2021)"
+    )

@@ -286,7 +286,11 @@ def gather_pack(engine: Engine, plan: Plan, *, as_of: date, meeting: Meeting | N
         kpis=kpis,
         headline_kpis=headline,
         datasets=dataset_tables(plan, publication, problem),
-        changes=changes_since(previous.snapshot, actions) if previous else (),
+        changes=(
+            changes_since(previous.snapshot, actions, _objective_lines(report), kpis)
+            if previous
+            else ()
+        ),
         previous_as_of=previous.as_of if previous else None,
         sources=source_lines(engine, plan, as_of),
         rules=rules_text(plan.rag, plan.plan.suppression_threshold),

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.reports.model import ActionLine, Change, KpiLine, ObjectiveLine, rag_word
+from tracker.wording import day_text
 
 
 def snapshot(
@@ -51,8 +52,16 @@ def recorded_rating(snap: Mapping[str, Any], kind: str, ident: str) -> tuple[str
     return str(item["rating"]), str(item["reason"])
 
 
-def changes_since(previous: Mapping[str, Any], actions: Sequence[ActionLine]) -> tuple[Change, ...]:
-    """Ratings that moved, actions completed, new reds and new overrides, in plan order."""
+def changes_since(
+    previous: Mapping[str, Any],
+    actions: Sequence[ActionLine],
+    objectives: Sequence[ObjectiveLine] = (),
+    kpis: Sequence[KpiLine] = (),
+) -> tuple[Change, ...]:
+    """Ratings that moved, actions completed, new reds and new overrides, in plan order:
+    actions first (one line each: an override made as the rating moved is told on its
+    line), then objectives and KPIs whose rating moved (records made before packs kept
+    those hold none, and none are listed)."""
     before: Mapping[str, Any] = previous.get("actions", {})
     out: list[Change] = []
     for a in actions:
@@ -61,21 +70,44 @@ def changes_since(previous: Mapping[str, Any], actions: Sequence[ActionLine]) ->
             out.append(Change("added", a.id, a.title, "", rag_word(a.rating), "new since then"))
             continue
         was, now = old.get("rating"), a.rating
+        overridden = bool(a.override_rating) and a.override_rating != old.get("override")
+        override = ""
+        if overridden:
+            override = f"overridden to {rag_word(a.override_rating)}: {a.override_reason or ''}"
+            if a.override_until:
+                override += f" (until {day_text(a.override_until)})"
         if was != now:
             if now == "complete":
-                kind, detail = "completed", "completed since the previous pack"
+                kind, detail = "completed", a.reason
             elif now == "red":
                 kind, detail = "new red", a.reason
             else:
                 kind, detail = "moved", a.reason
+            if overridden:
+                detail = override
             out.append(Change(kind, a.id, a.title, rag_word(was), rag_word(now), detail))
-        if a.override_rating and a.override_rating != old.get("override"):
-            detail = f"overridden to {rag_word(a.override_rating)}: {a.override_reason or ''}"
-            if a.override_until:
-                detail += f" (until {a.override_until.isoformat()})"
+        elif overridden:
             out.append(
                 Change(
-                    "override", a.id, a.title, rag_word(a.computed_rating), rag_word(now), detail
+                    "override", a.id, a.title, rag_word(a.computed_rating), rag_word(now), override
+                )
+            )
+    for group, lines in (("objectives", objectives), ("kpis", kpis)):
+        held: Mapping[str, Any] = previous.get(group) or {}
+        for line in lines:
+            old = held.get(line.id)
+            if old is None or old.get("rating") == line.rating:
+                continue
+            title = line.title if isinstance(line, ObjectiveLine) else line.name
+            kind = "new red" if line.rating == "red" else "moved"
+            out.append(
+                Change(
+                    kind,
+                    line.id,
+                    title,
+                    rag_word(old.get("rating")),
+                    rag_word(line.rating),
+                    line.reason,
                 )
             )
     return tuple(out)
