@@ -186,7 +186,7 @@ def test_override_in_force_replaces_the_rating_and_lapses_after_its_end_date() -
     during = rate_action(a, D(2021, 2, 28))
     assert (during.rating, during.rule, during.override) == ("green", "override", o)
     assert during.reason == (
-        "override by plan.administrator@example.org until 28 Feb 2021: recovery plan agreed "
+        "override by a plan administrator until 28 Feb 2021: recovery plan agreed "
         "(the rules give red: due 31 Dec 2020, not complete, 59 days overdue)"
     )
     assert during.computed is not None and during.computed.rating == "red"

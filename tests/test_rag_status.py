@@ -78,8 +78,8 @@ def test_an_override_shows_wherever_the_rating_does_and_lapses(ws) -> None:
     during = _action(build_status(ws.engine, ws.plan(), as_of=date(2020, 8, 31)), "SO4.5")
     assert (during.rag.rating, during.rag.rule) == ("amber", "override")
     assert during.rag.reason.startswith(
-        f"override by {ADMIN} until 31 Aug 2020: Recovery plan agreed at the Steering Group "
-        "(the rules give red: due 30 Jun 2020, not complete, 62 days overdue)"
+        "override by a plan administrator until 31 Aug 2020: Recovery plan agreed at the "
+        "Steering Group (the rules give red: due 30 Jun 2020, not complete, 62 days overdue)"
     )
     doc = during.to_json()
     assert doc["override"]["reason"] == "Recovery plan agreed at the Steering Group"

@@ -289,7 +289,10 @@ def rate_action(a: ActionInputs, as_of: date, rules: ActionRules | None = None) 
     if override is not None:
         rating, rule = override.rating, "override"
         reason = (
-            f"override by {override.by} until {day_text(override.until)}: {override.reason} "
+            # only plan administrators override (tracker.overrides); the reason goes into packs
+            # and emails, so it names the role, not the address (kept in the record)
+            f"override by a plan administrator until {day_text(override.until)}: "
+            f"{override.reason} "
             f"(the rules give {computed.rating}: {computed.reason})"
         )
     flag = update_overdue(a, as_of)
