@@ -250,6 +250,13 @@ def test_review_paper_is_laid_out_as_a_committee_report() -> None:
     assert "OFFICIAL-SENSITIVE" in footer and " PAGE " in footer and " NUMPAGES " in footer
     assert doc.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
     assert doc.core_properties.created.date() == date(2021, 3, 31)
+    # before the strategy ends, an open action may be on track: "still open", not a shortfall
+    ended = data.as_of >= data.end
+    lead = "Shortfalls: " if ended else "Still open: "
+    assert any(lead in t for t in texts), texts
+    other = dataclasses.replace(data, as_of=data.end if not ended else data.start)
+    other_texts = [p.text for p in Document(io.BytesIO(build_paper(other))).paragraphs]
+    assert any(("Still open: " if ended else "Shortfalls: ") in t for t in other_texts)
 
 
 def test_the_pack_email_summary_repeats_the_pack() -> None:

@@ -152,6 +152,9 @@ def build_paper(data: ReviewData) -> bytes:
     cancelled = len(data.actions) - counted
     computed = len([k for k in data.kpis if k.source != "manual"])
 
+    # Before the strategy ends an open action may still be on track: not a shortfall yet.
+    ended = data.as_of >= data.end
+    undone = "not delivered" if ended else "not yet delivered"
     n = _Numbered(doc)
     n.heading("Purpose")
     n.para(
@@ -166,8 +169,8 @@ def build_paper(data: ReviewData) -> bytes:
         + ", and the position of each objective set out in this report."
     )
     n.para(
-        f"That the Steering Group agrees which of the {len(open_actions)} actions not "
-        "delivered are carried forward into the next plan (Appendix A)."
+        f"That the Steering Group agrees which of the {len(open_actions)} actions {undone} "
+        "are carried forward into the next plan (Appendix A)."
     )
     n.para(f"That the Steering Group notes the implications in section {len(data.objectives) + 4}.")
     n.heading("Background")
@@ -197,8 +200,8 @@ def build_paper(data: ReviewData) -> bytes:
         )
         n.bullets([f"{a.id} {a.title} ({a.owner_role})." for a in done] or ["None."])
         n.para(
-            f"{len(short)} action{'s' if len(short) != 1 else ''} not delivered.",
-            bold_lead="Shortfalls: ",
+            f"{len(short)} action{'s' if len(short) != 1 else ''} {undone}.",
+            bold_lead="Shortfalls: " if ended else "Still open: ",
         )
         n.bullets([_action_item(a) for a in short] or ["None."])
         kpis = [k for k in data.kpis if k.objective_id == o.id]
@@ -209,7 +212,7 @@ def build_paper(data: ReviewData) -> bytes:
     for topic in ("Financial", "Legal", "Equality", "Risk"):
         n.para(f" {TO_COMPLETE}", bold_lead=f"{topic}:")
     n.heading("Appendices")
-    n.para("Actions not delivered, for decision on carrying forward.", bold_lead="Appendix A: ")
+    n.para(f"Actions {undone}, for decision on carrying forward.", bold_lead="Appendix A: ")
     n.bullets([_action_item(a) for a in open_actions] or ["None."])
     n.para("Sources and method.", bold_lead="Appendix B: ")
     n.bullets(
