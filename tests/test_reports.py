@@ -296,3 +296,12 @@ def test_changes_since_lists_objectives_and_kpis_and_one_line_per_action() -> No
     assert found[1].detail == (
         "overridden to Green: -Agreed at SG: events moved online (until 31 January 2021)"
     )
+
+
+def test_figures_have_thousands_separators_and_decimals_only_where_they_have_one() -> None:
+    from tracker.reports.xlsx import unit_format
+
+    assert unit_format("people", 3000) == '#,##0" people"'
+    assert unit_format("%", 17.3) == '#,##0.0##"%"'
+    assert unit_format("", 12) == "#,##0"
+    assert unit_format('re"fer\\rals', 5) == '#,##0" referrals"'

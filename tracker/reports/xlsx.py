@@ -65,20 +65,23 @@ def put(ws: Any, row: int, col: int, value: Any, *, wrap: bool = False) -> Any:
     return cell
 
 
-def unit_format(unit: str) -> str:
+def unit_format(unit: str, value: float = 0) -> str:
     """An Excel number format that shows a KPI's unit beside a number that stays a number
-    ('17.3%' from 17.3, '209 people'): the plan's unit text, quotes and backslashes dropped."""
+    ('17.3%' from 17.3, '3,000 people'): thousands separated as the text says them, a
+    decimal only where the value has one; the plan's unit text, quotes and backslashes
+    dropped."""
     text = "".join(ch for ch in unit if ch not in '"\\' and ch.isprintable())[:30]
+    number = "#,##0" if float(value).is_integer() else "#,##0.0##"
     if text == "%":
-        return 'General"%"'
-    return f'General" {text}"' if text else "General"
+        return f'{number}"%"'
+    return f'{number}" {text}"' if text else number
 
 
 def put_figure(ws: Any, row: int, col: int, value: Any, unit: str) -> Any:
     """``put`` for a KPI figure: a number is shown with its unit; text (``[c]``) as it is."""
     cell = put(ws, row, col, value)
     if cell is not None and isinstance(value, int | float) and not isinstance(value, bool):
-        cell.number_format = unit_format(unit)
+        cell.number_format = unit_format(unit, value)
     return cell
 
 
