@@ -199,7 +199,8 @@ def _table(lay: TableLayout, counts: MonthlyCounts, hidden: dict[Cell, Kind]) ->
         for p in lay.periods
     )
     decl = lay.decl
-    window = f"{lay.periods[0].label} to {lay.periods[-1].label}"
+    first, last = lay.periods[0].label, lay.periods[-1].label
+    window = first if first == last else f"{first} to {last}"
     notes: list[str] = [f"Periods are financial {decl.columns}s; the total is {window}."]
     if any(r.kind == "group" for r in lay.rows):
         notes.append("Group rows add up the rows listed under them.")

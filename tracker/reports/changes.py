@@ -87,10 +87,9 @@ def changes_since(
                 detail = override
             out.append(Change(kind, a.id, a.title, rag_word(was), rag_word(now), detail))
         elif overridden:
+            told = override.removeprefix("overridden ")  # the line reads "Override: to Green..."
             out.append(
-                Change(
-                    "override", a.id, a.title, rag_word(a.computed_rating), rag_word(now), override
-                )
+                Change("override", a.id, a.title, rag_word(a.computed_rating), rag_word(now), told)
             )
     for group, lines in (("objectives", objectives), ("kpis", kpis)):
         held: Mapping[str, Any] = previous.get(group) or {}
