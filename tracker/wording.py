@@ -143,7 +143,8 @@ def rules_text(rag: Any, threshold: int) -> tuple[tuple[str, str], ...]:
             f"{_pts(rag.red_behind)} points behind the progress expected by now: Red; more than "
             f"{_pts(rag.amber_behind)} points behind: Amber. Otherwise Green. The owner's own "
             "rating counts when it is worse; an override by a plan administrator is shown with "
-            "its reason.",
+            "its reason. The progress expected by now runs straight from the start to the due "
+            "date, or from milestone to milestone where the plan sets them.",
         ),
         (
             "KPIs",
