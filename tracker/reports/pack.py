@@ -104,10 +104,13 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
     put(ws, 2, 1, f"{data.plan} - {data.partnership}")
     put(ws, 3, 1, f"Position as of {day_text(data.as_of)}. {data.marking}.")
     row = 5
-    heading(ws, row, "Objectives")
+    heading(ws, row, "Objectives (the counts are of actions; the KPIs are in Why)")
     row += 1
     header_row(
-        ws, row, ("Objective", "Title", "RAG", "Why", "Red", "Amber", "Green", "Complete", "Grey")
+        ws,
+        row,
+        ("Objective", "Title", "RAG", "Why")
+        + tuple(f"Actions {r}" for r in ("red", "amber", "green", "complete", "grey")),
     )
     row += 1
     top = row
