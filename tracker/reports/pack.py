@@ -98,6 +98,9 @@ def build_pack(data: PackData) -> bytes:
     return save(wb, as_of=data.as_of)
 
 
+ACTION_COUNTED = ("red", "amber", "green", "complete", "grey")  # the Summary's count columns
+
+
 def _summary(wb: Any, data: PackData, title: str) -> None:
     ws = wb.create_sheet("Summary")
     heading(ws, 1, title, size=14)
@@ -109,8 +112,7 @@ def _summary(wb: Any, data: PackData, title: str) -> None:
     header_row(
         ws,
         row,
-        ("Objective", "Title", "RAG", "Why")
-        + tuple(f"Actions {r}" for r in ("red", "amber", "green", "complete", "grey")),
+        ("Objective", "Title", "RAG", "Why", *(f"Actions {r}" for r in ACTION_COUNTED)),
     )
     row += 1
     top = row
