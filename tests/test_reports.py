@@ -305,3 +305,16 @@ def test_figures_have_thousands_separators_and_decimals_only_where_they_have_one
     assert unit_format("%", 17.3) == '#,##0.0##"%"'
     assert unit_format("", 12) == "#,##0"
     assert unit_format('re"fer\\rals', 5) == '#,##0" referrals"'
+
+
+def test_rows_with_wrapped_text_are_tall_enough_to_print() -> None:
+    """LibreOffice (and a file printed unopened) keeps the default height: lines overprint."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(build_pack(pack_data())))
+    for sheet in ("Summary", "Actions"):
+        ws = book[sheet]
+        tall = [r for r, dim in ws.row_dimensions.items() if dim.height and dim.height > 15]
+        assert tall, sheet
+        for row in tall:
+            assert ws.row_dimensions[row].height <= 409  # Excel's limit

@@ -199,7 +199,9 @@ def print_ready(
     as_of: date,
     title_rows: str | None = "1:1",
 ) -> None:
-    """Landscape A4, one page wide, header rows repeated, marking on top, page N of M below."""
+    """Landscape A4, one page wide, header rows repeated, marking on top, page N of M below;
+    rows holding wrapped text made tall enough for it (``fit_rows``)."""
+    fit_rows(ws)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -218,6 +220,39 @@ def print_ready(
         footer.center.text = _hf(f"As of {day_text(as_of)}")
         footer.right.text = "Page &P of &N"
         footer.right.size = footer.left.size = footer.center.size = 9
+
+
+LINE_POINTS = 15.0  # one line of 11-point Calibri
+CHARS_PER_WIDTH = 1.1  # text characters per unit of column width (units are '0' digits)
+
+
+def fit_rows(ws: Any) -> None:
+    """Give each row with wrapped text the height its longest cell needs.
+
+    Excel sizes such rows when it draws them; LibreOffice and printing from a file that
+    was never opened keep the default height, and the lines overprint the row below.
+    The estimate counts each paragraph's characters against the column's width.
+    """
+    import math
+    from copy import copy
+
+    default = ws.sheet_format.defaultColWidth or 8.43
+    for cells in ws.iter_rows():
+        lines = 1
+        for cell in cells:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or default
+            per_line = max(1.0, width * CHARS_PER_WIDTH)
+            needed = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
+            lines = max(lines, needed)
+        if lines > 1:
+            ws.row_dimensions[cells[0].row].height = min(409.0, lines * LINE_POINTS)
+            for cell in cells:  # an id or a figure beside wrapped text reads from the top too
+                if cell.value is not None and cell.alignment.vertical != "top":
+                    alignment = copy(cell.alignment)
+                    alignment.vertical = "top"
+                    cell.alignment = alignment
 
 
 def set_properties(wb: Any, *, title: str, subject: str, as_of: date, marking: str) -> None:
