@@ -231,28 +231,49 @@ def fit_rows(ws: Any) -> None:
 
     Excel sizes such rows when it draws them; LibreOffice and printing from a file that
     was never opened keep the default height, and the lines overprint the row below.
-    The estimate counts each paragraph's characters against the column's width.
+    The estimate counts each paragraph's characters against the column's width. Cells
+    are read through their style ids (as ``put`` writes them), not their style objects:
+    asking each cell for its alignment would cost more than building the sheet.
     """
     import math
     from copy import copy
 
+    book = ws.parent
+    wrapping = {i for i, a in enumerate(book._alignments) if a.wrap_text}
+    if not wrapping:
+        return
     default = ws.sheet_format.defaultColWidth or 8.43
-    for cells in ws.iter_rows():
-        lines = 1
-        for cell in cells:
-            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
-                continue
-            width = ws.column_dimensions[cell.column_letter].width or default
-            per_line = max(1.0, width * CHARS_PER_WIDTH)
-            needed = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
-            lines = max(lines, needed)
-        if lines > 1:
-            ws.row_dimensions[cells[0].row].height = min(409.0, lines * LINE_POINTS)
-            for cell in cells:  # an id or a figure beside wrapped text reads from the top too
-                if cell.value is not None and cell.alignment.vertical != "top":
-                    alignment = copy(cell.alignment)
-                    alignment.vertical = "top"
-                    cell.alignment = alignment
+    from openpyxl.utils import get_column_letter
+
+    per_line: dict[int, float] = {}
+    lines_of: dict[int, int] = {}
+    for (row, col), cell in ws._cells.items():
+        value = cell._value
+        style = cell._style  # None for a cell never styled
+        if not isinstance(value, str) or style is None or style.alignmentId not in wrapping:
+            continue
+        if col not in per_line:
+            width = ws.column_dimensions[get_column_letter(col)].width or default
+            per_line[col] = max(1.0, width * CHARS_PER_WIDTH)
+        chars = per_line[col]
+        needed = sum(max(1, math.ceil(len(p) / chars)) for p in value.split("\n"))
+        if needed > lines_of.get(row, 1):
+            lines_of[row] = needed
+    if not lines_of:
+        return
+    top: dict[int, Any] = {}  # alignment id -> the same alignment, from the top
+    for (row, _), cell in ws._cells.items():
+        if row not in lines_of or cell._value is None:
+            continue
+        ident = cell._style.alignmentId if cell._style is not None else 0
+        if ident not in top:
+            alignment = copy(book._alignments[ident])
+            alignment.vertical = "top"
+            top[ident] = alignment
+        if book._alignments[ident].vertical != "top":
+            cell.alignment = top[ident]
+    for row, lines in lines_of.items():
+        ws.row_dimensions[row].height = min(409.0, lines * LINE_POINTS)
 
 
 def set_properties(wb: Any, *, title: str, subject: str, as_of: date, marking: str) -> None:
