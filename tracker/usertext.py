@@ -61,10 +61,13 @@ def clean_note(note: str | None) -> str | None:
     return text or None
 
 
-def _noncharacter(ch: str) -> bool:
-    """U+FDD0-U+FDEF and the last two code points of each plane (U+FFFE, U+FFFF...)."""
+def no_document_holds(ch: str) -> bool:
+    """True for a character no workbook, document or email can hold: the stand-ins Python
+    makes for bytes that were not UTF-8 (a terminal in another encoding), and the
+    noncharacters (U+FDD0-U+FDEF, U+FFFE, U+FFFF and the like in every plane). XML refuses
+    them, so one in a note or the plan would stop every pack that shows it."""
     code = ord(ch)
-    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    return 0xD800 <= code <= 0xDFFF or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
 
 
 def strip_format_characters(text: str) -> str:
@@ -75,10 +78,7 @@ def strip_format_characters(text: str) -> str:
             out.append(ch)
             continue
         category = unicodedata.category(ch)
-        if category in ("Cc", "Cs") or _noncharacter(ch):
-            # Cs: the stand-ins Python makes for bytes that were not UTF-8 (a terminal in
-            # another encoding); noncharacters such as U+FFFE: neither may be written to XML,
-            # so one would stop every pack and return that shows the text
+        if category == "Cc" or no_document_holds(ch):
             continue
         if category == "Cf":
             if ch == ZWJ and out and _visible(out[-1]) and i + 1 < len(text):

@@ -21,6 +21,7 @@ from typing import Any
 from tracker.errors import Problem
 from tracker.plan.lines import LineMap, Path_
 from tracker.privacy import identifying_values, kinds_text
+from tracker.usertext import has_bidi_control, no_document_holds
 
 # Keys whose text may run over several lines; every other text value is one line.
 MULTI_LINE = frozenset({"description", "outcome", "reason", "low_threshold_acknowledged"})
@@ -60,10 +61,6 @@ def plan_emails(data: Any) -> frozenset[str]:
     return frozenset(found)
 
 
-# Bidi overrides and isolates make text read backwards in a table, an email or a terminal.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def _control(text: str, one_line: bool) -> str | None:
     for ch in text:
         category = unicodedata.category(ch)
@@ -71,13 +68,10 @@ def _control(text: str, one_line: bool) -> str | None:
             return "a line break" if ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85" else "a control character"
         if ch in "\u2028\u2029" and one_line:
             return "a line break"
-        if ch in _BIDI:
+        if has_bidi_control(ch):  # makes text read backwards in a table, an email, a terminal
             return f"a bidi control (U+{ord(ch):04X}), which makes text read backwards"
-        code = ord(ch)
-        if category == "Cs" or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
-            # bytes that were not UTF-8, or a noncharacter such as U+FFFE: no workbook,
-            # document or email can hold them (the same rule as tracker.usertext for notes)
-            return f"a character no workbook or email can hold (U+{code:04X})"
+        if no_document_holds(ch):
+            return f"a character no workbook or email can hold (U+{ord(ch):04X})"
     return None
 
 
