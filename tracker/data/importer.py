@@ -49,7 +49,7 @@ from tracker.data.columns import (
     refuse_title_rows,
 )
 from tracker.data.fields import KEY_SEPARATOR, RowBuilder
-from tracker.data.readers import open_table
+from tracker.data.readers import check_is_a_file, open_table
 from tracker.data.table import Table, UnreadableFileError
 from tracker.errors import DataFileError, Problem, TrackerError
 from tracker.plan.lookup import find_dataset
@@ -384,7 +384,7 @@ def import_file(
     (``tracker.data.fingerprint``) unless ``recheck``.
     """
     _check_file_name(path)
-    _check_is_a_file(Path(path))
+    check_is_a_file(Path(path))  # before its contents are hashed (_file_state)
     with collector_paused():  # tracker.collector: millions of short-lived objects
         try:
             return _import_file(
@@ -409,24 +409,6 @@ def _check_file_name(path: Path) -> None:
             f"the file's name holds what looks like {kind}; tracker stores the name of each "
             "file imported and never stores identifying data, so nothing was imported",
             hint="rename the file (for example referrals-2021-01.csv) and import it again",
-        )
-
-
-def _check_is_a_file(path: Path) -> None:
-    """Refuse a folder, a missing path or a device before anything reads or hashes it."""
-    from tracker.data.table import UnreadableFileError
-
-    if path.is_dir():
-        raise UnreadableFileError(
-            path.name, "is a folder, not a file", hint="give the path of a .csv or .xlsx file"
-        )
-    if not path.exists():
-        raise UnreadableFileError(path.name, "does not exist", hint=f"check the path {path}")
-    if not path.is_file():
-        raise UnreadableFileError(
-            path.name,
-            "is not a regular file (a device or a pipe)",
-            hint="give the path of a .csv or .xlsx file",
         )
 
 

@@ -67,13 +67,26 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     return table
 
 
+def check_is_a_file(path: Path) -> None:
+    """Refuse a folder, a missing path or a device before anything reads or hashes it."""
+    if path.is_dir():
+        raise UnreadableFileError(
+            path.name, "is a folder, not a file", hint="give the path of a .csv or .xlsx file"
+        )
+    if not path.exists():
+        raise UnreadableFileError(path.name, "does not exist", hint=f"check the path {path}")
+    if not path.is_file():
+        raise UnreadableFileError(
+            path.name,
+            "is not a regular file (a device or a pipe)",
+            hint="give the path of a .csv or .xlsx file",
+        )
+
+
 def open_table(path: Path, *, sheet: str | None = None) -> Table:
     """The header and non-blank rows of a .csv (streamed) or .xlsx file."""
     name = path.name
-    if not path.exists():
-        raise UnreadableFileError(name, "does not exist", hint=f"check the path {path}")
-    if not path.is_file():
-        raise UnreadableFileError(name, "is not a file", hint="give the path of a .csv or .xlsx")
+    check_is_a_file(path)
     suffix = path.suffix.lower()
     if suffix in MACRO_SUFFIXES:
         raise UnreadableFileError(
