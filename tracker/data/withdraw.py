@@ -80,23 +80,17 @@ def stored_key(shown: str, key_fields: list[str], dataset: Any = None) -> str:
 
 
 def _as_stored(dataset: Any, name: str, part: str) -> str:
-    from tracker.data.fields import normalise_value
-    from tracker.periods import parse_date
+    """``part`` read by its field's own parser, as an imported cell is (``key_of`` stores
+    ``str`` of the value); a part the field would refuse is looked up as typed."""
+    from tracker.data.fields import CellError, field_parser
 
     declared = next((f for f in dataset.fields if f.name == name), None)
     if declared is None or not part:
         return part
-    if declared.type == "category":
-        wanted = normalise_value(part)
-        for value in declared.values or []:
-            if wanted in {normalise_value(v) for v in (value.value, *value.aliases)}:
-                return value.value
-    if declared.type == "date":
-        try:
-            return parse_date(part).isoformat()
-        except Exception:  # not a date: looked up as typed, and reported as not held
-            return part
-    return part
+    try:
+        return str(field_parser(declared)(part))
+    except CellError:
+        return part
 
 
 def withdraw_records(
