@@ -41,7 +41,9 @@ def _now(text: str | None, timezone: str) -> datetime:
     if value.tzinfo:
         return value
     local = value.replace(tzinfo=ZoneInfo(timezone))
-    if local.utcoffset() != local.replace(fold=1).utcoffset():  # the clocks change then
+    from tracker.periods import clocks_change_at
+
+    if clocks_change_at(local):
         raise InvalidValueError(
             f"--now '{text}' is skipped or repeated when the clocks change in {timezone}",
             hint="give its offset, e.g. 2020-10-25T01:30+01:00, or another time",

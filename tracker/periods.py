@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from tracker.errors import InvalidValueError
@@ -161,3 +161,9 @@ def periods_between(first: date, last: date, grain: Grain, start_month: int = 4)
         out.append(p)
         p = period_of(p.end + timedelta(days=1), grain, start_month)
     return out
+
+
+def clocks_change_at(moment: datetime) -> bool:
+    """Whether the local time ``moment`` (naive date and time with its ``tzinfo``) does not
+    exist or happens twice because the clocks change then: its two readings differ."""
+    return moment.utcoffset() != moment.replace(fold=1).utcoffset()

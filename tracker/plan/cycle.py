@@ -197,6 +197,8 @@ def _clock_change_on(at: time, timezone: str, start: date, end: date) -> date | 
     exist or happens twice in ``timezone`` (requests go out weeks before a meeting)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from tracker.periods import clocks_change_at
+
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -204,8 +206,7 @@ def _clock_change_on(at: time, timezone: str, start: date, end: date) -> date | 
     day = date(start.year - 1, 1, 1)
     last = date(min(end.year + 1, 9998), 12, 31)
     while day <= last:
-        first = dt.datetime.combine(day, at, tzinfo=zone)
-        if first.utcoffset() != first.replace(fold=1).utcoffset():
+        if clocks_change_at(dt.datetime.combine(day, at, tzinfo=zone)):
             return day
         day += dt.timedelta(days=1)
     return None

@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from tracker.errors import InvalidValueError
+from tracker.periods import clocks_change_at
 from tracker.plan.schema import Meeting, Plan
 from tracker.schedule.calendar import WorkingCalendar, working_calendar
 
@@ -80,8 +81,7 @@ def local_time(day: date, at: time, timezone: str) -> datetime:
     """``at`` on ``day`` in ``timezone``, refusing a time the clocks skip or repeat that day."""
     zone = ZoneInfo(timezone)
     first = datetime.combine(day, at, tzinfo=zone)
-    second = first.replace(fold=1)
-    if first.utcoffset() != second.utcoffset():
+    if clocks_change_at(first):
         raise InvalidValueError(
             f"{at:%H:%M} on {day} is skipped or repeated when the clocks change in {timezone}",
             hint="choose another time of day in the plan's cycle.time or cycle.deadline_time, "
