@@ -110,12 +110,6 @@ def parse_mail_settings(section: dict[str, Any], *, where: str = "[mail]") -> Ma
                 hint="shorten it: it goes into every email's "
                 + ("subject" if key == "marking" else "headers"),
             )
-        if key in ("from", "reply_to") and not value.isascii():
-            raise MailError(
-                f"{where}: {key} has letters outside plain ASCII, which mail servers cannot "
-                "be relied on to deliver",
-                hint="give the address in its ASCII form (xn-- for the domain)",
-            )
     for key in ("from_name", "marking"):
         if key in section:
             check_header(key, section[key])

@@ -35,6 +35,12 @@ def check_address(address: str, *, what: str = "address") -> str:
     from email_validator import EmailNotValidError, validate_email
 
     check_header(what, address)
+    if not address.isascii():  # a To: header of encoded words is not an address
+        raise MailError(
+            f"{what} has letters outside plain ASCII, which mail servers cannot be relied on "
+            "to deliver",
+            hint="give the address in its ASCII form (xn-- for the domain)",
+        )
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
