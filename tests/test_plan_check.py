@@ -166,17 +166,9 @@ def test_cli_check_json(sqlite_cli, tmp_path: Path, plan_text: str) -> None:
     assert document["problems"][0]["line"] == _line_of(plan_text, "lead: hate-crime")
 
 
-def test_cli_load_missing_file_is_one_line(sqlite_cli, tmp_path: Path) -> None:
-    result = sqlite_cli("plan", "load", str(tmp_path / "nope.yaml"))
-    assert result.exit_code == 1
-    assert result.output == (
-        f"error: {tmp_path / 'nope.yaml'}: file not found; check the path, "
-        "or run 'tracker init' to create one\n"
-    )
-
-
-def test_cli_check_missing_file(sqlite_cli, tmp_path: Path) -> None:
-    result = sqlite_cli("plan", "check", str(tmp_path / "nope.yaml"))
+@pytest.mark.parametrize("command", ["check", "load"])
+def test_cli_check_missing_file(sqlite_cli, tmp_path: Path, command: str) -> None:
+    result = sqlite_cli("plan", command, str(tmp_path / "nope.yaml"))
     assert result.exit_code == 1
     # one line: there are no lines of the file to list, so no "fix each line listed"
     assert result.output == (
