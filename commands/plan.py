@@ -39,6 +39,7 @@ def plan_check(
       tracker plan check
       tracker plan check draft-objectives.yaml --format json
     """
+    from tracker.errors import whole_file_problem
     from tracker.plan.loader import check_plan
 
     path = file or make_settings(workspace, None).plan_path
@@ -52,10 +53,9 @@ def plan_check(
             }
         )
         raise typer.Exit(1 if problems else 0)
-    if len(problems) == 1 and problems[0].line is None:
-        # the file itself cannot be read (missing, a folder, binary): one line says so and
-        # what to do; there are no lines to list
-        fail(str(problems[0]))
+    whole = whole_file_problem(problems)
+    if whole is not None:  # the file cannot be read: one line, no lines to list
+        fail(str(whole))
     if problems:
         n = len(problems)
         fail(

@@ -75,15 +75,19 @@ class PlanError(ProblemsError):
             problems,
             hint="fix each line listed, then run 'tracker plan check' again",
         )
-        if len(self.problems) == 1 and self.problems[0].line is None:
-            # the file as a whole (missing, a folder, binary): one line, no lines to list
-            self.message, self.hint = str(self.problems[0]), None
+        whole = whole_file_problem(self.problems)
+        if whole is not None:  # one line, no lines to list
+            self.message, self.hint = str(whole), None
             self.args = (self.message,)
 
     def details(self) -> list[str]:
-        if len(self.problems) == 1 and self.problems[0].line is None:
-            return []
-        return super().details()
+        return [] if whole_file_problem(self.problems) else super().details()
+
+
+def whole_file_problem(problems: Sequence[Problem]) -> Problem | None:
+    """The one problem when it is with the file as a whole (missing, a folder, binary),
+    which has no line to point at, else None."""
+    return problems[0] if len(problems) == 1 and problems[0].line is None else None
 
 
 class WorkspaceError(TrackerError):
