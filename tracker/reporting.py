@@ -114,8 +114,8 @@ def check_as_of(plan: Plan, as_of: date, *, today: date) -> None:
         )
     if as_of > today:
         raise InvalidValueError(
-            f"--as-of {as_of.isoformat()} is after today ({today.isoformat()}): a pack reports "
-            "what is known",
+            f"--as-of {as_of.isoformat()} is after today ({today.isoformat()}): a pack or "
+            "review reports what is known",
             hint="give a date up to today",
         )
 
